@@ -1,0 +1,124 @@
+"""The `rdv` command line: up, migrate, seed, service, check, makemigration."""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+
+from shared.settings import SERVICE_NAMES
+
+ALL = ("gateway", *SERVICE_NAMES)
+APPS = {"gateway": "gateway.app:app",
+        **{name: f"services.{name}.entrypoints.app:app" for name in SERVICE_NAMES}}
+
+
+def migrate_all(env: dict[str, str] | None = None, services=ALL) -> None:
+    from shared.migrations import upgrade
+
+    env = env if env is not None else dict(os.environ)
+    for service in services:
+        url = env.get(f"{service.upper()}_DATABASE_URL")
+        if not url:
+            raise SystemExit(f"{service.upper()}_DATABASE_URL manquant")
+        upgrade(service, url)
+
+
+def parse_replicas(text: str | None) -> dict[str, int]:
+    result: dict[str, int] = {}
+    for part in filter(None, (text or "").split(",")):
+        name, _, count = part.partition("=")
+        if name not in SERVICE_NAMES or not count.isdigit() or not 1 <= int(count) <= 9:
+            raise SystemExit(f"--replicas: « {part} » invalide (ex. booking=2,availability=2)")
+        result[name] = int(count)
+    return result
+
+
+def run_service(name: str, port: int | None) -> None:
+    import uvicorn
+
+    from shared.logging import configure_logging
+    from shared.settings import DEFAULT_PORTS
+
+    configure_logging(name)
+    if os.environ.get("RDV_ENV") == "production" and os.environ.get("RDV_NOW"):
+        raise SystemExit("RDV_NOW est refusé en production")
+    if port is None:
+        port = int(os.environ.get("RDV_PORT" if name == "gateway" else f"{name.upper()}_PORT")
+                   or DEFAULT_PORTS[name])
+    host = os.environ.get("RDV_HOST", "127.0.0.1") if name == "gateway" else \
+        os.environ.get(f"{name.upper()}_HOST", "127.0.0.1")
+    uvicorn.run(APPS[name], host=host, port=port, log_config=None, access_log=False,
+                timeout_graceful_shutdown=5)
+
+
+def check() -> int:
+    """Check the installation: imports, binaries, settings."""
+    import importlib
+
+    ok = True
+    for name, target in APPS.items():
+        module = target.split(":")[0]
+        try:
+            importlib.import_module(module)
+            print(f"ok   {name} ({module})")
+        except Exception as exc:
+            ok = False
+            print(f"FAIL {name}: {exc!r}")
+    from rdv.embedded import _pg_bin, nats_server_binary
+
+    try:
+        print(f"ok   nats-server: {nats_server_binary()}")
+        print(f"ok   postgres: {_pg_bin() / 'postgres'}")
+    except Exception as exc:
+        ok = False
+        print(f"FAIL {exc}")
+    return 0 if ok else 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="rdv", description="rdv — prise de rendez-vous")
+    sub = parser.add_subparsers(dest="cmd", required=True)
+    p_up = sub.add_parser("up", help="démarre tout le système (embarqué par défaut)")
+    p_up.add_argument("--replicas", help="ex. booking=2,availability=2")
+    sub.add_parser("migrate", help="migre la base de chaque service (URLs dans l'environnement)")
+    sub.add_parser("seed", help="crée les données de démonstration (via la passerelle)")
+    p_service = sub.add_parser("service", help="lance un seul service, comme dans un conteneur")
+    p_service.add_argument("name", choices=ALL)
+    p_service.add_argument("--port", type=int)
+    sub.add_parser("check", help="vérifie l'installation")
+    p_rev = sub.add_parser("makemigration", help="génère une migration Alembic pour un service")
+    p_rev.add_argument("service", choices=ALL)
+    p_rev.add_argument("-m", "--message", required=True)
+    args = parser.parse_args(argv)
+
+    if args.cmd == "up":
+        from rdv.supervisor import up
+
+        return asyncio.run(up(replicas=parse_replicas(args.replicas)))
+    if args.cmd == "migrate":
+        migrate_all()
+        return 0
+    if args.cmd == "seed":
+        from rdv.seed import seed_if_needed
+
+        url = f"http://{os.environ.get('RDV_HOST', '127.0.0.1')}:{os.environ.get('RDV_PORT', '8000')}"
+        return 0 if asyncio.run(seed_if_needed(url, dict(os.environ))) else 1
+    if args.cmd == "service":
+        run_service(args.name, args.port)
+        return 0
+    if args.cmd == "check":
+        return check()
+    if args.cmd == "makemigration":
+        from shared.migrations import revision
+
+        url = os.environ.get(f"{args.service.upper()}_DATABASE_URL")
+        if not url:
+            raise SystemExit(f"{args.service.upper()}_DATABASE_URL manquant")
+        revision(args.service, url, args.message)
+        return 0
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,36 @@
+"""Demo data, created once through the gateway's public API (as an integrator would)."""
+from __future__ import annotations
+
+import logging
+
+import httpx
+
+log = logging.getLogger("rdv.seed")
+
+DEMO_LOGINS = {
+    "admin": ("admin@demo.rdv", "Demo-Admin-2027!"),
+    "agent": ("agent@demo.rdv", "Demo-Agent-2027!"),
+}
+
+
+async def seed_if_needed(base_url: str, env: dict[str, str]) -> bool:
+    """Seed the demo organisation unless RDV_SEED=none or it already exists. Return True if present."""
+    if env.get("RDV_SEED", "demo") == "none":
+        return False
+    async with httpx.AsyncClient(base_url=base_url, timeout=30) as client:
+        email, password = DEMO_LOGINS["admin"]
+        try:
+            resp = await client.post("/api/v1/auth/login", json={"email": email, "password": password})
+        except httpx.HTTPError as exc:
+            log.warning("seed: gateway unreachable: %s", exc)
+            return False
+        if resp.status_code == 200:
+            return True
+        try:
+            from rdv.demo import create_demo
+
+            await create_demo(client, env)
+            return True
+        except Exception as exc:  # the demo is a convenience: never block the start
+            print(f"seed: les données de démonstration n'ont pas pu être créées: {exc!r}", flush=True)
+            return False

@@ -1,0 +1,1 @@
+"""rdv's common library: settings, clock, time, errors, database, events, outbox and inbox."""

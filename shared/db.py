@@ -1,0 +1,87 @@
+"""Database engine and unit of work (SQLAlchemy 2 async, psycopg 3).
+
+The unit of work owns the transaction: it rolls back unless committed, and outbox
+rows added through it are written inside that same commit.
+"""
+from __future__ import annotations
+
+import asyncio
+from typing import Any, Callable
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+from shared.events import Envelope
+from shared.settings import to_async_url
+
+
+def make_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
+    return create_async_engine(to_async_url(url), pool_size=pool_size, max_overflow=20,
+                               pool_pre_ping=True, pool_recycle=1800)
+
+
+class UnitOfWork:
+    """`async with uow:` opens a transaction; `await uow.commit()` commits it.
+
+    `uow.publish(envelope)` writes the event to the outbox in the same transaction.
+    After a commit that wrote events, `on_commit` (the relay's wake-up) is called.
+    """
+
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession],
+                 on_commit: Callable[[], None] | None = None):
+        self._sessionmaker = sessionmaker
+        self._on_commit = on_commit
+        self.session: AsyncSession = None  # type: ignore[assignment]
+        self._events: list[Envelope] = []
+
+    async def __aenter__(self) -> "UnitOfWork":
+        self.session = self._sessionmaker()
+        self._events = []
+        return self
+
+    async def __aexit__(self, *exc: Any) -> None:
+        try:
+            await self.session.rollback()
+        finally:
+            await self.session.close()
+
+    def publish(self, envelope: Envelope) -> None:
+        self._events.append(envelope)
+
+    async def commit(self) -> None:
+        from shared.outbox import write_outbox
+
+        if self._events:
+            await write_outbox(self.session, self._events)
+        await self.session.commit()
+        wrote = bool(self._events)
+        self._events = []
+        if wrote and self._on_commit:
+            self._on_commit()
+
+    async def execute(self, statement, params: dict | None = None):
+        return await self.session.execute(statement, params or {})
+
+
+class Database:
+    """One per service process: engine, session factory and a unit-of-work factory."""
+
+    def __init__(self, url: str, *, pool_size: int = 10):
+        self.engine = make_engine(url, pool_size=pool_size)
+        self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
+        self.on_commit: Callable[[], None] | None = None
+
+    def uow(self) -> UnitOfWork:
+        return UnitOfWork(self.sessionmaker, on_commit=self.on_commit)
+
+    async def ping(self, timeout: float = 2.0) -> bool:
+        try:
+            async with asyncio.timeout(timeout):
+                async with self.engine.connect() as conn:
+                    await conn.execute(text("select 1"))
+            return True
+        except Exception:
+            return False
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()

@@ -1,0 +1,228 @@
+"""The event envelope and the catalogue of contract v1 (../shared/contract/events.md).
+
+Add fields freely; never rename or remove one within a version.
+"""
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from shared import clock
+
+STREAMS: dict[str, str] = {
+    "DIRECTORY": "directory.>",
+    "AVAILABILITY": "availability.>",
+    "BOOKING": "booking.>",
+    "USAGERS": "usagers.>",
+    "NOTIFICATIONS": "notifications.>",
+    "REPORTING": "reporting.>",
+    "DEADLETTER": "deadletter.>",
+}
+
+
+class Actor(BaseModel):
+    kind: Literal["agent", "usager", "system"] = "system"
+    id: uuid.UUID | None = None
+
+
+class Envelope(BaseModel):
+    """The JSON body of every message; `id` is also the `Nats-Msg-Id` header."""
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4)
+    type: str
+    version: int = 1
+    occurred_at: datetime = Field(default_factory=clock.now)
+    organisation_id: uuid.UUID | None = None
+    actor: Actor = Field(default_factory=Actor)
+    data: dict[str, Any] = Field(default_factory=dict)
+    # W3C trace context of the request that caused it; sent as the `traceparent` header.
+    traceparent: str | None = Field(default=None, exclude=True)
+
+    @property
+    def subject(self) -> str:
+        return self.type
+
+    def to_json(self) -> bytes:
+        return self.model_dump_json().encode()
+
+
+def new_event(type: str, *, organisation_id: uuid.UUID | str | None, data: dict[str, Any],
+              actor: Actor | dict | None = None, traceparent: str | None = None) -> Envelope:
+    if type not in CATALOGUE:
+        raise ValueError(f"unknown event type {type}")
+    if isinstance(actor, dict):
+        actor = Actor(**actor)
+    return Envelope(type=type, organisation_id=organisation_id, data=data,
+                    actor=actor or Actor(), traceparent=traceparent)
+
+
+# ---- catalogue: data models (documentation + AsyncAPI); payloads are validated loosely ----
+
+class _Open(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+
+class Organisation(_Open):
+    id: uuid.UUID
+    name: str
+    slug: str
+    timezone: str
+    holiday_zone: str
+    publish_online: bool
+
+
+class Service(_Open):
+    id: uuid.UUID
+    name: str
+    short_name: str | None = None
+
+
+class Agent(_Open):
+    id: uuid.UUID
+    email: str
+    first_name: str
+    last_name: str
+    role: Literal["basic", "admin"]
+    service_ids: list[uuid.UUID]
+
+
+class Lieu(_Open):
+    id: uuid.UUID
+    name: str
+    address: str
+    phone: str | None = None
+
+
+class Motif(_Open):
+    id: uuid.UUID
+    name: str
+    service_id: uuid.UUID
+    duration_minutes: int
+    location_type: str
+    color: str | None = None
+    reservable_online: bool
+    min_booking_delay_minutes: int
+    max_booking_delay_days: int
+
+
+class Plage(_Open):
+    id: uuid.UUID
+    agent_id: uuid.UUID
+    lieu_id: uuid.UUID
+    motif_ids: list[uuid.UUID]
+    title: str
+    first_day: str
+    start_time: str
+    end_time: str
+    recurrence: dict | None
+
+
+class Absence(_Open):
+    id: uuid.UUID
+    agent_id: uuid.UUID
+    title: str
+    first_day: str
+    start_time: str
+    end_day: str
+    end_time: str
+    recurrence: dict | None
+
+
+class Rdv(_Open):
+    id: uuid.UUID
+    organisation_id: uuid.UUID
+    motif_id: uuid.UUID
+    lieu_id: uuid.UUID | None
+    agent_ids: list[uuid.UUID]
+    usager_ids: list[uuid.UUID]
+    starts_at: datetime
+    ends_at: datetime
+    status: str
+    context: str | None = None
+    created_at: datetime
+    created_by: uuid.UUID | None = None
+    cancelled_at: datetime | None = None
+
+
+class Usager(_Open):
+    id: uuid.UUID
+    first_name: str
+    last_name: str
+    birth_date: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    notify_by_sms: bool = True
+    notify_by_email: bool = True
+    responsible_id: uuid.UUID | None = None
+
+
+class Message(_Open):
+    id: uuid.UUID
+    rdv_id: uuid.UUID | None
+    usager_id: uuid.UUID | None = None
+    agent_id: uuid.UUID | None = None
+    channel: Literal["sms", "email"]
+    kind: str
+    recipient_masked: str
+    attempt: int
+
+
+class Export(_Open):
+    id: uuid.UUID
+    agent_id: uuid.UUID
+    kind: str
+    rows: int | None = None
+    filename: str | None = None
+
+
+def _data(name: str, **fields: Any) -> type[BaseModel]:
+    from pydantic import create_model
+
+    return create_model(name, __base__=_Open, **fields)
+
+
+OrganisationData = _data("OrganisationData", organisation=(Organisation, ...))
+ServiceData = _data("ServiceData", service=(Service, ...))
+AgentData = _data("AgentData", agent=(Agent, ...))
+LieuData = _data("LieuData", lieu=(Lieu, ...))
+MotifData = _data("MotifData", motif=(Motif, ...))
+PlageData = _data("PlageData", plage=(Plage, ...))
+AbsenceData = _data("AbsenceData", absence=(Absence, ...), rdv_ids_in_conflict=(list[uuid.UUID], []))
+RdvCreatedData = _data("RdvCreatedData", rdv=(Rdv, ...), origin=(Literal["agent", "usager"], "agent"))
+RdvUpdatedData = _data("RdvUpdatedData", rdv=(Rdv, ...), changes=(dict[str, list[Any]], {}))
+RdvStatusChangedData = _data("RdvStatusChangedData", rdv=(Rdv, ...), previous_status=(str, ...))
+UsagerData = _data("UsagerData", usager=(Usager, ...))
+UsagerAnonymizedData = _data("UsagerAnonymizedData", usager_id=(uuid.UUID, ...))
+MessageData = _data("MessageData", message=(Message, ...))
+ExportData = _data("ExportData", export=(Export, ...))
+
+CATALOGUE: dict[str, type[BaseModel]] = {}
+for _aggregate, _model, _verbs in [
+    ("directory.organisation", OrganisationData, ("created", "updated")),
+    ("directory.service", ServiceData, ("created", "updated", "deleted")),
+    ("directory.agent", AgentData, ("created", "updated", "deleted")),
+    ("availability.lieu", LieuData, ("created", "updated", "deleted")),
+    ("availability.motif", MotifData, ("created", "updated", "deleted")),
+    ("availability.plage", PlageData, ("created", "updated", "deleted")),
+    ("availability.absence", AbsenceData, ("created", "updated", "deleted")),
+    ("booking.rdv", RdvCreatedData, ("created",)),
+    ("booking.rdv", RdvUpdatedData, ("updated",)),
+    ("booking.rdv", RdvStatusChangedData, ("status_changed",)),
+    ("usagers.usager", UsagerData, ("created", "updated")),
+    ("usagers.usager", UsagerAnonymizedData, ("anonymized",)),
+    ("notifications.message", MessageData, ("sent", "failed")),
+    ("reporting.export", ExportData, ("ready", "failed")),
+]:
+    for _verb in _verbs:
+        CATALOGUE[f"{_aggregate}.{_verb}"] = _model
+
+
+def stream_of(subject: str) -> str:
+    prefix = subject.split(".", 1)[0]
+    for stream, pattern in STREAMS.items():
+        if pattern.split(".", 1)[0] == prefix:
+            return stream
+    raise ValueError(f"no stream for {subject}")

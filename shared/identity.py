@@ -1,0 +1,91 @@
+"""The caller's identity, signed by the gateway and verified by every service.
+
+Header `X-Rdv-Identity: <base64url(json)>.<base64url(hmac-sha256)>`. Services never
+trust an unsigned identity, and filter by its organisation themselves.
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import time
+import uuid
+from typing import Literal
+
+from fastapi import Request
+from pydantic import BaseModel, Field
+
+from shared.errors import Forbidden, Unauthorized
+from shared.settings import internal_secret
+
+HEADER = "X-Rdv-Identity"
+
+
+class Identity(BaseModel):
+    kind: Literal["agent", "public", "system"] = "agent"
+    organisation_id: uuid.UUID
+    agent_id: uuid.UUID | None = None
+    role: Literal["basic", "admin"] | None = None
+    service_ids: list[uuid.UUID] = Field(default_factory=list)
+    timezone: str = "Europe/Paris"
+    holiday_zone: str = "metropole"
+    exp: float = 0.0
+
+    @property
+    def is_admin(self) -> bool:
+        return self.kind == "agent" and self.role == "admin"
+
+    def require_admin(self) -> None:
+        if not self.is_admin:
+            raise Forbidden("Cette action est réservée aux administrateurs.")
+
+    def require_agent(self) -> None:
+        if self.kind != "agent" or self.agent_id is None:
+            raise Unauthorized()
+
+    def actor(self) -> dict:
+        if self.kind == "agent":
+            return {"kind": "agent", "id": str(self.agent_id)}
+        return {"kind": "usager" if self.kind == "public" else "system", "id": None}
+
+
+def _b64(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def sign(identity: Identity, *, ttl: float = 60.0, secret: str | None = None) -> str:
+    ident = identity.model_copy(update={"exp": time.time() + ttl})
+    body = _b64(ident.model_dump_json().encode())
+    mac = hmac.new((secret or internal_secret()).encode(), body.encode(), hashlib.sha256).digest()
+    return f"{body}.{_b64(mac)}"
+
+
+def verify(token: str, *, secret: str | None = None) -> Identity:
+    try:
+        body, mac = token.split(".", 1)
+        expected = hmac.new((secret or internal_secret()).encode(), body.encode(), hashlib.sha256).digest()
+        if not hmac.compare_digest(expected, _unb64(mac)):
+            raise ValueError("bad signature")
+        ident = Identity.model_validate(json.loads(_unb64(body)))
+    except Exception as exc:
+        raise Unauthorized("Identité de l'appelant invalide.") from exc
+    if ident.exp < time.time():
+        raise Unauthorized("Identité de l'appelant expirée.")
+    return ident
+
+
+def headers_for(identity: Identity) -> dict[str, str]:
+    return {HEADER: sign(identity)}
+
+
+async def current_identity(request: Request) -> Identity:
+    """FastAPI dependency for service routes: the verified caller."""
+    token = request.headers.get(HEADER)
+    if not token:
+        raise Unauthorized()
+    return verify(token)

@@ -1,0 +1,161 @@
+"""The inbox: durable JetStream pull consumers that apply each event once.
+
+Each handler runs in a transaction that also records the event id in `inbox`; a
+redelivered event finds its id there and is acked without being applied again.
+A handler raising `RetryLater` (e.g. a projection it needs has not arrived yet) is
+nak'ed with a delay; any other error too, until `max_deliver`, after which the message
+goes to `deadletter.<consumer>` with the error, and is terminated (never silently lost).
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from dataclasses import dataclass, field
+from typing import Awaitable, Callable
+
+import nats.errors
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+from sqlalchemy import text
+
+from shared import metrics
+from shared.db import Database, UnitOfWork
+from shared.events import Envelope
+
+log = logging.getLogger("rdv.inbox")
+
+Handler = Callable[[UnitOfWork, Envelope], Awaitable[None]]
+
+
+class RetryLater(Exception):
+    """The event cannot be applied yet (missing projection); redeliver it later."""
+
+
+@dataclass
+class Consumer:
+    """A durable consumer named `<service>-<purpose>`, shared by all replicas."""
+
+    name: str
+    stream: str
+    subjects: list[str]
+    handler: Handler
+    max_deliver: int = 8
+    ack_wait: float = 30.0
+    batch: int = 100
+    deliver_policy: DeliverPolicy = DeliverPolicy.ALL
+    _task: asyncio.Task | None = field(default=None, repr=False)
+    # test hooks
+    crash_before_ack: bool = field(default=False, repr=False)
+
+
+def _backoff(attempt: int) -> float:
+    return min(0.2 * (2 ** (attempt - 1)), 10.0)
+
+
+class ConsumerRunner:
+    def __init__(self, db: Database, js, consumer: Consumer):
+        self.db = db
+        self.js = js
+        self.c = consumer
+        self._stopping = False
+        self._task: asyncio.Task | None = None
+        self._sub = None
+
+    async def ensure(self) -> None:
+        cfg = ConsumerConfig(
+            durable_name=self.c.name,
+            ack_policy=AckPolicy.EXPLICIT,
+            deliver_policy=self.c.deliver_policy,
+            max_deliver=self.c.max_deliver,
+            ack_wait=self.c.ack_wait,
+            filter_subjects=self.c.subjects if len(self.c.subjects) > 1 else None,
+            filter_subject=self.c.subjects[0] if len(self.c.subjects) == 1 else None,
+            max_ack_pending=10000,
+        )
+        try:
+            await self.js.add_consumer(self.c.stream, cfg)
+        except Exception as exc:  # already exists with another config: update it
+            log.info("consumer %s: %s", self.c.name, exc)
+            try:
+                await self.js.update_consumer(self.c.stream, cfg)
+            except Exception as exc2:
+                log.warning("consumer %s update: %s", self.c.name, exc2)
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self.run(), name=f"consumer-{self.c.name}")
+
+    async def stop(self) -> None:
+        self._stopping = True
+        if self._task:
+            self._task.cancel()
+            try:
+                await self._task
+            except (asyncio.CancelledError, Exception):
+                pass
+
+    async def run(self) -> None:
+        while not self._stopping:
+            try:
+                if self._sub is None:
+                    await self.ensure()
+                    self._sub = await self.js.pull_subscribe_bind(self.c.name, stream=self.c.stream)
+                try:
+                    msgs = await self._sub.fetch(self.c.batch, timeout=1)
+                except nats.errors.TimeoutError:
+                    continue
+                for msg in msgs:
+                    await self.process(msg)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning("consumer %s: %r; retrying", self.c.name, exc)
+                self._sub = None
+                await asyncio.sleep(1.0)
+
+    async def process(self, msg) -> None:
+        try:
+            envelope = Envelope.model_validate(json.loads(msg.data))
+        except Exception as exc:
+            await self._dead_letter(msg, f"invalid envelope: {exc!r}")
+            return
+        attempt = msg.metadata.num_delivered if msg.metadata else 1
+        try:
+            applied = await self.apply(envelope)
+        except Exception as exc:
+            metrics.events_consumed.labels(self.c.name, "error").inc()
+            if attempt >= self.c.max_deliver:
+                await self._dead_letter(msg, repr(exc))
+            else:
+                level = logging.INFO if isinstance(exc, RetryLater) else logging.WARNING
+                log.log(level, "consumer %s: %s on %s (attempt %d): %r", self.c.name,
+                        "retry later" if isinstance(exc, RetryLater) else "error", envelope.type, attempt, exc)
+                await msg.nak(delay=_backoff(attempt))
+            return
+        if self.c.crash_before_ack:
+            raise RuntimeError("consumer crashed before ack (test hook)")
+        await msg.ack()
+        metrics.events_consumed.labels(self.c.name, "applied" if applied else "duplicate").inc()
+
+    async def apply(self, envelope: Envelope) -> bool:
+        """Apply once: record the id and run the handler in one transaction."""
+        async with self.db.uow() as uow:
+            inserted = (await uow.session.execute(
+                text("insert into inbox (consumer, event_id, subject) values (:c, :i, :s) "
+                     "on conflict do nothing returning event_id"),
+                {"c": self.c.name, "i": envelope.id, "s": envelope.type})).first()
+            if inserted is None:
+                return False
+            await self.c.handler(uow, envelope)
+            await uow.commit()
+            return True
+
+    async def _dead_letter(self, msg, error: str) -> None:
+        body = {"consumer": self.c.name, "subject": msg.subject, "error": error,
+                "data": msg.data.decode(errors="replace")}
+        try:
+            await self.js.publish(f"deadletter.{self.c.name}", json.dumps(body).encode())
+            await msg.term()
+            log.error("consumer %s: dead-lettered %s: %s", self.c.name, msg.subject, error)
+        except Exception as exc:  # cannot dead-letter now: let JetStream redeliver later
+            log.error("consumer %s: dead-letter failed (%r); nak", self.c.name, exc)
+            await msg.nak(delay=5)

@@ -1,0 +1,42 @@
+"""JSON log lines on stderr, one per event, with the service name."""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+import time
+
+
+class JsonFormatter(logging.Formatter):
+    def __init__(self, service: str):
+        super().__init__()
+        self.service = service
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {"ts": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created)),
+                 "level": record.levelname.lower(), "service": self.service,
+                 "logger": record.name, "msg": record.getMessage()}
+        for key in ("request_id", "trace_id"):
+            if hasattr(record, key):
+                entry[key] = getattr(record, key)
+        if record.exc_info:
+            entry["exc"] = self.formatException(record.exc_info)
+        return json.dumps(entry, ensure_ascii=False)
+
+
+_configured = False
+
+
+def configure_logging(service: str) -> None:
+    global _configured
+    if _configured:
+        return
+    _configured = True
+    handler = logging.StreamHandler(sys.stderr)
+    if os.environ.get("RDV_LOG_FORMAT", "json") == "json":
+        handler.setFormatter(JsonFormatter(service))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(os.environ.get("RDV_LOG_LEVEL", "INFO").upper())
+    logging.getLogger("nats").setLevel(logging.WARNING)

@@ -1,0 +1,131 @@
+"""The transactional outbox and its relay.
+
+A change and its event are written in one transaction (`write_outbox`). The relay
+publishes unsent rows to JetStream in order, with `Nats-Msg-Id` = event id, and marks a
+row sent only after JetStream's ack. If the relay dies between the publish and the mark,
+the row is published again and JetStream's duplicate window drops the copy.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Iterable
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shared import metrics
+from shared.db import Database
+from shared.events import Envelope
+from shared.tables import outbox_table
+
+log = logging.getLogger("rdv.outbox")
+
+# Only one relay per database publishes at a time (ordering per subject across replicas).
+_RELAY_LOCK_KEY = 0x5244_5601
+
+
+async def write_outbox(session: AsyncSession, events: Iterable[Envelope]) -> None:
+    rows = []
+    for ev in events:
+        headers = {"Nats-Msg-Id": str(ev.id)}
+        if ev.traceparent:
+            headers["traceparent"] = ev.traceparent
+        rows.append({"id": ev.id, "subject": ev.subject,
+                     "payload": ev.model_dump(mode="json"), "headers": headers})
+    if rows:
+        await session.execute(outbox_table.insert(), rows)
+
+
+class OutboxRelay:
+    """Publishes the outbox of one database; wake() after a commit for low latency."""
+
+    def __init__(self, db: Database, js, *, interval: float = 0.2, batch: int = 200,
+                 service: str = "service"):
+        self.db = db
+        self.js = js
+        self.interval = interval
+        self.batch = batch
+        self.service = service
+        self._wake = asyncio.Event()
+        self._stopping = False
+        self._task: asyncio.Task | None = None
+        self.fail_after_publish = False  # test hook: crash between publish and mark
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self.run(), name=f"outbox-relay-{self.service}")
+
+    async def stop(self) -> None:
+        self._stopping = True
+        self._wake.set()
+        if self._task:
+            self._task.cancel()
+            try:
+                await self._task
+            except (asyncio.CancelledError, Exception):
+                pass
+
+    async def run(self) -> None:
+        backoff = self.interval
+        while not self._stopping:
+            try:
+                sent = await self.relay_once()
+                backoff = self.interval
+                if sent:
+                    continue  # drain the backlog without waiting
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # NATS down, DB down: retry with backoff, never give up
+                log.warning("outbox relay (%s): %s; retry in %.1fs", self.service, exc, backoff)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 5.0)
+                continue
+            try:
+                await asyncio.wait_for(self._wake.wait(), timeout=self.interval)
+            except asyncio.TimeoutError:
+                pass
+            self._wake.clear()
+
+    async def relay_once(self) -> int:
+        """Publish one batch of unsent rows; return how many were published."""
+        async with self.db.engine.connect() as conn:
+            async with conn.begin():
+                got = (await conn.execute(text("select pg_try_advisory_xact_lock(:k)"),
+                                          {"k": _RELAY_LOCK_KEY})).scalar()
+                if not got:
+                    return 0
+                rows = (await conn.execute(
+                    text("select seq, subject, payload, headers from outbox "
+                         "where sent_at is null order by seq limit :n"), {"n": self.batch})).all()
+                if not rows:
+                    return 0
+                import json
+
+                # Publish concurrently on one connection (order is kept by the connection),
+                # then wait for every ack before marking.
+                futures = [self.js.publish(r.subject, json.dumps(r.payload).encode(),
+                                           headers=dict(r.headers), timeout=5)
+                           for r in rows]
+                results = await asyncio.gather(*futures, return_exceptions=True)
+                acked = []
+                for r, res in zip(rows, results):
+                    if isinstance(res, BaseException):
+                        break  # keep order: stop at the first failure, retry from there
+                    acked.append(r.seq)
+                if self.fail_after_publish:
+                    raise RuntimeError("relay crashed after publish (test hook)")
+                if acked:
+                    await conn.execute(text("update outbox set sent_at = now() where seq = any(:s)"),
+                                       {"s": acked})
+                    metrics.events_published.labels(self.service).inc(len(acked))
+                if len(acked) < len(rows):
+                    err = next(res for res in results if isinstance(res, BaseException))
+                    raise RuntimeError(f"publish failed: {err!r}")
+                return len(acked)
+
+    async def backlog(self) -> int:
+        async with self.db.engine.connect() as conn:
+            return (await conn.execute(text("select count(*) from outbox where sent_at is null"))).scalar_one()

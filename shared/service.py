@@ -1,0 +1,133 @@
+"""The floor every service stands on: a FastAPI app with its database, NATS, outbox
+relay, inbox consumers, /healthz, /readyz and /metrics.
+
+    runtime = ServiceRuntime("booking", settings, consumers=[...])
+    app = runtime.create_app(routers=[...])
+Routes reach the runtime through `request.app.state.runtime` (or the `get_runtime` dependency).
+"""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from typing import Callable, Iterable
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from shared import clock, metrics
+from shared.bus import connect, ensure_streams
+from shared.db import Database
+from shared.errors import install_error_handlers
+from shared.inbox import Consumer, ConsumerRunner
+from shared.logging import configure_logging
+from shared.outbox import OutboxRelay
+from shared.settings import ServiceSettings
+
+log = logging.getLogger("rdv.service")
+
+
+class ServiceRuntime:
+    def __init__(self, name: str, settings: ServiceSettings, *,
+                 consumers: Iterable[Consumer] = (),
+                 background: Iterable[Callable[["ServiceRuntime"], "asyncio.Future"]] = ()):
+        self.name = name
+        self.settings = settings
+        self.consumer_specs = list(consumers)
+        self.background_factories = list(background)
+        self.db: Database | None = None
+        self.nc = None
+        self.js = None
+        self.relay: OutboxRelay | None = None
+        self.runners: list[ConsumerRunner] = []
+        self._tasks: list[asyncio.Task] = []
+        self.started_at = time.time()
+
+    async def start(self) -> None:
+        configure_logging(self.name)
+        self.db = Database(self.settings.database_url)
+        self.nc = await connect(self.settings.nats_url, name=self.name)
+        self.js = self.nc.jetstream(timeout=5)
+        await ensure_streams(self.js)
+        self.relay = OutboxRelay(self.db, self.js, interval=self.settings.relay_interval_seconds,
+                                 service=self.name)
+        self.db.on_commit = self.relay.wake
+        self.relay.start()
+        for spec in self.consumer_specs:
+            spec.max_deliver = self.settings.consumer_max_deliver
+            runner = ConsumerRunner(self.db, self.js, spec)
+            runner.start()
+            self.runners.append(runner)
+        for factory in self.background_factories:
+            self._tasks.append(asyncio.create_task(factory(self)))
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for runner in self.runners:
+            await runner.stop()
+        if self.relay:
+            await self.relay.stop()
+        if self.nc:
+            with contextlib.suppress(Exception):
+                await self.nc.drain()
+        if self.db:
+            await self.db.dispose()
+
+    async def readiness(self) -> dict:
+        db_ok = await self.db.ping() if self.db else False
+        nats_ok = bool(self.nc and self.nc.is_connected)
+        return {"database": "ok" if db_ok else "down", "nats": "ok" if nats_ok else "down"}
+
+    def create_app(self, *, routers: Iterable[APIRouter] = (), title: str | None = None) -> FastAPI:
+        runtime = self
+
+        @contextlib.asynccontextmanager
+        async def lifespan(app: FastAPI):
+            await runtime.start()
+            try:
+                yield
+            finally:
+                await runtime.stop()
+
+        app = FastAPI(title=title or f"rdv {self.name}", lifespan=lifespan)
+        app.state.runtime = self
+        install_error_handlers(app)
+
+        @app.middleware("http")
+        async def _timing(request: Request, call_next):
+            started = time.perf_counter()
+            response = await call_next(request)
+            route = request.scope.get("route")
+            metrics.http_latency.labels(runtime.name, request.method,
+                                        getattr(route, "path", "unmatched"),
+                                        str(response.status_code)).observe(time.perf_counter() - started)
+            return response
+
+        @app.get("/healthz", include_in_schema=False)
+        async def healthz():
+            return {"status": "ok", "service": runtime.name, "now": clock.now().isoformat()}
+
+        @app.get("/readyz", include_in_schema=False)
+        async def readyz():
+            checks = await runtime.readiness()
+            ok = all(v == "ok" for v in checks.values())
+            return JSONResponse({"status": "ok" if ok else "unavailable", **checks},
+                                status_code=200 if ok else 503)
+
+        @app.get("/metrics", include_in_schema=False)
+        async def prometheus():
+            if runtime.relay:
+                with contextlib.suppress(Exception):
+                    metrics.outbox_backlog.labels(runtime.name).set(await runtime.relay.backlog())
+            return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+        for router in routers:
+            app.include_router(router)
+        return app
+
+
+def get_runtime(request: Request) -> ServiceRuntime:
+    return request.app.state.runtime
