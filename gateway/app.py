@@ -26,3 +26,7 @@ async def _service_ready(client: httpx.AsyncClient, name: str) -> str:
 
 runtime = GatewayRuntime("gateway", GatewaySettings())
 app = runtime.create_app(title="rdv — API de la passerelle")
+
+from gateway.web import router as web_router  # noqa: E402  (the web UI's pages)
+
+app.include_router(web_router)
