@@ -1,0 +1,129 @@
+"""The demo organisation « Démo », created through the gateway's API like any integrator would."""
+from __future__ import annotations
+
+import os
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import httpx
+
+from rdv.seed import DEMO_LOGINS
+
+SERVICES = [("Protection maternelle et infantile", "PMI"), ("Insertion et RSA", "RSA"),
+            ("Service social départemental", "SSD")]
+LIEUX = [("Maison des solidarités de Belleville", "12 rue de Belleville, 75020 Paris", "01 40 00 00 01"),
+         ("Centre de PMI Ménilmontant", "45 rue de Ménilmontant, 75020 Paris", "01 40 00 00 02")]
+MOTIFS = [  # name, service short name, minutes, location type, reservable online
+    ("Consultation PMI", "PMI", 30, "public_office", True),
+    ("Pesée du nourrisson", "PMI", 20, "public_office", True),
+    ("Entretien d'orientation RSA", "RSA", 45, "public_office", False),
+    ("Entretien téléphonique", "SSD", 20, "phone", False),
+    ("Visite à domicile", "SSD", 60, "home", False),
+]
+AGENTS = [  # email, first, last, role, services, password
+    ("admin@demo.rdv", "Amélie", "Durand", "admin", ["PMI", "RSA", "SSD"], DEMO_LOGINS["admin"][1]),
+    ("agent@demo.rdv", "Karim", "Benali", "basic", ["PMI"], DEMO_LOGINS["agent"][1]),
+    ("sophie.leroy@demo.rdv", "Sophie", "Leroy", "basic", ["RSA"], "Demo-Sophie-2027!"),
+    ("marc.petit@demo.rdv", "Marc", "Petit", "basic", ["SSD"], "Demo-Marc-2027!"),
+]
+USAGERS = [
+    ("Élodie", "Martin", "1990-04-12", "elodie.martin@example.fr", "06 12 34 56 78"),
+    ("Jean-Pierre", "Dubois", "1958-11-02", "jp.dubois@example.fr", "07 11 22 33 44"),
+    ("Fatoumata", "Diallo", "1995-06-30", None, "06 98 76 54 32"),
+    ("Léa", "Nguyen", "2001-01-15", "lea.nguyen@example.fr", None),
+    ("Mohamed", "Haddad", "1987-09-09", "m.haddad@example.fr", "06 55 44 33 22"),
+    ("Chloé", "Lefèvre-Moreau", "1992-03-03", "chloe.lm@example.fr", "0612121212"),
+]
+WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday"]
+
+
+def _ok(resp: httpx.Response, what: str) -> dict:
+    if resp.status_code >= 400:
+        raise RuntimeError(f"{what}: {resp.status_code} {resp.text[:300]}")
+    return resp.json() if resp.content else {}
+
+
+async def create_demo(client: httpx.AsyncClient, env: dict[str, str]) -> None:
+    key = env.get("RDV_PLATFORM_KEY") or os.environ.get("RDV_PLATFORM_KEY") or "dev-platform-key"
+    admin_email, admin_password = DEMO_LOGINS["admin"]
+    org = _ok(await client.post("/api/v1/organisations", headers={"X-Platform-Key": key}, json={
+        "name": "Démo", "timezone": "Europe/Paris", "holiday_zone": "metropole",
+        "admin": {"email": admin_email, "first_name": "Amélie", "last_name": "Durand",
+                  "password": admin_password}}), "organisation")
+    login = _ok(await client.post("/api/v1/auth/login", json={"email": admin_email, "password": admin_password}),
+                "login")
+    auth = {"Authorization": f"Bearer {login['token']}"}
+    me = login["agent"]
+
+    async def post(path: str, body: dict, what: str) -> dict:
+        return _ok(await client.post(path, json=body, headers=auth), what)
+
+    _ok(await client.patch("/api/v1/organisation", json={"publish_online": True}, headers=auth), "publication")
+    services = {short: (await post("/api/v1/services", {"name": name, "short_name": short}, "service"))["id"]
+                for name, short in SERVICES}
+    agents = {}
+    for email, first, last, role, shorts, password in AGENTS:
+        ids = [services[s] for s in shorts]
+        if email == admin_email:
+            agents[email] = _ok(await client.patch(f"/api/v1/agents/{me['id']}", json={"service_ids": ids},
+                                                   headers=auth), "admin services")
+        else:
+            agents[email] = await post("/api/v1/agents", {"email": email, "first_name": first, "last_name": last,
+                                                          "password": password, "role": role,
+                                                          "service_ids": ids}, "agent")
+    lieux = [await post("/api/v1/lieux", {"name": n, "address": a, "phone": p}, "lieu") for n, a, p in LIEUX]
+    motifs = {}
+    for name, short, minutes, kind, online in MOTIFS:
+        motifs[name] = await post("/api/v1/motifs", {
+            "name": name, "service_id": services[short], "duration_minutes": minutes, "location_type": kind,
+            "reservable_online": online, "min_booking_delay_minutes": 60, "max_booking_delay_days": 60}, "motif")
+
+    tz = ZoneInfo(org.get("timezone", "Europe/Paris"))
+    today = _today(tz, env)
+    monday = today - timedelta(days=today.weekday())
+    weekly = {"every": "week", "interval": 1, "on": WEEKDAYS, "until": None}
+    by_service = {"PMI": ["Consultation PMI", "Pesée du nourrisson"], "RSA": ["Entretien d'orientation RSA"],
+                  "SSD": ["Entretien téléphonique", "Visite à domicile"]}
+    for i, (email, _, _, _, shorts, _) in enumerate(AGENTS):
+        motif_ids = [motifs[m]["id"] for s in shorts for m in by_service[s]]
+        lieu = lieux[i % len(lieux)]["id"]
+        for start, end, title in (("09:00", "12:00", "Permanence du matin"), ("14:00", "17:00", "Permanence de l'après-midi")):
+            await post("/api/v1/plages", {"agent_id": agents[email]["id"], "lieu_id": lieu, "motif_ids": motif_ids,
+                                          "title": title, "first_day": monday.isoformat(), "start_time": start,
+                                          "end_time": end, "recurrence": weekly}, "plage")
+    await post("/api/v1/absences", {"agent_id": agents["sophie.leroy@demo.rdv"]["id"], "title": "Formation",
+                                    "first_day": (monday + timedelta(days=9)).isoformat(), "start_time": "09:00",
+                                    "end_day": (monday + timedelta(days=9)).isoformat(), "end_time": "17:00",
+                                    "recurrence": None}, "absence")
+    usagers = []
+    for first, last, birth, email, phone in USAGERS:
+        body = {"first_name": first, "last_name": last, "birth_date": birth, "notify_by_sms": True,
+                "notify_by_email": True}
+        if email:
+            body["email"] = email
+        if phone:
+            body["phone"] = phone
+        usagers.append(await post("/api/v1/usagers", body, "usager"))
+    await post("/api/v1/usagers", {"first_name": "Inès", "last_name": "Martin", "birth_date": "2024-05-20",
+                                   "responsible_id": usagers[0]["id"], "notify_by_sms": True,
+                                   "notify_by_email": True}, "proche")
+    # A few RDVs on the first free créneaux of the coming days.
+    booked = 0
+    for i, (name, _, _, _, _) in enumerate(MOTIFS[:4]):
+        resp = await client.get("/api/v1/creneaux", headers=auth, params={
+            "motif_id": motifs[name]["id"], "from": today.isoformat(),
+            "to": (today + timedelta(days=14)).isoformat()})
+        if resp.status_code != 200:
+            continue
+        for slot in resp.json().get("items", [])[1:3]:
+            r = await client.post("/api/v1/rdvs", headers=auth, json={
+                "motif_id": slot["motif_id"], "lieu_id": slot["lieu_id"], "agent_ids": [slot["agent_id"]],
+                "usager_ids": [usagers[(i + booked) % len(usagers)]["id"]], "starts_at": slot["starts_at"],
+                "context": "RDV de démonstration"})
+            booked += r.status_code == 201
+
+
+def _today(tz: ZoneInfo, env: dict[str, str]) -> date:
+    raw = env.get("RDV_NOW")
+    now = datetime.fromisoformat(raw) if raw else datetime.now(tz)
+    return now.astimezone(tz).date()
