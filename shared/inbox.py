@@ -18,7 +18,7 @@ import nats.errors
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from sqlalchemy import text
 
-from shared import metrics
+from shared import metrics, tracing
 from shared.db import Database, UnitOfWork
 from shared.events import Envelope
 
@@ -119,9 +119,14 @@ class ConsumerRunner:
             await self._dead_letter(msg, f"invalid envelope: {exc!r}")
             return
         attempt = msg.metadata.num_delivered if msg.metadata else 1
+        with tracing.consuming(msg.subject, msg.headers, consumer=self.c.name, event_id=str(envelope.id)) as span:
+            await self._process(msg, envelope, attempt, span)
+
+    async def _process(self, msg, envelope: Envelope, attempt: int, span) -> None:
         try:
             applied = await self.apply(envelope)
         except Exception as exc:
+            span.record_exception(exc)
             metrics.events_consumed.labels(self.c.name, "error").inc()
             if attempt >= self.c.max_deliver:
                 await self._dead_letter(msg, repr(exc))

@@ -14,7 +14,7 @@ from typing import Iterable
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shared import metrics
+from shared import metrics, tracing
 from shared.db import Database
 from shared.events import Envelope
 from shared.tables import outbox_table
@@ -27,10 +27,12 @@ _RELAY_LOCK_KEY = 0x5244_5601
 
 async def write_outbox(session: AsyncSession, events: Iterable[Envelope]) -> None:
     rows = []
+    current = tracing.current_traceparent()  # the request (or event) that caused these events
     for ev in events:
         headers = {"Nats-Msg-Id": str(ev.id)}
-        if ev.traceparent:
-            headers["traceparent"] = ev.traceparent
+        traceparent = ev.traceparent or current
+        if traceparent:
+            headers["traceparent"] = traceparent
         rows.append({"id": ev.id, "subject": ev.subject,
                      "payload": ev.model_dump(mode="json"), "headers": headers})
     if rows:

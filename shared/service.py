@@ -17,7 +17,7 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from shared import clock, metrics
+from shared import clock, metrics, tracing
 from shared.bus import connect, ensure_streams
 from shared.db import Database
 from shared.errors import install_error_handlers
@@ -47,6 +47,7 @@ class ServiceRuntime:
 
     async def start(self) -> None:
         configure_logging(self.name)
+        tracing.setup(self.name)
         self.db = Database(self.settings.database_url)
         self.nc = await connect(self.settings.nats_url, name=self.name)
         self.js = self.nc.jetstream(timeout=5)
@@ -75,6 +76,7 @@ class ServiceRuntime:
                 await self.nc.drain()
         if self.db:
             await self.db.dispose()
+        tracing.flush()
 
     async def readiness(self) -> dict:
         db_ok = await self.db.ping() if self.db else False
@@ -95,6 +97,8 @@ class ServiceRuntime:
         app = FastAPI(title=title or f"rdv {self.name}", lifespan=lifespan)
         app.state.runtime = self
         install_error_handlers(app)
+        tracing.setup(self.name)
+        app.add_middleware(tracing.TracingMiddleware, service=self.name)
 
         @app.middleware("http")
         async def _timing(request: Request, call_next):

@@ -1,0 +1,238 @@
+"""Traces and correlation ids across HTTP and NATS.
+
+- Every HTTP request gets a span (W3C `traceparent` taken from the caller when present) and a
+  request id (`X-Request-Id` from the caller, else a new one, sent back in the response).
+- Outgoing httpx calls carry `traceparent` and `X-Request-Id` (gateway -> service,
+  booking -> availability) without the caller doing anything.
+- Events written to the outbox carry the current `traceparent` as a NATS header; a consumer
+  continues that trace while it applies the event (`consuming`).
+- Every log record gets `request_id` and `trace_id` when they are known (shared/logging.py
+  writes them in the JSON line).
+
+Cheap by default: without OTEL_EXPORTER_OTLP_ENDPOINT the sampler records nothing (ids are still
+made and propagated, so logs keep trace ids). With it, spans go to the OTLP/HTTP exporter in
+batches; the SDK's OTEL_* variables (sampler, headers, service name) apply.
+"""
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import logging
+import os
+import time
+import uuid
+from typing import Iterator, Mapping
+
+from opentelemetry import trace
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.sampling import ALWAYS_OFF
+from opentelemetry.trace import SpanKind, Status, StatusCode
+from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
+
+log = logging.getLogger("rdv.tracing")
+access_log = logging.getLogger("rdv.access")
+
+request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar("rdv_request_id", default=None)
+
+_propagator = TraceContextTextMapPropagator()
+_state: dict = {"service": None, "exporting": False}
+_UNTRACED_PATHS = ("/healthz", "/readyz", "/metrics")
+
+
+def exporter_endpoint() -> str | None:
+    return (os.environ.get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
+            or os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT") or None)
+
+
+def setup(service: str) -> None:
+    """Install the tracer provider, the log record ids and the httpx propagation (once per process)."""
+    if _state["service"] is not None:
+        return
+    _state["service"] = service
+    resource = Resource.create({"service.name": os.environ.get("OTEL_SERVICE_NAME") or f"rdv-{service}",
+                                "service.namespace": "rdv"})
+    if exporter_endpoint():
+        from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+        from opentelemetry.sdk.trace.export import BatchSpanProcessor
+
+        provider = TracerProvider(resource=resource)  # sampler from OTEL_TRACES_SAMPLER, else parent-based
+        provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
+        _state["exporting"] = True
+        log.info("traces exportées vers %s", exporter_endpoint())
+    else:
+        provider = TracerProvider(resource=resource, sampler=ALWAYS_OFF)
+    trace.set_tracer_provider(provider)
+    _install_log_ids()
+    _instrument_httpx()
+
+
+def flush(timeout_millis: int = 2000) -> None:
+    """Send the spans still buffered (called when a service stops)."""
+    if not _state["exporting"]:
+        return
+    with contextlib.suppress(Exception):
+        trace.get_tracer_provider().force_flush(timeout_millis)  # type: ignore[attr-defined]
+
+
+def access_log_enabled() -> bool:
+    """One JSON line per request: on in production, else when RDV_ACCESS_LOG=1."""
+    value = os.environ.get("RDV_ACCESS_LOG")
+    if value is not None:
+        return value.strip().lower() in ("1", "true", "yes", "on")
+    return os.environ.get("RDV_ENV") == "production"
+
+
+def tracer() -> trace.Tracer:
+    return trace.get_tracer("rdv")
+
+
+# ---------- ids ----------
+
+def current_trace_id() -> str | None:
+    ctx = trace.get_current_span().get_span_context()
+    return format(ctx.trace_id, "032x") if ctx.is_valid else None
+
+
+def current_request_id() -> str | None:
+    return request_id_var.get()
+
+
+def current_traceparent() -> str | None:
+    carrier: dict[str, str] = {}
+    _propagator.inject(carrier)
+    return carrier.get("traceparent")
+
+
+def outgoing_headers() -> dict[str, str]:
+    """Headers that carry the current trace and request id to another service."""
+    headers: dict[str, str] = {}
+    _propagator.inject(headers)
+    rid = request_id_var.get()
+    if rid:
+        headers["x-request-id"] = rid
+    return headers
+
+
+def _install_log_ids() -> None:
+    previous = logging.getLogRecordFactory()
+
+    def factory(*args, **kwargs):
+        record = previous(*args, **kwargs)
+        rid = request_id_var.get()
+        if rid is not None:
+            record.request_id = rid
+        tid = current_trace_id()
+        if tid is not None:
+            record.trace_id = tid
+        return record
+
+    logging.setLogRecordFactory(factory)
+
+
+def _instrument_httpx() -> None:
+    """Add the trace headers to every outgoing httpx request that does not set them itself."""
+    import httpx
+
+    if getattr(httpx.AsyncClient.send, "_rdv_traced", False):
+        return
+
+    def _inject(request: httpx.Request) -> None:
+        for key, value in outgoing_headers().items():
+            if key not in request.headers:
+                request.headers[key] = value
+
+    async_send = httpx.AsyncClient.send
+    sync_send = httpx.Client.send
+
+    async def traced_async_send(self, request, *args, **kwargs):
+        _inject(request)
+        return await async_send(self, request, *args, **kwargs)
+
+    def traced_sync_send(self, request, *args, **kwargs):
+        _inject(request)
+        return sync_send(self, request, *args, **kwargs)
+
+    traced_async_send._rdv_traced = True  # type: ignore[attr-defined]
+    traced_sync_send._rdv_traced = True  # type: ignore[attr-defined]
+    httpx.AsyncClient.send = traced_async_send  # type: ignore[method-assign]
+    httpx.Client.send = traced_sync_send  # type: ignore[method-assign]
+
+
+# ---------- HTTP server side ----------
+
+class TracingMiddleware:
+    """ASGI middleware: one server span and one request id per HTTP request."""
+
+    def __init__(self, app, service: str = "rdv"):
+        self.app = app
+        self.service = service
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or scope.get("path") in _UNTRACED_PATHS:
+            await self.app(scope, receive, send)
+            return
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
+        request_id = _clean_request_id(headers.get("x-request-id")) or uuid.uuid4().hex
+        parent = _propagator.extract(headers)
+        span = tracer().start_span(f"{scope.get('method', 'GET')} {scope.get('path', '')}", context=parent,
+                                   kind=SpanKind.SERVER,
+                                   attributes={"http.request.method": scope.get("method", ""),
+                                               "url.path": scope.get("path", ""), "rdv.request_id": request_id})
+        token = request_id_var.set(request_id)
+        status = {"code": 500}
+        started = time.perf_counter()
+
+        async def send_with_id(message):
+            if message["type"] == "http.response.start":
+                status["code"] = message["status"]
+                message.setdefault("headers", [])
+                message["headers"] = list(message["headers"]) + [(b"x-request-id", request_id.encode())]
+            await send(message)
+
+        try:
+            with trace.use_span(span, end_on_exit=False):
+                await self.app(scope, receive, send_with_id)
+        except Exception as exc:
+            span.record_exception(exc)
+            raise
+        finally:
+            route = scope.get("route")
+            if route is not None and getattr(route, "path", None):
+                span.update_name(f"{scope.get('method', 'GET')} {route.path}")
+                span.set_attribute("http.route", route.path)
+            span.set_attribute("http.response.status_code", status["code"])
+            if status["code"] >= 500:
+                span.set_status(Status(StatusCode.ERROR))
+            if status["code"] >= 500 or access_log_enabled():
+                with trace.use_span(span, end_on_exit=False):
+                    access_log.log(logging.WARNING if status["code"] >= 500 else logging.INFO,
+                                   "%s %s %d %.1fms", scope.get("method", ""), scope.get("path", ""),
+                                   status["code"], (time.perf_counter() - started) * 1000)
+            span.end()
+            request_id_var.reset(token)
+
+
+def _clean_request_id(value: str | None) -> str | None:
+    """Accept a caller's request id only if it is short and printable (it lands in logs)."""
+    if not value or len(value) > 128 or not all(c.isalnum() or c in "-_.:" for c in value):
+        return None
+    return value
+
+
+# ---------- NATS consumer side ----------
+
+@contextlib.contextmanager
+def consuming(subject: str, headers: Mapping[str, str] | None, *, consumer: str,
+              event_id: str | None = None) -> Iterator[trace.Span]:
+    """Continue the producer's trace while one event is applied; the request id is the event id."""
+    parent = _propagator.extract(dict(headers or {}))
+    token = request_id_var.set(f"evt-{event_id}" if event_id else None)
+    try:
+        with tracer().start_as_current_span(f"consume {subject}", context=parent, kind=SpanKind.CONSUMER,
+                                            attributes={"messaging.system": "nats",
+                                                        "messaging.destination.name": subject,
+                                                        "messaging.consumer.group.name": consumer}) as span:
+            yield span
+    finally:
+        request_id_var.reset(token)
