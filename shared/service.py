@@ -30,6 +30,8 @@ log = logging.getLogger("rdv.service")
 
 
 class ServiceRuntime:
+    lag_interval = 5.0  # seconds between two readings of the consumers' pending counts
+
     def __init__(self, name: str, settings: ServiceSettings, *,
                  consumers: Iterable[Consumer] = (),
                  background: Iterable[Callable[["ServiceRuntime"], "asyncio.Future"]] = ()):
@@ -63,6 +65,24 @@ class ServiceRuntime:
             self.runners.append(runner)
         for factory in self.background_factories:
             self._tasks.append(asyncio.create_task(factory(self)))
+        if self.runners:
+            self._tasks.append(asyncio.create_task(self._watch_consumer_lag(), name=f"lag-{self.name}"))
+
+    async def refresh_consumer_lag(self) -> None:
+        """Read num_pending / num_ack_pending of each durable consumer into the metrics."""
+        for runner in self.runners:
+            try:
+                info = await self.js.consumer_info(runner.c.stream, runner.c.name)
+            except Exception as exc:  # consumer not created yet, NATS down: try again next time
+                log.debug("consumer %s info: %r", runner.c.name, exc)
+                continue
+            metrics.consumer_lag.labels(runner.c.name).set(info.num_pending or 0)
+            metrics.consumer_ack_pending.labels(runner.c.name).set(info.num_ack_pending or 0)
+
+    async def _watch_consumer_lag(self) -> None:
+        while True:
+            await self.refresh_consumer_lag()
+            await asyncio.sleep(self.lag_interval)
 
     async def stop(self) -> None:
         for task in self._tasks:
