@@ -1,4 +1,4 @@
-"""The `rdv` command line: up, migrate, seed, service, check, makemigration."""
+"""The `rdv` command line: up, migrate, seed, service, check, asyncapi, makemigration."""
 from __future__ import annotations
 
 import argparse
@@ -87,6 +87,9 @@ def main(argv: list[str] | None = None) -> int:
     p_service.add_argument("name", choices=ALL)
     p_service.add_argument("--port", type=int)
     sub.add_parser("check", help="vérifie l'installation")
+    p_async = sub.add_parser("asyncapi", help="écrit le document AsyncAPI 3 des événements (docs/asyncapi.yaml)")
+    p_async.add_argument("--output", help="chemin du fichier (défaut : docs/asyncapi.yaml)")
+    p_async.add_argument("--check", action="store_true", help="échoue si le fichier n'est pas à jour")
     p_rev = sub.add_parser("makemigration", help="génère une migration Alembic pour un service")
     p_rev.add_argument("service", choices=ALL)
     p_rev.add_argument("-m", "--message", required=True)
@@ -109,6 +112,20 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.cmd == "check":
         return check()
+    if args.cmd == "asyncapi":
+        from pathlib import Path
+
+        from shared import asyncapi
+
+        path = Path(args.output) if args.output else asyncapi.DEFAULT_PATH
+        if args.check:
+            if asyncapi.is_current(path):
+                print(f"{path} est à jour")
+                return 0
+            print(f"{path} n'est pas à jour : lancez `rdv asyncapi`", file=sys.stderr)
+            return 1
+        print(f"écrit {asyncapi.write(path)}")
+        return 0
     if args.cmd == "makemigration":
         from shared.migrations import revision
 
