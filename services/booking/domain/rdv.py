@@ -1,0 +1,134 @@
+"""The rendez-vous: statuses, transitions, displayed status, who may see it.
+
+Pure Python: no database, no web framework. Days are local days of the organisation.
+"""
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timedelta
+
+UNKNOWN, SEEN, NOSHOW, EXCUSED, REVOKED = "unknown", "seen", "noshow", "excused", "revoked"
+STATUSES = (UNKNOWN, SEEN, NOSHOW, EXCUSED, REVOKED)
+# Active RDVs hold their agents' time: the exclusion constraint applies to them only.
+ACTIVE_STATUSES = frozenset({UNKNOWN, SEEN, NOSHOW})
+CANCELLED_STATUSES = frozenset({EXCUSED, REVOKED})
+ORIGINS = ("agent", "usager")
+
+
+class RdvRuleBroken(Exception):
+    """A business rule refused the command; `code` is the contract's stable error code."""
+
+    code = "conflict"
+
+    def __init__(self, message: str, *, code: str | None = None, details: dict | None = None):
+        super().__init__(message)
+        self.message = message
+        self.code = code or self.code
+        self.details = details or {}
+
+
+class InvalidTransition(RdvRuleBroken):
+    code = "invalid_transition"
+
+
+def is_active(status: str) -> bool:
+    return status in ACTIVE_STATUSES
+
+
+def check_transition(current: str, target: str, *, rdv_day: date, today: date) -> None:
+    """Refuse a status change the contract does not allow.
+
+    unknown -> excused|revoked at any time; unknown -> seen|noshow once the RDV's
+    day has come (organisation timezone); any status -> unknown (reset).
+    """
+    if target not in STATUSES:
+        raise InvalidTransition(f"Statut « {target} » inconnu.")
+    if target == UNKNOWN:
+        return
+    if current != UNKNOWN:
+        raise InvalidTransition(
+            f"Impossible de passer du statut « {label(current)} » à « {label(target)} » : "
+            "remettez d'abord le rendez-vous à venir.",
+            details={"from": current, "to": target})
+    if target in (SEEN, NOSHOW) and today < rdv_day:
+        raise InvalidTransition(
+            f"Le rendez-vous n'a pas encore eu lieu : impossible de le marquer « {label(target)} ».",
+            details={"from": current, "to": target})
+
+
+def display_status(status: str, *, rdv_day: date, today: date) -> str:
+    """`a_venir` before the RDV's local day, `a_renseigner` from its day on; else the status."""
+    if status != UNKNOWN:
+        return status
+    return "a_venir" if today < rdv_day else "a_renseigner"
+
+
+_LABELS = {UNKNOWN: "à venir", SEEN: "honoré", NOSHOW: "absence non excusée",
+           EXCUSED: "annulé (excusé)", REVOKED: "annulé (par le service)"}
+
+
+def label(status: str) -> str:
+    return _LABELS.get(status, status)
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Who is looking: an agent (basic or admin) or the platform itself."""
+
+    organisation_id: uuid.UUID
+    agent_id: uuid.UUID | None
+    is_admin: bool
+    service_ids: frozenset[uuid.UUID] = field(default_factory=frozenset)
+
+
+@dataclass(frozen=True)
+class Rdv:
+    id: uuid.UUID
+    organisation_id: uuid.UUID
+    motif_id: uuid.UUID
+    service_id: uuid.UUID
+    lieu_id: uuid.UUID | None
+    agent_ids: tuple[uuid.UUID, ...]
+    usager_ids: tuple[uuid.UUID, ...]
+    starts_at: datetime
+    ends_at: datetime
+    status: str
+    context: str | None
+    origin: str
+    created_at: datetime
+    created_by: uuid.UUID | None
+    cancelled_at: datetime | None
+    version: int
+
+    @property
+    def duration_minutes(self) -> int:
+        return int((self.ends_at - self.starts_at) / timedelta(minutes=1))
+
+    @property
+    def active(self) -> bool:
+        return is_active(self.status)
+
+    def visible_to(self, viewer: Viewer) -> bool:
+        """Admin: the organisation's RDVs; basic agent: their services' motifs and their own RDVs."""
+        if viewer.organisation_id != self.organisation_id:
+            return False
+        if viewer.is_admin:
+            return True
+        return self.service_id in viewer.service_ids or (
+            viewer.agent_id is not None and viewer.agent_id in self.agent_ids)
+
+    def with_status(self, target: str, *, at: datetime) -> "Rdv":
+        cancelled_at = at if target in CANCELLED_STATUSES else None
+        return replace(self, status=target, cancelled_at=cancelled_at, version=self.version + 1)
+
+
+def normalise_ids(ids) -> tuple[uuid.UUID, ...]:
+    """Drop duplicates, keep the order given."""
+    return tuple(dict.fromkeys(ids))
+
+
+class SlotTaken(RdvRuleBroken):
+    """The database's exclusion constraint refused an overlap of one agent's active RDVs."""
+
+    code = "slot_taken"

@@ -1,0 +1,260 @@
+"""Use cases of the booking service: book, change, change status, read, list.
+
+Writes follow one path: availability's check first (outside any transaction), then one
+transaction that writes under the exclusion constraint and the outbox together.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from dataclasses import replace
+from datetime import datetime, timedelta, timezone
+
+from services.booking.adapters import repository as repo
+from services.booking.adapters.availability import AvailabilityClient, CheckResult
+from services.booking.domain.rdv import (UNKNOWN, InvalidTransition, Rdv, SlotTaken, Viewer,
+                                         check_transition, normalise_ids)
+from services.booking.service_layer.commands import BookPublicRdv, BookRdv, ChangeRdv, ChangeRdvStatus
+from services.booking.service_layer.views import changes_view, rdv_event_view, rdv_view
+from shared import clock
+from shared.db import Database
+from shared.errors import Conflict, Forbidden, NotFound
+from shared.events import new_event
+from shared.identity import Identity
+from shared.timeutil import local_day, today
+
+RESCHEDULING_FIELDS = ("starts_at", "agent_ids", "lieu_id", "duration_minutes")
+
+
+def viewer_of(identity: Identity) -> Viewer:
+    """Agents see by role; the platform itself (`system`) sees the organisation."""
+    if identity.kind == "public":
+        raise Forbidden("Cette action est réservée aux agents.")
+    return Viewer(organisation_id=identity.organisation_id, agent_id=identity.agent_id,
+                  is_admin=identity.is_admin or identity.kind == "system",
+                  service_ids=frozenset(identity.service_ids))
+
+
+def _view(rdv: Rdv, identity: Identity) -> dict:
+    return rdv_view(rdv, zone=identity.timezone, today=today(identity.timezone))
+
+
+def _event_rdv(rdv: Rdv, identity: Identity) -> dict:
+    return rdv_event_view(rdv, zone=identity.timezone, today=today(identity.timezone))
+
+
+def _refused(check: CheckResult) -> Conflict:
+    return Conflict(check.message or "Ce créneau n'est pas ouvert à la réservation.",
+                    code=check.code or "outside_opening", details=check.details)
+
+
+async def _slot_taken(db: Database, *, organisation_id, agent_ids, starts_at, ends_at, rdv_id=None) -> Conflict:
+    """Name the RDV that holds the slot (looked up after the constraint refused ours)."""
+    async with db.uow() as uow:
+        found = await repo.find_conflict(uow.session, agent_ids=agent_ids, starts_at=starts_at,
+                                         ends_at=ends_at, exclude_rdv_id=rdv_id)
+    # Another organisation's RDV (an agent working for two organisations) stays anonymous.
+    conflicting = str(found[0]) if found and found[1] == organisation_id else None
+    return Conflict("Ce créneau est déjà pris : l'un des agents a déjà un rendez-vous à ce moment-là.",
+                    code="slot_taken", details={"rdv_id": conflicting})
+
+
+def _request_hash(payload: dict) -> str:
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+
+
+async def _replay(db: Database, identity: Identity, key: str, request_hash: str) -> dict | None:
+    """The RDV a previous request with this Idempotency-Key created, if any."""
+    async with db.uow() as uow:
+        found = await repo.by_idempotency_key(uow.session, organisation_id=identity.organisation_id, key=key)
+    if found is None:
+        return None
+    rdv, first_hash = found
+    if first_hash and first_hash != request_hash:
+        raise Conflict("Cette clé d'idempotence a déjà servi pour une autre demande.",
+                       code="idempotency_key_reused", details={"rdv_id": str(rdv.id)})
+    return _view(rdv, identity)
+
+
+async def _create(db: Database, identity: Identity, rdv: Rdv, *, key: str | None, request_hash: str) -> dict:
+    try:
+        async with db.uow() as uow:
+            await repo.add(uow.session, rdv=rdv, idempotency_key=key, request_hash=request_hash)
+            uow.publish(new_event("booking.rdv.created", organisation_id=rdv.organisation_id,
+                                  actor=identity.actor(),
+                                  data={"rdv": _event_rdv(rdv, identity), "origin": rdv.origin}))
+            await uow.commit()
+    except SlotTaken:
+        raise await _slot_taken(db, organisation_id=rdv.organisation_id, agent_ids=rdv.agent_ids,
+                                starts_at=rdv.starts_at, ends_at=rdv.ends_at) from None
+    except repo.DuplicateIdempotencyKey:
+        # A concurrent retry with the same key committed first: answer with its RDV.
+        replayed = await _replay(db, identity, key or "", request_hash)
+        if replayed is None:
+            raise
+        return replayed
+    return _view(rdv, identity)
+
+
+def _ends_at(check: CheckResult, starts_at: datetime, duration: int | None) -> datetime:
+    if check.ends_at is not None:
+        return check.ends_at
+    return starts_at + timedelta(minutes=duration or check.duration_minutes or 0)
+
+
+async def book_rdv(*, db: Database, availability: AvailabilityClient, identity: Identity,
+                   command: BookRdv) -> dict:
+    """Book an RDV for agents and usagers, if availability opens the slot and no agent is taken."""
+    viewer_of(identity)
+    agent_ids, usager_ids = normalise_ids(command.agent_ids), normalise_ids(command.usager_ids)
+    request_hash = _request_hash({**command.__dict__, "idempotency_key": None,
+                                  "starts_at": command.starts_at.astimezone(timezone.utc)})
+    if command.idempotency_key:
+        replayed = await _replay(db, identity, command.idempotency_key, request_hash)
+        if replayed is not None:
+            return replayed
+    check = await availability.check(identity=identity, motif_id=command.motif_id, lieu_id=command.lieu_id,
+                                     agent_ids=agent_ids, starts_at=command.starts_at,
+                                     duration_minutes=command.duration_minutes)
+    if not check.ok:
+        raise _refused(check)
+    now = clock.now()
+    rdv = Rdv(id=uuid.uuid4(), organisation_id=identity.organisation_id, motif_id=command.motif_id,
+              service_id=check.service_id, lieu_id=command.lieu_id, agent_ids=agent_ids,
+              usager_ids=usager_ids, starts_at=command.starts_at,
+              ends_at=_ends_at(check, command.starts_at, command.duration_minutes),
+              status=UNKNOWN, context=command.context, origin="agent", created_at=now,
+              created_by=identity.agent_id if identity.kind == "agent" else None,
+              cancelled_at=None, version=1)
+    return await _create(db, identity, rdv, key=command.idempotency_key, request_hash=request_hash)
+
+
+async def book_public_rdv(*, db: Database, availability: AvailabilityClient, identity: Identity,
+                          command: BookPublicRdv) -> dict:
+    """Book an RDV an usager chose online: availability picks a free agent of a public créneau."""
+    if identity.kind not in ("public", "system"):
+        raise Forbidden("Cette adresse est réservée à la prise de rendez-vous en ligne.")
+    request_hash = _request_hash({**command.__dict__, "idempotency_key": None,
+                                  "starts_at": command.starts_at.astimezone(timezone.utc)})
+    if command.idempotency_key:
+        replayed = await _replay(db, identity, command.idempotency_key, request_hash)
+        if replayed is not None:
+            return replayed
+    check = await availability.check(identity=identity, motif_id=command.motif_id, lieu_id=command.lieu_id,
+                                     agent_ids=(), starts_at=command.starts_at, duration_minutes=None,
+                                     public=True)
+    if not check.ok:
+        raise _refused(check)
+    if not check.agent_ids:
+        raise Conflict("Ce créneau n'est plus disponible.", code="outside_opening")
+    rdv = Rdv(id=uuid.uuid4(), organisation_id=identity.organisation_id, motif_id=command.motif_id,
+              service_id=check.service_id, lieu_id=command.lieu_id, agent_ids=normalise_ids(check.agent_ids),
+              usager_ids=(command.usager_id,), starts_at=command.starts_at,
+              ends_at=_ends_at(check, command.starts_at, None), status=UNKNOWN, context=None,
+              origin="usager", created_at=clock.now(), created_by=None, cancelled_at=None, version=1)
+    return await _create(db, identity, rdv, key=command.idempotency_key, request_hash=request_hash)
+
+
+async def _visible(db: Database, identity: Identity, rdv_id: uuid.UUID) -> Rdv:
+    viewer = viewer_of(identity)
+    async with db.uow() as uow:
+        rdv = await repo.get(uow.session, organisation_id=identity.organisation_id, rdv_id=rdv_id)
+    if rdv is None or not rdv.visible_to(viewer):
+        raise NotFound("Rendez-vous introuvable.")
+    return rdv
+
+
+async def get_rdv(*, db: Database, identity: Identity, rdv_id: uuid.UUID) -> dict:
+    """Read one RDV the caller may see."""
+    return _view(await _visible(db, identity, rdv_id), identity)
+
+
+async def change_rdv(*, db: Database, availability: AvailabilityClient, identity: Identity,
+                     command: ChangeRdv, attempts: int = 3) -> dict:
+    """Move or change an RDV; a new time, agents, lieu or duration is checked like a booking."""
+    for _ in range(attempts):
+        current = await _visible(db, identity, command.rdv_id)
+        wanted = command.changes
+        starts_at = wanted.get("starts_at", current.starts_at)
+        agent_ids = normalise_ids(wanted["agent_ids"]) if "agent_ids" in wanted else current.agent_ids
+        lieu_id = wanted["lieu_id"] if "lieu_id" in wanted else current.lieu_id
+        duration = wanted.get("duration_minutes") or current.duration_minutes
+        ends_at = starts_at + timedelta(minutes=duration)
+        rescheduled = (starts_at != current.starts_at or ends_at != current.ends_at
+                       or agent_ids != current.agent_ids or lieu_id != current.lieu_id)
+        if rescheduled:
+            check = await availability.check(identity=identity, motif_id=current.motif_id, lieu_id=lieu_id,
+                                             agent_ids=agent_ids, starts_at=starts_at,
+                                             duration_minutes=duration)
+            if not check.ok:
+                raise _refused(check)
+            ends_at = _ends_at(check, starts_at, duration)
+        after = replace(current, starts_at=starts_at, ends_at=ends_at, agent_ids=agent_ids, lieu_id=lieu_id,
+                        context=wanted.get("context", current.context), version=current.version + 1)
+        changes = changes_view(current, after, zone=identity.timezone)
+        if not changes:
+            return _view(current, identity)
+        try:
+            async with db.uow() as uow:
+                locked = await repo.get(uow.session, organisation_id=identity.organisation_id,
+                                        rdv_id=current.id, for_update=True)
+                if locked is None or locked.version != current.version:
+                    continue  # changed meanwhile: read it again and redo the check
+                await repo.save(uow.session, rdv=after, updated_at=clock.now(),
+                                agents_changed=after.agent_ids != current.agent_ids)
+                uow.publish(new_event("booking.rdv.updated", organisation_id=after.organisation_id,
+                                      actor=identity.actor(),
+                                      data={"rdv": _event_rdv(after, identity), "changes": changes}))
+                await uow.commit()
+        except SlotTaken:
+            raise await _slot_taken(db, organisation_id=after.organisation_id, agent_ids=after.agent_ids,
+                                    starts_at=after.starts_at, ends_at=after.ends_at, rdv_id=after.id) from None
+        return _view(after, identity)
+    raise Conflict("Le rendez-vous a été modifié en même temps par quelqu'un d'autre. Réessayez.",
+                   code="concurrent_update")
+
+
+async def change_rdv_status(*, db: Database, identity: Identity, command: ChangeRdvStatus) -> dict:
+    """Set the outcome of an RDV (honoré, absence, annulé) or reset it, as the contract allows."""
+    viewer = viewer_of(identity)
+    zone = identity.timezone
+    try:
+        async with db.uow() as uow:
+            rdv = await repo.get(uow.session, organisation_id=identity.organisation_id,
+                                 rdv_id=command.rdv_id, for_update=True)
+            if rdv is None or not rdv.visible_to(viewer):
+                raise NotFound("Rendez-vous introuvable.")
+            if rdv.status == command.status == UNKNOWN:
+                return _view(rdv, identity)
+            try:
+                check_transition(rdv.status, command.status, rdv_day=local_day(rdv.starts_at, zone),
+                                 today=today(zone))
+            except InvalidTransition as exc:
+                raise Conflict(exc.message, code=exc.code, details=exc.details) from None
+            now = clock.now()
+            after = rdv.with_status(command.status, at=now)
+            # Back to an active status: the exclusion constraint checks the slot again.
+            await repo.save(uow.session, rdv=after, updated_at=now, agents_changed=False)
+            await repo.record_status_change(uow.session, rdv=after, previous_status=rdv.status,
+                                            changed_at=now, changed_by=identity.agent_id)
+            uow.publish(new_event("booking.rdv.status_changed", organisation_id=after.organisation_id,
+                                  actor=identity.actor(),
+                                  data={"rdv": _event_rdv(after, identity), "previous_status": rdv.status}))
+            await uow.commit()
+    except SlotTaken:
+        raise await _slot_taken(db, organisation_id=rdv.organisation_id, agent_ids=rdv.agent_ids,
+                                starts_at=rdv.starts_at, ends_at=rdv.ends_at, rdv_id=rdv.id) from None
+    return _view(after, identity)
+
+
+async def list_rdvs(*, db: Database, identity: Identity, filters: repo.RdvFilters, page: int,
+                    per_page: int) -> dict:
+    """List the RDVs the caller may see, by start time."""
+    viewer = viewer_of(identity)
+    async with db.uow() as uow:
+        items, total = await repo.list_visible(uow.session, viewer=viewer, filters=filters, page=page,
+                                               per_page=per_page)
+    day = today(identity.timezone)
+    return {"items": [rdv_view(r, zone=identity.timezone, today=day) for r in items],
+            "total": total, "page": page, "per_page": per_page}
