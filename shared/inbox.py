@@ -5,6 +5,10 @@ redelivered event finds its id there and is acked without being applied again.
 A handler raising `RetryLater` (e.g. a projection it needs has not arrived yet) is
 nak'ed with a delay; any other error too, until `max_deliver`, after which the message
 goes to `deadletter.<consumer>` with the error, and is terminated (never silently lost).
+
+`Consumer(batched=True)` (optional, for high-volume projections) applies a whole fetched batch in
+one transaction, inbox rows included, then acks it; if anything in the batch fails, the
+transaction is rolled back and each message goes through the per-message path above.
 """
 from __future__ import annotations
 
@@ -43,6 +47,7 @@ class Consumer:
     ack_wait: float = 30.0
     batch: int = 100
     deliver_policy: DeliverPolicy = DeliverPolicy.ALL
+    batched: bool = False
     _task: asyncio.Task | None = field(default=None, repr=False)
     # test hooks
     crash_before_ack: bool = field(default=False, repr=False)
@@ -103,8 +108,11 @@ class ConsumerRunner:
                     msgs = await self._sub.fetch(self.c.batch, timeout=1)
                 except nats.errors.TimeoutError:
                     continue
-                for msg in msgs:
-                    await self.process(msg)
+                if self.c.batched and len(msgs) > 1:
+                    await self.process_batch(msgs)
+                else:
+                    for msg in msgs:
+                        await self.process(msg)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
@@ -140,6 +148,50 @@ class ConsumerRunner:
             raise RuntimeError("consumer crashed before ack (test hook)")
         await msg.ack()
         metrics.events_consumed.labels(self.c.name, "applied" if applied else "duplicate").inc()
+
+    async def process_batch(self, msgs) -> None:
+        """Apply a fetched batch in one transaction, then ack it; on error, one message at a time."""
+        parsed = []
+        for msg in msgs:
+            try:
+                parsed.append((msg, Envelope.model_validate(json.loads(msg.data))))
+            except Exception as exc:
+                await self._dead_letter(msg, f"invalid envelope: {exc!r}")
+        if not parsed:
+            return
+        try:
+            applied = await self.apply_batch([envelope for _, envelope in parsed])
+        except Exception as exc:
+            # Nothing of the batch was committed: each message gets its own transaction, retry
+            # count and dead-letter path, exactly as without batching.
+            log.info("consumer %s: batch of %d failed (%r); applying one by one", self.c.name, len(parsed), exc)
+            for msg, _ in parsed:
+                await self.process(msg)
+            return
+        if self.c.crash_before_ack:
+            raise RuntimeError("consumer crashed before ack (test hook)")
+        await asyncio.gather(*(msg.ack() for msg, _ in parsed))
+        metrics.events_consumed.labels(self.c.name, "applied").inc(applied)
+        if len(parsed) > applied:
+            metrics.events_consumed.labels(self.c.name, "duplicate").inc(len(parsed) - applied)
+
+    async def apply_batch(self, envelopes: list[Envelope]) -> int:
+        """Record the ids and run the handlers of the new events in one transaction; return how many."""
+        async with self.db.uow() as uow:
+            inserted = set((await uow.session.execute(
+                text("insert into inbox (consumer, event_id, subject) "
+                     "select :c, t.i, t.s from unnest(cast(:ids as uuid[]), cast(:subjects as text[])) as t(i, s) "
+                     "on conflict do nothing returning event_id"),
+                {"c": self.c.name, "ids": [e.id for e in envelopes],
+                 "subjects": [e.type for e in envelopes]})).scalars())
+            applied = 0
+            for envelope in envelopes:
+                if envelope.id in inserted:
+                    inserted.discard(envelope.id)  # the same event twice in one batch: apply it once
+                    await self.c.handler(uow, envelope)
+                    applied += 1
+            await uow.commit()
+            return applied
 
     async def apply(self, envelope: Envelope) -> bool:
         """Apply once: record the id and run the handler in one transaction."""
