@@ -57,10 +57,11 @@ def make_identity(*, organisation_id: uuid.UUID | None = None, agent_id: uuid.UU
 
 
 def start_service(name: str, infra: Infra, *, env: dict[str, str] | None = None,
-                  timeout: float = 30.0) -> RunningService:
+                  timeout: float = 30.0, database_url: str | None = None) -> RunningService:
+    """Start `name` on a fresh migrated database, or on `database_url` (e.g. to restart it)."""
     from shared.migrations import upgrade
 
-    db_url = infra.create_database(f"svc_{name}")
+    db_url = database_url or infra.create_database(f"svc_{name}")
     upgrade(name, db_url)
     port = free_port()
     log_path = Path(tempfile.mkdtemp(prefix=f"rdv-{name}-")) / "service.log"
