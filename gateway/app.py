@@ -2,13 +2,30 @@
 import asyncio
 
 import httpx
+from sqlalchemy.exc import IntegrityError
 
+from gateway.adapters.services import ServiceClients
+from gateway.api import auth, availability, booking, dev, directory, public, reporting, usagers
+from gateway.api.middleware import install_middlewares
 from gateway.config import GatewaySettings
+from shared.errors import Conflict
 from shared.service import ServiceRuntime
 from shared.settings import SERVICE_NAMES, service_url
 
 
 class GatewayRuntime(ServiceRuntime):
+    clients: ServiceClients | None = None
+
+    async def start(self) -> None:
+        self.settings.check_production()
+        self.clients = ServiceClients()
+        await super().start()
+
+    async def stop(self) -> None:
+        await super().stop()
+        if self.clients:
+            await self.clients.aclose()
+
     async def readiness(self) -> dict:
         """The gateway is ready when its database, NATS and every service answer."""
         async with httpx.AsyncClient(timeout=2) as client:
@@ -17,15 +34,33 @@ class GatewayRuntime(ServiceRuntime):
 
 
 async def _service_ready(client: httpx.AsyncClient, name: str) -> str:
-    try:
-        resp = await client.get(service_url(name).split(",")[0] + "/readyz")
-        return "ok" if resp.status_code == 200 else "down"
-    except httpx.HTTPError:
-        return "down"
+    """A service is ready when one of its replicas answers /readyz."""
+    for url in service_url(name).split(","):
+        try:
+            resp = await client.get(url.strip().rstrip("/") + "/readyz")
+            if resp.status_code == 200:
+                return "ok"
+        except httpx.HTTPError:
+            continue
+    return "down"
 
 
 runtime = GatewayRuntime("gateway", GatewaySettings())
-app = runtime.create_app(title="rdv — API de la passerelle")
+app = runtime.create_app(title="rdv — API de la passerelle", routers=[
+    auth.router, directory.router, availability.router, booking.router, usagers.router, reporting.router,
+    public.router, dev.router])
+
+
+@app.exception_handler(IntegrityError)
+async def _integrity(request, exc: IntegrityError):
+    """Two concurrent writes of one unique value (e.g. an email): the loser gets a 409."""
+    from fastapi.responses import JSONResponse
+
+    err = Conflict("Cette valeur est déjà utilisée (écriture concurrente).", code="conflict")
+    return JSONResponse(err.body(), status_code=409)
+
+
+install_middlewares(app)
 
 from gateway.web import router as web_router  # noqa: E402  (the web UI's pages)
 

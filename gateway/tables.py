@@ -1,7 +1,2 @@
-"""SQLAlchemy tables of the gateway (directory, sessions, audit)."""
-from sqlalchemy import MetaData
-
-from shared.tables import add_platform_tables
-
-metadata = MetaData()
-outbox, inbox = add_platform_tables(metadata)
+"""SQLAlchemy tables of the gateway (the migrations' metadata); defined in gateway.adapters.tables."""
+from gateway.adapters.tables import metadata, outbox, inbox  # noqa: F401

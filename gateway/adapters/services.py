@@ -1,0 +1,85 @@
+"""HTTP clients of the services: one pooled httpx client per service, round-robin over its
+replicas (`<NAME>_URL=http://a,http://b`), failover to the next replica on connection errors.
+"""
+from __future__ import annotations
+
+import itertools
+import logging
+from typing import Any
+
+import httpx
+
+from shared.errors import ServiceUnavailable
+from shared.identity import Identity, headers_for
+from shared.settings import SERVICE_NAMES, service_url
+
+log = logging.getLogger("rdv.gateway.services")
+
+TIMEOUT = httpx.Timeout(15.0, connect=2.0)
+LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=20)
+# Errors where the request never reached the service: safe to try the next replica.
+_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+
+
+class ServiceClient:
+    def __init__(self, name: str, urls: list[str], *, transport: httpx.AsyncBaseTransport | None = None):
+        self.name = name
+        self.urls = urls
+        self._next = itertools.cycle(range(len(urls)))
+        self.http = httpx.AsyncClient(timeout=TIMEOUT, limits=LIMITS, transport=transport)
+
+    def _order(self) -> list[str]:
+        start = next(self._next)
+        return self.urls[start:] + self.urls[:start]
+
+    def _unavailable(self, exc: Exception) -> ServiceUnavailable:
+        log.warning("service %s unreachable: %r", self.name, exc)
+        return ServiceUnavailable(details={"service": self.name})
+
+    async def request(self, method: str, path: str, *, identity: Identity | None,
+                      params: Any = None, json: Any = None, headers: dict[str, str] | None = None) -> httpx.Response:
+        """Send one call to a replica; 503 `service_unavailable` when none answers."""
+        all_headers = {**(headers or {}), **(headers_for(identity) if identity else {})}
+        last: Exception | None = None
+        for base in self._order():
+            try:
+                return await self.http.request(method, base + path, params=params, json=json, headers=all_headers)
+            except _NOT_SENT as exc:
+                last = exc
+                continue
+            except httpx.HTTPError as exc:  # timeout after sending, broken connection: do not replay a write
+                raise self._unavailable(exc) from exc
+        raise self._unavailable(last)  # type: ignore[arg-type]
+
+    async def open_stream(self, method: str, path: str, *, identity: Identity,
+                          params: Any = None) -> httpx.Response:
+        """Send a call whose body is read later (exports' files); the caller closes it."""
+        last: Exception | None = None
+        for base in self._order():
+            try:
+                req = self.http.build_request(method, base + path, params=params, headers=headers_for(identity))
+                return await self.http.send(req, stream=True)
+            except _NOT_SENT as exc:
+                last = exc
+            except httpx.HTTPError as exc:
+                raise self._unavailable(exc) from exc
+        raise self._unavailable(last)  # type: ignore[arg-type]
+
+    async def aclose(self) -> None:
+        await self.http.aclose()
+
+
+class ServiceClients:
+    """The gateway's clients of every service, created at start and closed at stop."""
+
+    def __init__(self) -> None:
+        self.by_name = {name: ServiceClient(name, [u.strip().rstrip("/") for u in service_url(name).split(",")
+                                                   if u.strip()])
+                        for name in SERVICE_NAMES}
+
+    def __getitem__(self, name: str) -> ServiceClient:
+        return self.by_name[name]
+
+    async def aclose(self) -> None:
+        for client in self.by_name.values():
+            await client.aclose()

@@ -1,0 +1,67 @@
+"""Sessions, login attempts and rate-limit events in the gateway's database."""
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, func, insert, select, update
+
+from gateway.adapters.tables import login_attempts, rate_events, sessions
+from shared.db import UnitOfWork
+
+
+async def add_session(*, uow: UnitOfWork, session_id: uuid.UUID, token_hash: str, csrf_token: str,
+                      agent_id: uuid.UUID, organisation_id: uuid.UUID, now: datetime,
+                      ip: str | None, user_agent: str | None) -> None:
+    await uow.execute(insert(sessions).values(
+        id=session_id, token_hash=token_hash, csrf_token=csrf_token, agent_id=agent_id,
+        organisation_id=organisation_id, created_at=now, last_seen_at=now, ip=ip, user_agent=(user_agent or "")[:300]))
+
+
+async def find_session(*, uow: UnitOfWork, token_hash: str):
+    stmt = select(sessions).where(sessions.c.token_hash == token_hash, sessions.c.revoked_at.is_(None))
+    return (await uow.execute(stmt)).first()
+
+
+async def touch_session(*, uow: UnitOfWork, session_id: uuid.UUID, now: datetime) -> None:
+    await uow.execute(update(sessions).where(sessions.c.id == session_id).values(last_seen_at=now))
+
+
+async def revoke_session(*, uow: UnitOfWork, session_id: uuid.UUID, now: datetime) -> None:
+    await uow.execute(update(sessions).where(sessions.c.id == session_id, sessions.c.revoked_at.is_(None))
+                      .values(revoked_at=now))
+
+
+async def revoke_agent_sessions(*, uow: UnitOfWork, agent_id: uuid.UUID, now: datetime,
+                                keep: uuid.UUID | None = None) -> None:
+    stmt = update(sessions).where(sessions.c.agent_id == agent_id, sessions.c.revoked_at.is_(None))
+    if keep:
+        stmt = stmt.where(sessions.c.id != keep)
+    await uow.execute(stmt.values(revoked_at=now))
+
+
+async def recent_failures(*, uow: UnitOfWork, email: str, ip: str, since: datetime) -> int:
+    """Failed logins for this email+IP since `since`, not counting those before the last success."""
+    last_ok = select(func.max(login_attempts.c.at)).where(
+        login_attempts.c.email == email, login_attempts.c.ip == ip, login_attempts.c.success.is_(True)
+    ).scalar_subquery()
+    stmt = select(func.count()).select_from(login_attempts).where(
+        login_attempts.c.email == email, login_attempts.c.ip == ip, login_attempts.c.success.is_(False),
+        login_attempts.c.at > since, login_attempts.c.at > func.coalesce(last_ok, since))
+    return (await uow.execute(stmt)).scalar_one()
+
+
+async def record_attempt(*, uow: UnitOfWork, email: str, ip: str, now: datetime, success: bool) -> None:
+    await uow.execute(insert(login_attempts).values(email=email, ip=ip, at=now, success=success))
+    await uow.execute(delete(login_attempts).where(login_attempts.c.at < now - timedelta(days=1)))
+
+
+async def count_rate_events(*, uow: UnitOfWork, bucket: str, since: datetime) -> int:
+    stmt = select(func.count()).select_from(rate_events).where(rate_events.c.bucket == bucket,
+                                                               rate_events.c.at > since)
+    return (await uow.execute(stmt)).scalar_one()
+
+
+async def add_rate_event(*, uow: UnitOfWork, bucket: str, now: datetime) -> None:
+    await uow.execute(insert(rate_events).values(bucket=bucket, at=now))
+    await uow.execute(delete(rate_events).where(rate_events.c.at < now - timedelta(days=1)))

@@ -1,0 +1,1 @@
+"""HTTP entrypoints of the gateway: /api/v1 routers, middlewares, dev inbox."""

@@ -1,0 +1,64 @@
+"""Booking routes, forwarded to booking (and notifications for an RDV's messages)."""
+from __future__ import annotations
+
+import uuid
+
+from fastapi import APIRouter, Depends, Query, Request
+
+from gateway.api.deps import Paging, current_principal, ensure_agents, ensure_services, identity_of
+from gateway.api.forward import call, forward, relay
+from gateway.domain.model import Principal
+from gateway.schemas import booking as s
+from gateway.schemas.common import STANDARD_ERRORS, Page
+
+router = APIRouter(prefix="/api/v1", tags=["rendez-vous"], responses=STANDARD_ERRORS)
+
+
+@router.post("/rdvs", status_code=201, response_model=s.RdvOut)
+async def create_rdv(body: s.RdvCreate, request: Request, principal: Principal = Depends(current_principal)):
+    """Book an RDV (checked against plages, absences, holidays and the agents' other RDVs)."""
+    await ensure_agents(request, principal, body.agent_ids)
+    return await forward(request, "booking", "/v1/rdvs", identity=identity_of(principal))
+
+
+@router.get("/rdvs", response_model=Page[s.RdvOut])
+async def list_rdvs(request: Request, paging: Paging = Depends(), agent_id: uuid.UUID | None = Query(None),
+                    service_id: uuid.UUID | None = Query(None), motif_id: uuid.UUID | None = Query(None),
+                    lieu_id: uuid.UUID | None = Query(None), usager_id: uuid.UUID | None = Query(None),
+                    status: s.Status | None = Query(None), from_: str | None = Query(None, alias="from"),
+                    to: str | None = Query(None), principal: Principal = Depends(current_principal)):
+    """RDVs the caller can see, by start time."""
+    await ensure_agents(request, principal, [agent_id])
+    await ensure_services(request, principal, [service_id])
+    return await forward(request, "booking", "/v1/rdvs", identity=identity_of(principal))
+
+
+@router.get("/rdvs/{rdv_id}", response_model=s.RdvOut)
+async def get_rdv(rdv_id: uuid.UUID, request: Request, principal: Principal = Depends(current_principal)):
+    """One RDV the caller can see."""
+    return await forward(request, "booking", f"/v1/rdvs/{rdv_id}", identity=identity_of(principal))
+
+
+@router.patch("/rdvs/{rdv_id}", response_model=s.RdvOut)
+async def patch_rdv(rdv_id: uuid.UUID, body: s.RdvPatch, request: Request,
+                    principal: Principal = Depends(current_principal)):
+    """Move or change an RDV (checked like a booking)."""
+    await ensure_agents(request, principal, body.agent_ids or [])
+    return await forward(request, "booking", f"/v1/rdvs/{rdv_id}", identity=identity_of(principal))
+
+
+@router.post("/rdvs/{rdv_id}/status", response_model=s.RdvOut)
+async def set_rdv_status(rdv_id: uuid.UUID, body: s.RdvStatusIn, request: Request,
+                         principal: Principal = Depends(current_principal)):
+    """Set an RDV's status (honoré, absence non excusée, annulé, or back to unknown)."""
+    return await forward(request, "booking", f"/v1/rdvs/{rdv_id}/status", identity=identity_of(principal))
+
+
+@router.get("/rdvs/{rdv_id}/notifications", response_model=list[s.NotificationOut])
+async def rdv_notifications(rdv_id: uuid.UUID, request: Request, principal: Principal = Depends(current_principal)):
+    """The SMS and emails sent about an RDV the caller can see."""
+    identity = identity_of(principal)
+    seen = await call(request, "booking", "GET", f"/v1/rdvs/{rdv_id}", identity=identity)
+    if seen.status_code != 200:
+        return relay(seen)
+    return relay(await call(request, "notifications", "GET", f"/v1/rdvs/{rdv_id}/notifications", identity=identity))

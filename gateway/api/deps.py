@@ -1,0 +1,101 @@
+"""FastAPI dependencies: the database, the caller (bearer token or session cookie + CSRF), paging."""
+from __future__ import annotations
+
+import hmac
+import uuid
+
+from fastapi import Depends, Query, Request
+
+from gateway.adapters import repository as repo
+from gateway.domain.model import Principal
+from gateway.service_layer import auth
+from shared.db import Database
+from shared.errors import Forbidden, NotFound, Unauthorized
+from shared.identity import Identity
+
+SESSION_COOKIE = "rdv_session"
+CSRF_COOKIE = "rdv_csrf"
+CSRF_HEADER = "X-CSRF-Token"
+CSRF_FIELD = "csrf_token"
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+PRINCIPAL_KEY = "rdv.principal"
+
+
+def get_db(request: Request) -> Database:
+    return request.app.state.runtime.db
+
+
+def client_ip(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def bearer_token(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, value = header.partition(" ")
+    return value.strip() if scheme.lower() == "bearer" and value.strip() else None
+
+
+async def _csrf_ok(request: Request, expected: str) -> bool:
+    sent = request.headers.get(CSRF_HEADER)
+    if not sent and request.headers.get("content-type", "").startswith(
+            ("application/x-www-form-urlencoded", "multipart/form-data")):
+        form = await request.form()
+        sent = form.get(CSRF_FIELD)
+    return isinstance(sent, str) and hmac.compare_digest(sent, expected)
+
+
+async def current_principal(request: Request) -> Principal:
+    """The authenticated agent: `Authorization: Bearer <token>`, or the session cookie (+ CSRF on writes)."""
+    token, via_cookie = bearer_token(request), False
+    if token is None:
+        token, via_cookie = request.cookies.get(SESSION_COOKIE), True
+    if not token:
+        raise Unauthorized()
+    principal = await auth.authenticate(db=get_db(request), token=token, via_cookie=via_cookie)
+    if via_cookie and request.method not in SAFE_METHODS and not await _csrf_ok(request, principal.csrf_token):
+        raise Forbidden("Jeton CSRF manquant ou invalide.", code="csrf_failed")
+    request.scope[PRINCIPAL_KEY] = principal
+    return principal
+
+
+async def admin_principal(principal: Principal = Depends(current_principal)) -> Principal:
+    if not principal.is_admin:
+        raise Forbidden("Cette action est réservée aux administrateurs.")
+    return principal
+
+
+def identity_of(principal: Principal) -> Identity:
+    """The signed identity every forwarded call carries."""
+    return Identity(kind="agent", organisation_id=principal.organisation.id, agent_id=principal.agent.id,
+                    role=principal.agent.role, service_ids=list(principal.agent.service_ids),
+                    timezone=principal.organisation.timezone, holiday_zone=principal.organisation.holiday_zone)
+
+
+class Paging:
+    def __init__(self, page: int = Query(1, ge=1, le=100_000), per_page: int = Query(50, ge=1, le=200)):
+        self.page = page
+        self.per_page = per_page
+
+
+async def ensure_agents(request: Request, principal: Principal, agent_ids) -> None:
+    """404 unless every agent id belongs to the caller's organisation (services trust them after this)."""
+    ids = [uuid.UUID(str(a)) for a in agent_ids if a is not None]
+    if not ids:
+        return
+    async with get_db(request).uow() as uow:
+        found = await repo.existing_agent_ids(uow=uow, organisation_id=principal.organisation.id, agent_ids=ids)
+    if set(ids) - found:
+        raise NotFound("Agent introuvable dans votre organisation.",
+                       details={"agent_ids": [str(i) for i in ids if i not in found]})
+
+
+async def ensure_services(request: Request, principal: Principal, service_ids) -> None:
+    """404 unless every service id belongs to the caller's organisation."""
+    ids = [uuid.UUID(str(s)) for s in service_ids if s is not None]
+    if not ids:
+        return
+    async with get_db(request).uow() as uow:
+        found = await repo.existing_service_ids(uow=uow, organisation_id=principal.organisation.id, service_ids=ids)
+    if set(ids) - found:
+        raise NotFound("Service introuvable dans votre organisation.",
+                       details={"service_ids": [str(i) for i in ids if i not in found]})

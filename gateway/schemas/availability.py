@@ -1,0 +1,178 @@
+"""Availability: lieux, motifs, plages, absences, holidays, créneaux, agenda (forwarded to availability)."""
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime, time
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from gateway.schemas.common import Open
+from gateway.schemas.directory import HolidayZone  # noqa: F401  (re-exported for routes)
+
+Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+LocationType = Literal["public_office", "phone", "home", "visio"]
+
+
+class Body(BaseModel):
+    """A forwarded body: the contract's fields are checked here, the service checks the rest."""
+    model_config = ConfigDict(extra="allow")
+
+
+class WeeklyRecurrence(Body):
+    every: Literal["week"]
+    interval: int = Field(default=1, ge=1, le=5)
+    on: list[Weekday] = Field(min_length=1, max_length=7)
+    until: date | None = None
+
+
+class MonthlyRecurrence(Body):
+    every: Literal["month"]
+    interval: int = Field(default=1, ge=1, le=5)
+    on: dict[Weekday, int] = Field(description='e.g. {"tuesday": 2} (2nd Tuesday; -1 = last)')
+    until: date | None = None
+
+
+Recurrence = Annotated[Union[WeeklyRecurrence, MonthlyRecurrence], Field(discriminator="every")]
+
+
+class LieuIn(Body):
+    name: str = Field(min_length=1, max_length=200)
+    address: str = Field(min_length=1, max_length=500)
+    phone: str | None = Field(default=None, max_length=40)
+
+
+class LieuPatch(Body):
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    address: str | None = Field(default=None, min_length=1, max_length=500)
+    phone: str | None = Field(default=None, max_length=40)
+
+
+class LieuOut(Open):
+    id: uuid.UUID
+    name: str
+    address: str
+    phone: str | None = None
+
+
+class MotifIn(Body):
+    name: str = Field(min_length=1, max_length=200)
+    service_id: uuid.UUID
+    duration_minutes: int = Field(ge=5, le=480)
+    location_type: LocationType
+    color: str | None = Field(default=None, max_length=20)
+    reservable_online: bool = False
+    min_booking_delay_minutes: int = Field(default=30, ge=0)
+    max_booking_delay_days: int = Field(default=90, ge=0)
+
+
+class MotifPatch(Body):
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    service_id: uuid.UUID | None = None
+    duration_minutes: int | None = Field(default=None, ge=5, le=480)
+    location_type: LocationType | None = None
+    color: str | None = Field(default=None, max_length=20)
+    reservable_online: bool | None = None
+    min_booking_delay_minutes: int | None = Field(default=None, ge=0)
+    max_booking_delay_days: int | None = Field(default=None, ge=0)
+
+
+class MotifOut(Open):
+    id: uuid.UUID
+    name: str
+    service_id: uuid.UUID
+    duration_minutes: int
+    location_type: LocationType
+    color: str | None = None
+    reservable_online: bool
+    min_booking_delay_minutes: int
+    max_booking_delay_days: int
+
+
+class PlageIn(Body):
+    agent_id: uuid.UUID
+    lieu_id: uuid.UUID
+    motif_ids: list[uuid.UUID] = Field(min_length=1)
+    title: str | None = Field(default=None, max_length=200)
+    first_day: date
+    start_time: time
+    end_time: time
+    recurrence: Recurrence | None = None
+
+
+class PlagePatch(Body):
+    agent_id: uuid.UUID | None = None
+    lieu_id: uuid.UUID | None = None
+    motif_ids: list[uuid.UUID] | None = Field(default=None, min_length=1)
+    title: str | None = Field(default=None, max_length=200)
+    first_day: date | None = None
+    start_time: time | None = None
+    end_time: time | None = None
+    recurrence: Recurrence | None = None
+
+
+class PlageOut(Open):
+    id: uuid.UUID
+    agent_id: uuid.UUID
+    lieu_id: uuid.UUID
+    motif_ids: list[uuid.UUID]
+    title: str | None = None
+    first_day: date
+    start_time: str
+    end_time: str
+    recurrence: dict[str, Any] | None = None
+    warnings: list[Any] = Field(default_factory=list)
+
+
+class AbsenceIn(Body):
+    agent_id: uuid.UUID
+    title: str | None = Field(default=None, max_length=200)
+    first_day: date
+    start_time: time
+    end_day: date
+    end_time: time
+    recurrence: Recurrence | None = None
+
+
+class AbsencePatch(Body):
+    agent_id: uuid.UUID | None = None
+    title: str | None = Field(default=None, max_length=200)
+    first_day: date | None = None
+    start_time: time | None = None
+    end_day: date | None = None
+    end_time: time | None = None
+    recurrence: Recurrence | None = None
+
+
+class AbsenceOut(Open):
+    id: uuid.UUID
+    agent_id: uuid.UUID
+    title: str | None = None
+    first_day: date
+    start_time: str
+    end_day: date
+    end_time: str
+    recurrence: dict[str, Any] | None = None
+    rdvs_in_conflict: list[dict[str, Any]] = Field(default_factory=list)
+
+
+class JourFerie(Open):
+    day: date
+    name: str
+
+
+class Creneau(Open):
+    starts_at: AwareDatetime
+    ends_at: AwareDatetime
+    agent_id: uuid.UUID
+    lieu_id: uuid.UUID
+    motif_id: uuid.UUID
+
+
+class CreneauxOut(Open):
+    items: list[Creneau]
+    next_available: datetime | None
+
+
+class AgendaOut(Open):
+    """Plage occurrences, absence occurrences, holidays and RDVs of one agent in the window."""

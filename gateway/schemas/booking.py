@@ -1,0 +1,72 @@
+"""Booking: RDVs and their notifications (forwarded to booking / notifications)."""
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Literal
+
+from pydantic import AwareDatetime, Field
+
+from gateway.schemas.availability import Body
+from gateway.schemas.common import Open
+
+Status = Literal["unknown", "seen", "noshow", "excused", "revoked"]
+DisplayStatus = Literal["a_venir", "a_renseigner", "seen", "noshow", "excused", "revoked"]
+
+
+class RdvCreate(Body):
+    motif_id: uuid.UUID
+    lieu_id: uuid.UUID | None = None
+    agent_ids: list[uuid.UUID] = Field(min_length=1, max_length=20)
+    usager_ids: list[uuid.UUID] = Field(default_factory=list, max_length=50)
+    starts_at: AwareDatetime
+    duration_minutes: int | None = Field(default=None, ge=5, le=480)
+    context: str | None = Field(default=None, max_length=5000)
+
+
+class RdvPatch(Body):
+    starts_at: AwareDatetime | None = None
+    agent_ids: list[uuid.UUID] | None = Field(default=None, min_length=1, max_length=20)
+    lieu_id: uuid.UUID | None = None
+    duration_minutes: int | None = Field(default=None, ge=5, le=480)
+    context: str | None = Field(default=None, max_length=5000)
+
+
+class RdvStatusIn(Body):
+    status: Status
+
+
+class RdvOut(Open):
+    id: uuid.UUID
+    organisation_id: uuid.UUID
+    motif_id: uuid.UUID
+    lieu_id: uuid.UUID | None
+    agent_ids: list[uuid.UUID]
+    usager_ids: list[uuid.UUID]
+    starts_at: datetime
+    ends_at: datetime
+    status: Status
+    display_status: DisplayStatus
+    context: str | None = None
+    created_at: datetime
+    created_by: uuid.UUID | None = None
+    cancelled_at: datetime | None = None
+
+
+class NotificationOut(Open):
+    channel: Literal["sms", "email"]
+    kind: Literal["confirmation", "change", "cancellation", "reminder"]
+    recipient: str
+    status: Literal["pending", "sent", "failed"]
+    sent_at: datetime | None = None
+
+
+class DevMessage(Open):
+    channel: Literal["sms", "email"]
+    to: str
+    subject: str | None = None
+    body: str
+    attachments: list[str] = Field(default_factory=list)
+    rdv_id: uuid.UUID | None = None
+    kind: str | None = None
+    created_at: datetime

@@ -1,0 +1,116 @@
+"""Directory: organisations, services, agents, authentication, audit."""
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Literal
+
+from pydantic import Field
+
+from gateway.schemas.common import Input, Open
+
+HolidayZone = Literal["metropole", "alsace-moselle", "guadeloupe", "martinique", "guyane", "la-reunion", "mayotte"]
+Role = Literal["basic", "admin"]
+Name = Field(min_length=1, max_length=200)
+
+
+class AdminIn(Input):
+    email: str = Field(min_length=3, max_length=254)
+    first_name: str = Field(min_length=1, max_length=100)
+    last_name: str = Field(min_length=1, max_length=100)
+    password: str = Field(max_length=200)
+
+
+class OrganisationCreate(Input):
+    name: str = Name
+    timezone: str = Field(default="Europe/Paris", max_length=64)
+    holiday_zone: HolidayZone = "metropole"
+    admin: AdminIn
+
+
+class OrganisationPatch(Input):
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    timezone: str | None = Field(default=None, max_length=64)
+    holiday_zone: HolidayZone | None = None
+    publish_online: bool | None = None
+
+
+class OrganisationOut(Open):
+    id: uuid.UUID
+    name: str
+    slug: str
+    timezone: str
+    holiday_zone: HolidayZone
+    publish_online: bool
+
+
+class LoginIn(Input):
+    email: str = Field(max_length=254)
+    password: str = Field(max_length=200)
+
+
+class AgentOut(Open):
+    id: uuid.UUID
+    organisation_id: uuid.UUID
+    email: str
+    first_name: str
+    last_name: str
+    role: Role
+    service_ids: list[uuid.UUID]
+
+
+class MeOut(AgentOut):
+    organisation: OrganisationOut
+
+
+class LoginOut(Open):
+    token: str = Field(description="bearer token (also set as the HttpOnly cookie rdv_session)")
+    csrf_token: str = Field(description="send it as X-CSRF-Token (or form field csrf_token) with cookie auth")
+    agent: MeOut
+
+
+class ServiceIn(Input):
+    name: str = Name
+    short_name: str | None = Field(default=None, max_length=50)
+
+
+class ServicePatch(Input):
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    short_name: str | None = Field(default=None, max_length=50)
+
+
+class ServiceOut(Open):
+    id: uuid.UUID
+    organisation_id: uuid.UUID
+    name: str
+    short_name: str | None
+
+
+class AgentIn(Input):
+    email: str = Field(min_length=3, max_length=254)
+    first_name: str = Field(min_length=1, max_length=100)
+    last_name: str = Field(min_length=1, max_length=100)
+    password: str = Field(max_length=200)
+    role: Role = "basic"
+    service_ids: list[uuid.UUID] = Field(default_factory=list, max_length=100)
+
+
+class AgentPatch(Input):
+    email: str | None = Field(default=None, min_length=3, max_length=254)
+    first_name: str | None = Field(default=None, min_length=1, max_length=100)
+    last_name: str | None = Field(default=None, min_length=1, max_length=100)
+    password: str | None = Field(default=None, max_length=200)
+    role: Role | None = None
+    service_ids: list[uuid.UUID] | None = Field(default=None, max_length=100)
+
+
+class AuditEntry(Open):
+    id: int
+    at: datetime
+    organisation_id: uuid.UUID | None
+    agent_id: uuid.UUID | None
+    method: str
+    path: str
+    resource_id: str | None
+    status: int
+    replayed: bool = False

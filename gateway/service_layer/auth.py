@@ -1,0 +1,105 @@
+"""Use cases of authentication: log in, authenticate a request, log out."""
+from __future__ import annotations
+
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from gateway.adapters import repository as repo
+from gateway.adapters import sessions as store
+from gateway.adapters.hashing import verify_password
+from gateway.domain.model import Agent, Principal, normalise_email
+from gateway.domain.tokens import TOUCH_EVERY, hash_token, is_idle_expired, new_token
+from shared import clock
+from shared.db import Database
+from shared.errors import AppError, Unauthorized
+
+MAX_FAILURES = 10
+FAILURE_WINDOW = timedelta(minutes=15)
+
+
+class InvalidCredentials(AppError):
+    status = 401
+    code = "invalid_credentials"
+    message = "Adresse e-mail ou mot de passe incorrect."
+
+
+class TooManyAttempts(AppError):
+    status = 429
+    code = "too_many_attempts"
+    message = "Trop de tentatives de connexion. Réessayez dans 15 minutes."
+
+
+@dataclass
+class LoginResult:
+    token: str
+    csrf_token: str
+    agent: Agent
+    principal: Principal
+
+
+async def login(*, db: Database, email: str, password: str, ip: str, user_agent: str | None,
+                previous_token: str | None = None) -> LoginResult:
+    """Check the credentials (throttled per email+IP) and open a new session.
+
+    A session presented with the request (cookie) is revoked: the session id is renewed at
+    every login, so a planted cookie never becomes an authenticated one.
+    """
+    email = normalise_email(email)
+    now = clock.now()
+    async with db.uow() as uow:
+        # Serialise the attempts of one email+IP so that 10 failures really means 10.
+        await uow.execute(select(func.pg_advisory_xact_lock(func.hashtext(email + "|" + ip))))
+        if await store.recent_failures(uow=uow, email=email, ip=ip, since=now - FAILURE_WINDOW) >= MAX_FAILURES:
+            raise TooManyAttempts(details={"retry_after_seconds": int(FAILURE_WINDOW.total_seconds())})
+        found = await repo.get_credentials(uow=uow, email=email)
+        ok = await verify_password(found[1] if found else None, password)
+        await store.record_attempt(uow=uow, email=email, ip=ip, now=now, success=ok)
+        if not ok or not found:
+            await uow.commit()
+            raise InvalidCredentials()
+        agent = found[0]
+        org = await repo.get_organisation(uow=uow, organisation_id=agent.organisation_id)
+        if previous_token:
+            prev = await store.find_session(uow=uow, token_hash=hash_token(previous_token))
+            if prev:
+                await store.revoke_session(uow=uow, session_id=prev.id, now=now)
+        token, csrf, session_id = new_token(), secrets.token_urlsafe(24), uuid.uuid4()
+        await store.add_session(uow=uow, session_id=session_id, token_hash=hash_token(token), csrf_token=csrf,
+                                agent_id=agent.id, organisation_id=agent.organisation_id, now=now, ip=ip,
+                                user_agent=user_agent)
+        await uow.commit()
+    principal = Principal(agent=agent, organisation=org, session_id=session_id, csrf_token=csrf, via_cookie=False)
+    return LoginResult(token=token, csrf_token=csrf, agent=agent, principal=principal)
+
+
+async def authenticate(*, db: Database, token: str, via_cookie: bool) -> Principal:
+    """Return the caller of a session token; 401 when unknown, revoked or idle for 14 days."""
+    now = clock.now()
+    async with db.uow() as uow:
+        row = await store.find_session(uow=uow, token_hash=hash_token(token))
+        if not row:
+            raise Unauthorized("Session inconnue ou terminée. Connectez-vous.")
+        if is_idle_expired(row.last_seen_at, now):
+            await store.revoke_session(uow=uow, session_id=row.id, now=now)
+            await uow.commit()
+            raise Unauthorized("Session expirée après 14 jours d'inactivité. Connectez-vous.")
+        agent = await repo.get_agent(uow=uow, agent_id=row.agent_id)
+        if agent is None:
+            raise Unauthorized("Ce compte n'existe plus.")
+        org = await repo.get_organisation(uow=uow, organisation_id=agent.organisation_id)
+        if now - row.last_seen_at > TOUCH_EVERY:
+            await store.touch_session(uow=uow, session_id=row.id, now=now)
+            await uow.commit()
+    return Principal(agent=agent, organisation=org, session_id=row.id, csrf_token=row.csrf_token,
+                     via_cookie=via_cookie)
+
+
+async def logout(*, db: Database, principal: Principal) -> None:
+    """Revoke the caller's session: its token and cookie stop working at once."""
+    async with db.uow() as uow:
+        await store.revoke_session(uow=uow, session_id=principal.session_id, now=clock.now())
+        await uow.commit()

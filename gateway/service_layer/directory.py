@@ -1,0 +1,230 @@
+"""Use cases of the directory: organisations, services, agents. Each change and its
+`directory.*` event commit together (outbox)."""
+from __future__ import annotations
+
+import uuid
+from dataclasses import replace
+
+from gateway.adapters import repository as repo
+from gateway.adapters import sessions as store
+from gateway.adapters.hashing import hash_password
+from gateway.domain import slugs
+from gateway.domain.model import Agent, Organisation, Principal, is_valid_email, normalise_email
+from gateway.domain.passwords import check_password
+from gateway.domain.permissions import require_admin
+from shared import clock
+from shared.db import Database, UnitOfWork
+from shared.errors import Conflict, NotFound, ValidationFailed
+from shared.events import new_event
+from shared.timeutil import is_valid_timezone
+
+
+def _actor(principal: Principal | None) -> dict:
+    return {"kind": "agent", "id": principal.agent.id} if principal else {"kind": "system", "id": None}
+
+
+def _check_timezone(zone: str) -> None:
+    if not is_valid_timezone(zone):
+        raise ValidationFailed("Fuseau horaire inconnu.", code="invalid_timezone",
+                               details={"fields": {"timezone": "Fuseau horaire IANA inconnu (ex. Europe/Paris)."}})
+
+
+def _check_email(email: str) -> str:
+    email = normalise_email(email)
+    if not is_valid_email(email):
+        raise ValidationFailed("Adresse e-mail invalide.", code="invalid_email",
+                               details={"fields": {"email": "Adresse e-mail invalide."}})
+    return email
+
+
+async def _check_email_free(uow: UnitOfWork, email: str, except_id: uuid.UUID | None = None) -> None:
+    if await repo.email_in_use(uow=uow, email=email, except_id=except_id):
+        raise Conflict("Cette adresse e-mail est déjà utilisée par un compte.", code="email_taken",
+                       details={"fields": {"email": "Adresse déjà utilisée."}})
+
+
+async def _check_services(uow: UnitOfWork, organisation_id: uuid.UUID, service_ids: list[uuid.UUID]) -> None:
+    found = await repo.existing_service_ids(uow=uow, organisation_id=organisation_id, service_ids=service_ids)
+    unknown = [str(s) for s in service_ids if s not in found]
+    if unknown:
+        raise ValidationFailed("Service inconnu dans cette organisation.", code="unknown_service",
+                               details={"fields": {"service_ids": "Service inconnu."}, "service_ids": unknown})
+
+
+async def create_organisation(*, db: Database, name: str, timezone: str, holiday_zone: str,
+                              admin: dict) -> Organisation:
+    """Create an organisation and its first admin (platform key)."""
+    _check_timezone(timezone)
+    email = _check_email(admin["email"])
+    check_password(admin["password"])
+    password_hash = await hash_password(admin["password"])
+    now = clock.now()
+    async with db.uow() as uow:
+        await _check_email_free(uow, email)
+        slug = await _free_slug(uow, name)
+        org = Organisation(id=uuid.uuid4(), name=name.strip(), slug=slug, timezone=timezone,
+                           holiday_zone=holiday_zone, publish_online=False)
+        await repo.add_organisation(uow=uow, org=org, now=now)
+        agent = Agent(id=uuid.uuid4(), organisation_id=org.id, email=email, first_name=admin["first_name"],
+                      last_name=admin["last_name"], role="admin")
+        await repo.add_agent(uow=uow, agent=agent, password_hash=password_hash, now=now)
+        uow.publish(new_event("directory.organisation.created", organisation_id=org.id,
+                              data={"organisation": org.as_dict()}))
+        uow.publish(new_event("directory.agent.created", organisation_id=org.id,
+                              data={"agent": agent.event_dict()}))
+        await uow.commit()
+    return org
+
+
+async def _free_slug(uow: UnitOfWork, name: str) -> str:
+    for candidate in slugs.candidates(name):
+        if not await repo.slug_taken(uow=uow, slug=candidate):
+            return candidate
+    raise AssertionError("unreachable")
+
+
+async def update_organisation(*, db: Database, principal: Principal, changes: dict) -> Organisation:
+    """Change the caller's organisation (admins)."""
+    require_admin(principal.agent)
+    if "timezone" in changes:
+        _check_timezone(changes["timezone"])
+    async with db.uow() as uow:
+        org = await repo.get_organisation(uow=uow, organisation_id=principal.organisation.id)
+        org = replace(org, **{k: v for k, v in changes.items() if v is not None})
+        await repo.update_organisation(uow=uow, org=org, now=clock.now())
+        uow.publish(new_event("directory.organisation.updated", organisation_id=org.id,
+                              data={"organisation": org.as_dict()}, actor=_actor(principal)))
+        await uow.commit()
+    return org
+
+
+# ---- services ----
+
+async def create_service(*, db: Database, principal: Principal, name: str, short_name: str | None) -> dict:
+    """Add a service to the caller's organisation (admins)."""
+    require_admin(principal.agent)
+    values = {"id": uuid.uuid4(), "organisation_id": principal.organisation.id, "name": name.strip(),
+              "short_name": short_name}
+    async with db.uow() as uow:
+        await repo.add_service(uow=uow, values=values, now=clock.now())
+        service = await repo.get_service(uow=uow, organisation_id=principal.organisation.id,
+                                         service_id=values["id"])
+        uow.publish(new_event("directory.service.created", organisation_id=principal.organisation.id,
+                              data={"service": service}, actor=_actor(principal)))
+        await uow.commit()
+    return service
+
+
+async def update_service(*, db: Database, principal: Principal, service_id: uuid.UUID, changes: dict) -> dict:
+    """Rename a service (admins)."""
+    require_admin(principal.agent)
+    async with db.uow() as uow:
+        if not await repo.get_service(uow=uow, organisation_id=principal.organisation.id,
+                                      service_id=service_id, lock=True):
+            raise NotFound("Service introuvable.")
+        if changes:
+            await repo.update_service(uow=uow, service_id=service_id, values=changes, now=clock.now())
+        service = await repo.get_service(uow=uow, organisation_id=principal.organisation.id, service_id=service_id)
+        uow.publish(new_event("directory.service.updated", organisation_id=principal.organisation.id,
+                              data={"service": service}, actor=_actor(principal)))
+        await uow.commit()
+    return service
+
+
+async def delete_service(*, db: Database, principal: Principal, service_id: uuid.UUID) -> None:
+    """Delete a service (admins); its agents leave it."""
+    require_admin(principal.agent)
+    org_id = principal.organisation.id
+    async with db.uow() as uow:
+        service = await repo.get_service(uow=uow, organisation_id=org_id, service_id=service_id, lock=True)
+        if not service:
+            raise NotFound("Service introuvable.")
+        members = await repo.delete_service(uow=uow, service_id=service_id)
+        uow.publish(new_event("directory.service.deleted", organisation_id=org_id,
+                              data={"service": service}, actor=_actor(principal)))
+        for agent_id in members:
+            agent = await repo.get_agent(uow=uow, agent_id=agent_id)
+            if agent:
+                uow.publish(new_event("directory.agent.updated", organisation_id=org_id,
+                                      data={"agent": agent.event_dict()}, actor=_actor(principal)))
+        await uow.commit()
+
+
+# ---- agents ----
+
+async def create_agent(*, db: Database, principal: Principal, email: str, first_name: str, last_name: str,
+                       password: str, role: str, service_ids: list[uuid.UUID]) -> Agent:
+    """Add an agent to the caller's organisation (admins)."""
+    require_admin(principal.agent)
+    email = _check_email(email)
+    check_password(password)
+    password_hash = await hash_password(password)
+    org_id = principal.organisation.id
+    async with db.uow() as uow:
+        await _check_services(uow, org_id, service_ids)
+        await _check_email_free(uow, email)
+        agent = Agent(id=uuid.uuid4(), organisation_id=org_id, email=email, first_name=first_name.strip(),
+                      last_name=last_name.strip(), role=role, service_ids=tuple(dict.fromkeys(service_ids)))
+        await repo.add_agent(uow=uow, agent=agent, password_hash=password_hash, now=clock.now())
+        uow.publish(new_event("directory.agent.created", organisation_id=org_id,
+                              data={"agent": agent.event_dict()}, actor=_actor(principal)))
+        await uow.commit()
+    return agent
+
+
+async def update_agent(*, db: Database, principal: Principal, agent_id: uuid.UUID, changes: dict) -> Agent:
+    """Change an agent (admins): names, email, role, services, password (revokes their other sessions)."""
+    require_admin(principal.agent)
+    org_id = principal.organisation.id
+    password = changes.pop("password", None)
+    if password is not None:
+        check_password(password)
+    password_hash = await hash_password(password) if password else None
+    if changes.get("email") is not None:
+        changes["email"] = _check_email(changes["email"])
+    now = clock.now()
+    async with db.uow() as uow:
+        agent = await repo.get_agent(uow=uow, agent_id=agent_id, organisation_id=org_id, lock=True)
+        if agent is None:
+            raise NotFound("Agent introuvable.")
+        if changes.get("service_ids") is not None:
+            await _check_services(uow, org_id, changes["service_ids"])
+            changes["service_ids"] = tuple(dict.fromkeys(changes["service_ids"]))
+        if changes.get("email") is not None:
+            await _check_email_free(uow, changes["email"], except_id=agent_id)
+        if changes.get("role") == "basic" and agent.is_admin:
+            await _keep_an_admin(uow, org_id)
+        agent = replace(agent, **{k: v for k, v in changes.items() if v is not None})
+        await repo.update_agent(uow=uow, agent=agent, now=now, password_hash=password_hash)
+        if password_hash:
+            await store.revoke_agent_sessions(uow=uow, agent_id=agent_id, now=now,
+                                              keep=principal.session_id if agent_id == principal.agent.id else None)
+        uow.publish(new_event("directory.agent.updated", organisation_id=org_id,
+                              data={"agent": agent.event_dict()}, actor=_actor(principal)))
+        await uow.commit()
+    return agent
+
+
+async def _keep_an_admin(uow: UnitOfWork, organisation_id: uuid.UUID) -> None:
+    # Lock the organisation so that two admins demoted at once cannot both pass the count.
+    await repo.get_organisation(uow=uow, organisation_id=organisation_id, lock=True)
+    if await repo.count_admins(uow=uow, organisation_id=organisation_id) <= 1:
+        raise Conflict("L'organisation doit garder au moins un administrateur.", code="last_admin")
+
+
+async def delete_agent(*, db: Database, principal: Principal, agent_id: uuid.UUID) -> None:
+    """Remove an agent (admins): their sessions end; their history stays."""
+    require_admin(principal.agent)
+    org_id = principal.organisation.id
+    now = clock.now()
+    async with db.uow() as uow:
+        agent = await repo.get_agent(uow=uow, agent_id=agent_id, organisation_id=org_id, lock=True)
+        if agent is None:
+            raise NotFound("Agent introuvable.")
+        if agent.is_admin:
+            await _keep_an_admin(uow, org_id)
+        await repo.delete_agent(uow=uow, agent_id=agent_id, now=now)
+        await store.revoke_agent_sessions(uow=uow, agent_id=agent_id, now=now)
+        uow.publish(new_event("directory.agent.deleted", organisation_id=org_id,
+                              data={"agent": agent.event_dict()}, actor=_actor(principal)))
+        await uow.commit()

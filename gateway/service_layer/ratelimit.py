@@ -1,0 +1,28 @@
+"""A sliding-window limit on some action per key (e.g. public bookings per IP and organisation)."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from gateway.adapters import sessions as store
+from shared import clock
+from shared.db import Database
+from shared.errors import AppError
+
+
+class TooManyRequests(AppError):
+    status = 429
+    code = "too_many_requests"
+    message = "Trop de demandes depuis cette adresse. Réessayez plus tard."
+
+
+async def hit(*, db: Database, bucket: str, limit: int, window: timedelta) -> None:
+    """Count one action in `bucket`; 429 when `limit` were already counted within `window`."""
+    now = clock.now()
+    async with db.uow() as uow:
+        await uow.execute(select(func.pg_advisory_xact_lock(func.hashtext(bucket))))
+        if await store.count_rate_events(uow=uow, bucket=bucket, since=now - window) >= limit:
+            raise TooManyRequests(details={"retry_after_seconds": int(window.total_seconds())})
+        await store.add_rate_event(uow=uow, bucket=bucket, now=now)
+        await uow.commit()
