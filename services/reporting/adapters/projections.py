@@ -1,0 +1,129 @@
+"""Writes of the projections. Each function runs inside the consumer's transaction (the inbox
+row of the event is written in the same one, so a redelivered event changes nothing)."""
+from __future__ import annotations
+
+from sqlalchemy import text
+
+_UPSERT_FACT = text("""
+insert into rdv_facts (id, organisation_id, service_id, motif_id, lieu_id, agent_ids, usager_ids, origin,
+                       created_by, created_at, starts_at, ends_at, duration_minutes, status, context,
+                       cancelled_at, version, applied_at)
+values (:id, :organisation_id, :service_id, :motif_id, :lieu_id, :agent_ids, :usager_ids, :origin,
+        :created_by, :created_at, :starts_at, :ends_at, :duration_minutes, :status, :context,
+        :cancelled_at, :version, clock_timestamp())
+on conflict (id) do update set
+    organisation_id = excluded.organisation_id, service_id = excluded.service_id,
+    motif_id = excluded.motif_id, lieu_id = excluded.lieu_id, agent_ids = excluded.agent_ids,
+    usager_ids = excluded.usager_ids, origin = excluded.origin,
+    created_by = coalesce(excluded.created_by, rdv_facts.created_by),
+    created_at = coalesce(excluded.created_at, rdv_facts.created_at), starts_at = excluded.starts_at,
+    ends_at = excluded.ends_at, duration_minutes = excluded.duration_minutes, status = excluded.status,
+    context = excluded.context, cancelled_at = excluded.cancelled_at, version = excluded.version,
+    applied_at = excluded.applied_at
+-- an event whose version is not newer than what we hold is ignored (redelivery, reordering)
+where rdv_facts.version is null or excluded.version is null or rdv_facts.version < excluded.version
+""")
+
+_STATUS_CHANGE = text("""
+insert into rdv_status_changes (rdv_id, version, status, previous_status, changed_at, actor_id)
+values (:rdv_id, :version, :status, :previous_status, :changed_at, :actor_id)
+on conflict do nothing
+""")
+
+_NOTIFICATION = text("""
+insert into rdv_notifications (message_id, rdv_id, organisation_id, channel, kind, status, attempt, at)
+values (:message_id, :rdv_id, :organisation_id, :channel, :kind, :status, :attempt, :at)
+on conflict (message_id) do update set
+    status = case when rdv_notifications.status = 'sent' then 'sent' else excluded.status end,
+    attempt = greatest(rdv_notifications.attempt, excluded.attempt), at = excluded.at
+""")
+
+_ORGANISATION = text("""
+insert into organisations (id, name, slug, timezone) values (:id, :name, :slug, :timezone)
+on conflict (id) do update set name = excluded.name, slug = excluded.slug, timezone = excluded.timezone
+""")
+
+_SERVICE = text("""
+insert into services (id, organisation_id, name, short_name, deleted)
+values (:id, :organisation_id, :name, :short_name, :deleted)
+on conflict (id) do update set name = excluded.name, short_name = excluded.short_name,
+    deleted = excluded.deleted, organisation_id = coalesce(excluded.organisation_id, services.organisation_id)
+""")
+
+_AGENT = text("""
+insert into agents (id, organisation_id, first_name, last_name, email, deleted)
+values (:id, :organisation_id, :first_name, :last_name, :email, :deleted)
+on conflict (id) do update set first_name = excluded.first_name, last_name = excluded.last_name,
+    email = excluded.email, deleted = excluded.deleted,
+    organisation_id = coalesce(excluded.organisation_id, agents.organisation_id)
+""")
+
+_MOTIF = text("""
+insert into motifs (id, organisation_id, name, service_id, location_type, deleted)
+values (:id, :organisation_id, :name, :service_id, :location_type, :deleted)
+on conflict (id) do update set name = excluded.name, service_id = excluded.service_id,
+    location_type = excluded.location_type, deleted = excluded.deleted,
+    organisation_id = coalesce(excluded.organisation_id, motifs.organisation_id)
+""")
+
+_LIEU = text("""
+insert into lieux (id, organisation_id, name, address, deleted)
+values (:id, :organisation_id, :name, :address, :deleted)
+on conflict (id) do update set name = excluded.name, address = excluded.address, deleted = excluded.deleted,
+    organisation_id = coalesce(excluded.organisation_id, lieux.organisation_id)
+""")
+
+_USAGER = text("""
+insert into usagers (id, organisation_id, first_name, last_name, birth_date)
+values (:id, :organisation_id, :first_name, :last_name, :birth_date)
+on conflict (id) do update set first_name = excluded.first_name, last_name = excluded.last_name,
+    birth_date = excluded.birth_date, organisation_id = coalesce(excluded.organisation_id, usagers.organisation_id)
+-- once anonymised, a person's data never comes back (a late or redelivered update is ignored)
+where not usagers.anonymized
+""")
+
+_ANONYMIZE = text("""
+insert into usagers (id, organisation_id, first_name, last_name, birth_date, anonymized)
+values (:id, :organisation_id, null, null, null, true)
+on conflict (id) do update set first_name = null, last_name = null, birth_date = null, anonymized = true
+""")
+
+
+async def upsert_fact(session, row: dict) -> None:
+    await session.execute(_UPSERT_FACT, row)
+
+
+async def record_status_change(session, row: dict) -> None:
+    await session.execute(_STATUS_CHANGE, row)
+
+
+async def record_notification(session, row: dict) -> None:
+    await session.execute(_NOTIFICATION, row)
+
+
+async def upsert_organisation(session, row: dict) -> None:
+    await session.execute(_ORGANISATION, row)
+
+
+async def upsert_service(session, row: dict) -> None:
+    await session.execute(_SERVICE, row)
+
+
+async def upsert_agent(session, row: dict) -> None:
+    await session.execute(_AGENT, row)
+
+
+async def upsert_motif(session, row: dict) -> None:
+    await session.execute(_MOTIF, row)
+
+
+async def upsert_lieu(session, row: dict) -> None:
+    await session.execute(_LIEU, row)
+
+
+async def upsert_usager(session, row: dict) -> None:
+    await session.execute(_USAGER, row)
+
+
+async def anonymize_usager(session, row: dict) -> None:
+    await session.execute(_ANONYMIZE, row)

@@ -1,0 +1,100 @@
+"""Writing an RDV export: rows stream from a server-side cursor into xlsxwriter's constant-memory
+mode, so memory stays flat whatever the number of RDVs. Runs in a worker thread (plain psycopg)."""
+from __future__ import annotations
+
+import os
+from datetime import date
+from pathlib import Path
+from typing import Callable
+
+import psycopg
+import xlsxwriter
+
+from services.reporting.adapters.scope_sql import scope_where
+from services.reporting.domain.export_file import COLUMN_WIDTHS, COLUMNS
+from services.reporting.domain.labels import notifications_label, origin_label, status_label
+from services.reporting.domain.scope import RdvFilters, Viewer
+
+FETCH_ROWS = 5000
+PROGRESS_EVERY = 5000
+
+# One row per RDV, every name joined here; dates and hours in the organisation's timezone.
+_SELECT = """
+select extract(year from f.starts_at at time zone %(tz)s)::int,
+       to_char(f.created_at at time zone %(tz)s, 'DD/MM/YYYY'),
+       to_char(f.created_at at time zone %(tz)s, 'HH24:MI'),
+       f.origin,
+       to_char(f.starts_at at time zone %(tz)s, 'DD/MM/YYYY'),
+       to_char(f.starts_at at time zone %(tz)s, 'HH24:MI'),
+       s.name, m.name, f.context,
+       case when f.status = 'unknown' and f.starts_at >= %(tomorrow)s then 'a_venir'
+            when f.status = 'unknown' then 'a_renseigner' else f.status end,
+       l.name, ag.names, us.names, us.minor, n.sent, n.failed, us.births,
+       nullif(trim(concat_ws(' ', cb.first_name, cb.last_name)), '')
+from rdv_facts f
+left join motifs m on m.id = f.motif_id
+left join services s on s.id = coalesce(f.service_id, m.service_id)
+left join lieux l on l.id = f.lieu_id
+left join agents cb on cb.id = f.created_by
+cross join lateral (
+    select string_agg(coalesce(nullif(trim(concat_ws(' ', a.first_name, a.last_name)), ''), 'Agent inconnu'),
+                      ', ' order by x.ord) as names
+    from unnest(f.agent_ids) with ordinality as x(id, ord) left join agents a on a.id = x.id) ag
+cross join lateral (
+    select string_agg(case when u.anonymized then 'Usager anonymisé'
+                           else coalesce(nullif(trim(concat_ws(' ', u.first_name, u.last_name)), ''),
+                                         'Usager inconnu') end, ', ' order by x.ord) as names,
+           coalesce(bool_or(u.birth_date > (f.starts_at at time zone %(tz)s)::date - interval '18 years'),
+                    false) as minor,
+           string_agg(to_char(u.birth_date, 'DD/MM/YYYY'), ', ' order by x.ord) as births
+    from unnest(f.usager_ids) with ordinality as x(id, ord) left join usagers u on u.id = x.id) us
+cross join lateral (
+    select count(*) filter (where rn.status = 'sent') as sent, count(*) filter (where rn.status = 'failed') as failed
+    from rdv_notifications rn where rn.rdv_id = f.id) n
+"""
+
+
+def write_rdv_export(*, dsn: str, viewer: Viewer, filters: RdvFilters, timezone: str, today: date,
+                     organisation_name: str, path: Path,
+                     on_progress: Callable[[int, int], None] | None = None) -> int:
+    """Write the XLSX of the RDVs `viewer` can see among `filters` to `path`; return the row count."""
+    where, params = scope_where(viewer=viewer, filters=filters, timezone=timezone, today=today)
+    params["tz"] = timezone
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(".part")
+    rows = 0
+    with psycopg.connect(dsn) as conn:
+        total = conn.execute(f"select count(*) from rdv_facts f {where}", params).fetchone()[0]
+        workbook = xlsxwriter.Workbook(str(partial), {"constant_memory": True, "tmpdir": str(path.parent),
+                                                      "strings_to_numbers": False, "strings_to_formulas": False,
+                                                      "strings_to_urls": False})
+        try:
+            sheet = workbook.add_worksheet("RDV")
+            bold = workbook.add_format({"bold": True})
+            for col, (title, width) in enumerate(zip(COLUMNS, COLUMN_WIDTHS)):
+                sheet.set_column(col, col, width)
+                sheet.write_string(0, col, title, bold)
+            write_string, write_number = sheet.write_string, sheet.write_number
+            origins: dict = {}
+            statuses: dict = {}
+            with conn.cursor(name="rdv_export") as cursor:
+                cursor.itersize = FETCH_ROWS
+                cursor.execute(_SELECT + where + " order by f.starts_at, f.id", params)
+                for r in cursor:
+                    rows += 1
+                    origin = origins.get(r[3]) or origins.setdefault(r[3], origin_label(r[3]))
+                    status = statuses.get(r[9]) or statuses.setdefault(r[9], status_label(r[9]))
+                    created_by = r[17] or ("Usager (en ligne)" if r[3] == "usager" else "")
+                    values = (r[1], r[2], origin, r[4], r[5], r[6], r[7], r[8], status, r[10], r[11], r[12],
+                              "oui" if r[13] else "non", notifications_label(r[14], r[15]), organisation_name,
+                              r[16], created_by)
+                    write_number(rows, 0, r[0])
+                    for col, value in enumerate(values, 1):
+                        if value:
+                            write_string(rows, col, value)
+                    if on_progress and rows % PROGRESS_EVERY == 0:
+                        on_progress(rows, total)
+        finally:
+            workbook.close()
+    os.replace(partial, path)
+    return rows

@@ -1,0 +1,24 @@
+"""The reporting service's durable consumers (names in docs/internal.md)."""
+from __future__ import annotations
+
+from services.reporting.service_layer import handlers
+from shared.inbox import Consumer
+
+CONSUMER_NAMES = ("reporting-facts", "reporting-notifications", "reporting-catalog", "reporting-directory",
+                  "reporting-usagers")
+
+
+def make_consumers(*, batched: bool = True) -> list[Consumer]:
+    """Fresh consumer specs; `batched` applies a fetched batch in one transaction (throughput)."""
+    specs = [
+        Consumer("reporting-facts", "BOOKING", ["booking.rdv.>"], handlers.on_rdv),
+        Consumer("reporting-notifications", "NOTIFICATIONS",
+                 ["notifications.message.sent", "notifications.message.failed"], handlers.on_message),
+        Consumer("reporting-catalog", "AVAILABILITY", ["availability.motif.>", "availability.lieu.>"],
+                 handlers.on_catalog),
+        Consumer("reporting-directory", "DIRECTORY", ["directory.>"], handlers.on_directory),
+        Consumer("reporting-usagers", "USAGERS", ["usagers.usager.>"], handlers.on_usager),
+    ]
+    for spec in specs:
+        spec.batched = batched
+    return specs

@@ -1,0 +1,91 @@
+"""`rdv reporting rebuild`: drop the projections and replay the streams from their start.
+
+Order matters: the projections and the reporting consumers' inbox rows are emptied first (one
+transaction), then the durable consumers are deleted and re-created with DeliverPolicy.ALL.
+An event applied between the two steps is simply skipped on replay (its inbox row is new), and
+running replicas keep pulling from the re-created durables (same names), so the rebuild is safe
+while the service runs. The command also consumes until the durables have caught up.
+"""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import time
+
+from sqlalchemy import text
+
+from services.reporting.adapters.tables import PROJECTION_TABLES
+from services.reporting.entrypoints.consumers import CONSUMER_NAMES, make_consumers
+from shared.bus import connect, ensure_streams
+from shared.db import Database
+from shared.inbox import ConsumerRunner
+
+log = logging.getLogger("rdv.reporting.rebuild")
+
+
+def default_urls() -> tuple[str, str]:
+    """The reporting database and NATS: from the environment, else the embedded ones of `rdv up`."""
+    db_url = os.environ.get("REPORTING_DATABASE_URL") or \
+        f"postgresql+psycopg://postgres@127.0.0.1:{os.environ.get('RDV_PG_PORT', '54329')}/rdv_reporting"
+    nats_url = os.environ.get("NATS_URL") or f"nats://127.0.0.1:{os.environ.get('RDV_NATS_PORT', '4222')}"
+    return db_url, nats_url
+
+
+async def _caught_up(js, specs) -> bool:
+    for spec in specs:
+        info = await js.consumer_info(spec.stream, spec.name)
+        if info.num_pending or info.num_ack_pending:
+            return False
+    return True
+
+
+async def rebuild(*, database_url: str, nats_url: str, wait: bool = True, timeout: float = 600.0) -> dict:
+    """Rebuild every reporting projection from the streams; return the counts of the new projection."""
+    db = Database(database_url)
+    nc = await connect(nats_url, name="reporting-rebuild")
+    runners: list[ConsumerRunner] = []
+    try:
+        js = nc.jetstream(timeout=10)
+        await ensure_streams(js)
+        async with db.uow() as uow:
+            await uow.execute(text("truncate " + ", ".join(PROJECTION_TABLES)))
+            await uow.execute(text("delete from inbox where consumer = any(:names)"), {"names": list(CONSUMER_NAMES)})
+            await uow.commit()
+        specs = make_consumers(batched=True)
+        for spec in specs:
+            with contextlib.suppress(Exception):  # absent: nothing to delete
+                await js.delete_consumer(spec.stream, spec.name)
+        runners = [ConsumerRunner(db, js, spec) for spec in specs]
+        for runner in runners:
+            await runner.ensure()  # DeliverPolicy.ALL: from the first message of the stream
+        if wait:
+            for runner in runners:
+                runner.start()
+            deadline = time.monotonic() + timeout
+            stable = 0
+            while time.monotonic() < deadline:
+                stable = stable + 1 if await _caught_up(js, specs) else 0
+                if stable >= 3:
+                    break
+                await asyncio.sleep(0.2)
+            else:
+                raise TimeoutError("la reconstruction n'a pas rattrapé les flux à temps")
+        async with db.engine.connect() as conn:
+            facts = (await conn.execute(text("select count(*) from rdv_facts"))).scalar_one()
+            usagers = (await conn.execute(text("select count(*) from usagers"))).scalar_one()
+        return {"rdv_facts": facts, "usagers": usagers}
+    finally:
+        for runner in runners:
+            await runner.stop()
+        with contextlib.suppress(Exception):
+            await nc.close()
+        await db.dispose()
+
+
+def main() -> int:
+    db_url, nats_url = default_urls()
+    result = asyncio.run(rebuild(database_url=db_url, nats_url=nats_url))
+    print(f"Projections de reporting reconstruites : {result['rdv_facts']} RDV, {result['usagers']} usagers.")
+    return 0

@@ -1,0 +1,174 @@
+"""Event handlers of the reporting projections: `async def handler(uow, envelope)`.
+
+Payloads are read loosely (`.get`): a field added by a producer never breaks reporting, a missing
+optional one leaves a blank cell. Names are joined at read time, so no handler needs another
+projection to exist first (no RetryLater, whatever the order streams arrive in).
+"""
+from __future__ import annotations
+
+import logging
+import uuid
+from datetime import date, datetime
+
+from services.reporting.adapters import projections
+from shared.events import Envelope
+from shared.timeutil import DEFAULT_TIMEZONE, is_valid_timezone
+
+log = logging.getLogger("rdv.reporting")
+
+
+def _uuid(value) -> uuid.UUID | None:
+    if value in (None, ""):
+        return None
+    return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
+
+
+def _uuids(values) -> list[uuid.UUID]:
+    return [_uuid(v) for v in (values or []) if v]
+
+
+def _instant(value) -> datetime | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, datetime):
+        return value
+    return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+
+
+def _day(value) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(str(value)[:10])
+    except ValueError:
+        return None
+
+
+def _version(rdv: dict) -> int | None:
+    version = rdv.get("version")
+    return int(version) if version is not None else None
+
+
+# ---- booking.rdv.* ----------------------------------------------------------------------------
+
+async def on_rdv(uow, envelope: Envelope) -> None:
+    """Upsert the RDV's fact row (newest version wins) and keep its status history."""
+    rdv = envelope.data.get("rdv")
+    if not isinstance(rdv, dict) or not rdv.get("id"):
+        log.warning("reporting-facts: %s without rdv, ignored", envelope.type)
+        return
+    starts_at = _instant(rdv.get("starts_at"))
+    ends_at = _instant(rdv.get("ends_at"))
+    duration = rdv.get("duration_minutes")
+    if duration is None and starts_at and ends_at:
+        duration = int((ends_at - starts_at).total_seconds() // 60)
+    version = _version(rdv)
+    row = {
+        "id": _uuid(rdv["id"]),
+        "organisation_id": _uuid(rdv.get("organisation_id") or envelope.organisation_id),
+        "service_id": _uuid(rdv.get("service_id")),
+        "motif_id": _uuid(rdv.get("motif_id")),
+        "lieu_id": _uuid(rdv.get("lieu_id")),
+        "agent_ids": _uuids(rdv.get("agent_ids")),
+        "usager_ids": _uuids(rdv.get("usager_ids")),
+        "origin": rdv.get("origin") or envelope.data.get("origin") or "agent",
+        "created_by": _uuid(rdv.get("created_by")),
+        "created_at": _instant(rdv.get("created_at")),
+        "starts_at": starts_at,
+        "ends_at": ends_at,
+        "duration_minutes": duration,
+        "status": rdv.get("status") or "unknown",
+        "context": rdv.get("context"),
+        "cancelled_at": _instant(rdv.get("cancelled_at")),
+        "version": version,
+    }
+    await projections.upsert_fact(uow.session, row)
+    if envelope.type == "booking.rdv.status_changed":
+        await projections.record_status_change(uow.session, {
+            "rdv_id": row["id"],
+            # without a version (older producers), the instant keeps the history ordered
+            "version": version if version is not None else int(envelope.occurred_at.timestamp() * 1000),
+            "status": row["status"], "previous_status": envelope.data.get("previous_status"),
+            "changed_at": envelope.occurred_at, "actor_id": envelope.actor.id})
+
+
+# ---- notifications.message.sent|failed ----------------------------------------------------------
+
+async def on_message(uow, envelope: Envelope) -> None:
+    """Record the outcome of one notification of an RDV; once sent, a message stays sent."""
+    message = envelope.data.get("message") or {}
+    if not message.get("id") or not message.get("rdv_id"):
+        return  # a message about no RDV (e.g. an agent's digest) does not concern the facts
+    await projections.record_notification(uow.session, {
+        "message_id": _uuid(message["id"]), "rdv_id": _uuid(message["rdv_id"]),
+        "organisation_id": envelope.organisation_id, "channel": message.get("channel") or "?",
+        "kind": message.get("kind"), "status": "sent" if envelope.type.endswith(".sent") else "failed",
+        "attempt": int(message.get("attempt") or 1), "at": envelope.occurred_at})
+
+
+# ---- directory.* --------------------------------------------------------------------------------
+
+async def on_directory(uow, envelope: Envelope) -> None:
+    """Keep the names (and the organisation's timezone and slug) the reports show."""
+    _, aggregate, verb = envelope.type.split(".", 2)
+    deleted = verb == "deleted"
+    if aggregate == "organisation":
+        org = envelope.data.get("organisation") or {}
+        timezone = org.get("timezone") if is_valid_timezone(org.get("timezone") or "") else DEFAULT_TIMEZONE
+        await projections.upsert_organisation(uow.session, {
+            "id": _uuid(org.get("id") or envelope.organisation_id), "name": org.get("name") or "",
+            "slug": org.get("slug"), "timezone": timezone})
+    elif aggregate == "service":
+        service = envelope.data.get("service") or {}
+        if service.get("id"):
+            await projections.upsert_service(uow.session, {
+                "id": _uuid(service["id"]), "organisation_id": envelope.organisation_id,
+                "name": service.get("name") or "", "short_name": service.get("short_name"), "deleted": deleted})
+    elif aggregate == "agent":
+        agent = envelope.data.get("agent") or {}
+        if agent.get("id"):
+            await projections.upsert_agent(uow.session, {
+                "id": _uuid(agent["id"]), "organisation_id": envelope.organisation_id,
+                "first_name": agent.get("first_name"), "last_name": agent.get("last_name"),
+                "email": agent.get("email"), "deleted": deleted})
+
+
+# ---- availability.motif.* | availability.lieu.* -------------------------------------------------
+
+async def on_catalog(uow, envelope: Envelope) -> None:
+    """Keep motif names and location types, and lieu names."""
+    _, aggregate, verb = envelope.type.split(".", 2)
+    deleted = verb == "deleted"
+    if aggregate == "motif":
+        motif = envelope.data.get("motif") or {}
+        if motif.get("id"):
+            await projections.upsert_motif(uow.session, {
+                "id": _uuid(motif["id"]), "organisation_id": envelope.organisation_id,
+                "name": motif.get("name") or "", "service_id": _uuid(motif.get("service_id")),
+                "location_type": motif.get("location_type"), "deleted": deleted})
+    elif aggregate == "lieu":
+        lieu = envelope.data.get("lieu") or {}
+        if lieu.get("id"):
+            await projections.upsert_lieu(uow.session, {
+                "id": _uuid(lieu["id"]), "organisation_id": envelope.organisation_id,
+                "name": lieu.get("name") or "", "address": lieu.get("address"), "deleted": deleted})
+
+
+# ---- usagers.usager.* ---------------------------------------------------------------------------
+
+async def on_usager(uow, envelope: Envelope) -> None:
+    """Keep names and birth dates; `anonymized` drops every personal datum we hold of that person."""
+    if envelope.type == "usagers.usager.anonymized":
+        usager_id = _uuid(envelope.data.get("usager_id") or (envelope.data.get("usager") or {}).get("id"))
+        if usager_id:
+            await projections.anonymize_usager(uow.session, {"id": usager_id,
+                                                             "organisation_id": envelope.organisation_id})
+        return
+    usager = envelope.data.get("usager") or {}
+    if not usager.get("id"):
+        return
+    await projections.upsert_usager(uow.session, {
+        "id": _uuid(usager["id"]),
+        "organisation_id": _uuid(usager.get("organisation_id") or envelope.organisation_id),
+        "first_name": usager.get("first_name"), "last_name": usager.get("last_name"),
+        "birth_date": _day(usager.get("birth_date"))})
