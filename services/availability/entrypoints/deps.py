@@ -1,0 +1,49 @@
+"""FastAPI dependencies shared by the routes: the unit of work, the caller, pagination."""
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from fastapi import Depends, Query, Request
+
+from shared.db import Database
+from shared.errors import ValidationFailed
+from shared.identity import Identity, current_identity
+
+
+def database(request: Request) -> Database:
+    return request.app.state.runtime.db
+
+
+async def uow(db: Database = Depends(database)):
+    async with db.uow() as unit:
+        yield unit
+
+
+@dataclass
+class Page:
+    page: int
+    per_page: int
+
+
+def page(page: int = Query(1, ge=1), per_page: int = Query(50, ge=1, le=200)) -> Page:
+    return Page(page, per_page)
+
+
+def listing(items: list, total: int, p: Page) -> dict:
+    return {"items": items, "total": total, "page": p.page, "per_page": p.per_page}
+
+
+def uuid_list(raw: str | None, field: str) -> list[uuid.UUID] | None:
+    """`a,b,c` -> UUIDs (None when absent); 422 on a malformed one."""
+    if raw is None:
+        return None
+    try:
+        return [uuid.UUID(part.strip()) for part in raw.split(",") if part.strip()]
+    except ValueError as exc:
+        raise ValidationFailed(details={"fields": {field: "Une liste d'identifiants (UUID) séparés par des "
+                                                          "virgules est attendue."}}) from exc
+
+
+Caller = Depends(current_identity)
+__all__ = ["Caller", "Identity", "Page", "database", "listing", "page", "uow", "uuid_list"]

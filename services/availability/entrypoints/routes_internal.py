@@ -1,0 +1,29 @@
+"""Synchronous call from booking: is this slot open?"""
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends
+
+from services.availability.entrypoints.deps import Caller, Identity, database
+from services.availability.entrypoints.schemas import CheckIn
+from services.availability.service_layer import verdicts, views
+from shared.db import Database
+
+router = APIRouter(tags=["interne"])
+
+
+@router.post("/internal/check")
+async def check(body: CheckIn, identity: Identity = Caller, db: Database = Depends(database)):
+    """Check an RDV's slot against plages, absences and holidays (public: also pick an agent)."""
+    found = await verdicts.check(db=db, identity=identity, agent_ids=body.agent_ids, lieu_id=body.lieu_id,
+                                 motif_id=body.motif_id, starts_at=body.starts_at,
+                                 duration_minutes=body.duration_minutes, public=body.public)
+    common = {"motif": views.motif(found.motif), "lieu": views.lieu(found.lieu) if found.lieu else None,
+              "ends_at": views.iso_epoch(found.ends_at, identity.timezone)}
+    if found.ok:
+        return {"ok": True, "agent_ids": [str(a) for a in found.agent_ids], **common}
+    reason = found.reason
+    assert reason is not None
+    details = dict(reason.ref)
+    if found.agent_id is not None:
+        details["agent_id"] = str(found.agent_id)
+    return {"ok": False, "code": reason.code, "message": reason.message, "details": details, **common}

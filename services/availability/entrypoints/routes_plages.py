@@ -1,0 +1,97 @@
+"""Plages d'ouverture and absences: the agent for themself, or an admin."""
+from __future__ import annotations
+
+import uuid
+
+from fastapi import APIRouter, Depends, Response
+
+from services.availability.entrypoints.deps import Caller, Identity, Page, listing, page, uow
+from services.availability.entrypoints.schemas import AbsenceIn, AbsencePatch, PlageIn, PlagePatch
+from services.availability.service_layer import absences, plages, views
+from shared.db import UnitOfWork
+
+router = APIRouter(prefix="/v1", tags=["plages et indisponibilités"])
+
+
+def _plage(plage, warnings: list[str]) -> dict:
+    return {**views.plage(plage), "warnings": warnings}
+
+
+def _absence(absence, conflicts, zone: str) -> dict:
+    return {**views.absence(absence), "rdvs_in_conflict": [views.rdv(r, zone) for r in conflicts]}
+
+
+@router.get("/plages")
+async def list_plages(agent_id: uuid.UUID | None = None, p: Page = Depends(page), identity: Identity = Caller,
+                      unit: UnitOfWork = Depends(uow)):
+    """List plages d'ouverture (a basic agent: their own)."""
+    items, total = await plages.list_plages(uow=unit, identity=identity, agent_id=agent_id, page=p.page,
+                                            per_page=p.per_page)
+    return listing([_plage(x, await plages.overlap_warnings(uow=unit, plage=x)) for x in items], total, p)
+
+
+@router.post("/plages", status_code=201)
+async def create_plage(body: PlageIn, identity: Identity = Caller, unit: UnitOfWork = Depends(uow)):
+    """Create a plage d'ouverture."""
+    return _plage(*await plages.create_plage(uow=unit, identity=identity, fields=body.model_dump()))
+
+
+@router.get("/plages/{plage_id}")
+async def get_plage(plage_id: uuid.UUID, identity: Identity = Caller, unit: UnitOfWork = Depends(uow)):
+    """Read a plage d'ouverture."""
+    plage = await plages.get_plage(uow=unit, identity=identity, plage_id=plage_id)
+    return _plage(plage, await plages.overlap_warnings(uow=unit, plage=plage))
+
+
+@router.patch("/plages/{plage_id}")
+async def update_plage(plage_id: uuid.UUID, body: PlagePatch, identity: Identity = Caller,
+                       unit: UnitOfWork = Depends(uow)):
+    """Change a plage d'ouverture."""
+    return _plage(*await plages.update_plage(uow=unit, identity=identity, plage_id=plage_id,
+                                             changes=body.changes()))
+
+
+@router.delete("/plages/{plage_id}", status_code=204)
+async def delete_plage(plage_id: uuid.UUID, identity: Identity = Caller, unit: UnitOfWork = Depends(uow)):
+    """Delete a plage d'ouverture."""
+    await plages.delete_plage(uow=unit, identity=identity, plage_id=plage_id)
+    return Response(status_code=204)
+
+
+@router.get("/absences")
+async def list_absences(agent_id: uuid.UUID | None = None, p: Page = Depends(page), identity: Identity = Caller,
+                        unit: UnitOfWork = Depends(uow)):
+    """List absences (a basic agent: their own), with their RDVs in conflict."""
+    items, total = await absences.list_absences(uow=unit, identity=identity, agent_id=agent_id, page=p.page,
+                                                per_page=p.per_page)
+    return listing([_absence(a, c, identity.timezone) for a, c in items], total, p)
+
+
+@router.post("/absences", status_code=201)
+async def create_absence(body: AbsenceIn, identity: Identity = Caller, unit: UnitOfWork = Depends(uow)):
+    """Create an absence; answer the RDVs inside it (left untouched)."""
+    absence, conflicts = await absences.create_absence(uow=unit, identity=identity, fields=body.model_dump())
+    return _absence(absence, conflicts, identity.timezone)
+
+
+@router.get("/absences/{absence_id}")
+async def get_absence(absence_id: uuid.UUID, identity: Identity = Caller, unit: UnitOfWork = Depends(uow)):
+    """Read an absence, with its RDVs in conflict."""
+    absence = await absences.get_absence(uow=unit, identity=identity, absence_id=absence_id)
+    return _absence(absence, await absences.rdvs_in_conflict(uow=unit, absence=absence), identity.timezone)
+
+
+@router.patch("/absences/{absence_id}")
+async def update_absence(absence_id: uuid.UUID, body: AbsencePatch, identity: Identity = Caller,
+                         unit: UnitOfWork = Depends(uow)):
+    """Change an absence."""
+    absence, conflicts = await absences.update_absence(uow=unit, identity=identity, absence_id=absence_id,
+                                                       changes=body.changes())
+    return _absence(absence, conflicts, identity.timezone)
+
+
+@router.delete("/absences/{absence_id}", status_code=204)
+async def delete_absence(absence_id: uuid.UUID, identity: Identity = Caller, unit: UnitOfWork = Depends(uow)):
+    """Delete an absence."""
+    await absences.delete_absence(uow=unit, identity=identity, absence_id=absence_id)
+    return Response(status_code=204)

@@ -1,0 +1,141 @@
+"""Use cases of 'Trouver un RDV': créneaux for agents and for the public page, and why not.
+
+A search asks the database once per input kind for all agents concerned (plages,
+absences, busy RDVs), then computes in memory (domain.creneaux).
+"""
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+
+from dateutil.relativedelta import relativedelta
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.availability.adapters import repository as repo
+from services.availability.domain import creneaux as domain
+from services.availability.domain import jours_feries
+from services.availability.domain.creneaux import Creneau, Inputs
+from services.availability.domain.model import Motif
+from services.availability.domain.occurrences import day_start
+from services.availability.service_layer.rules import lieu_of, motif_of, unknown_motif, window
+from shared import clock
+from shared.db import Database
+from shared.identity import Identity
+from shared.timeutil import local_day
+
+NEXT_AVAILABLE_MONTHS = 6
+
+
+@dataclass
+class Result:
+    items: list[Creneau]
+    next_available: int | None  # epoch seconds
+    motif: Motif
+    zone: str
+
+
+def holiday_zone(identity: Identity) -> str:
+    return identity.holiday_zone if jours_feries.is_zone(identity.holiday_zone) else "metropole"
+
+
+async def load_inputs(*, session: AsyncSession, identity: Identity, motif_id: uuid.UUID,
+                      agent_ids: list[uuid.UUID] | None, lieu_id: uuid.UUID | None,
+                      first: date, last: date) -> Inputs:
+    """One round of queries for every agent concerned: plages, then their absences and busy RDVs."""
+    zone = identity.timezone
+    plages = await repo.plages_for_search(session=session, organisation_id=identity.organisation_id,
+                                          motif_id=motif_id, agent_ids=agent_ids, lieu_id=lieu_id,
+                                          first=first, last=last)
+    agents = sorted({p.agent_id for p in plages})
+    absences, busy = [], []
+    if agents:
+        absences = await repo.absences_for_agents(session=session, agent_ids=agents, first=first, last=last)
+        busy = await repo.busy_intervals(
+            session=session, agent_ids=agents,
+            start=datetime.fromtimestamp(day_start(first, zone), timezone.utc),
+            end=datetime.fromtimestamp(day_start(last + timedelta(days=1), zone), timezone.utc))
+    return Inputs(plages=plages, absences=absences, busy=busy, zone=zone,
+                  holidays=jours_feries.between(first, last, holiday_zone(identity)))
+
+
+async def search(*, db: Database, identity: Identity, motif_id: uuid.UUID, first: date, last: date,
+                 lieu_id: uuid.UUID | None = None, agent_ids: list[uuid.UUID] | None = None,
+                 now: datetime | None = None) -> Result:
+    """Créneaux of a motif for these agents (None = every agent of the organisation), sorted."""
+    window(first, last)
+    now_s = (now or clock.now()).timestamp()
+    async with db.uow() as uow:
+        motif = await motif_of(uow.session, identity, motif_id)
+        if lieu_id is not None:
+            await lieu_of(uow.session, identity, lieu_id)
+        inputs = await load_inputs(session=uow.session, identity=identity, motif_id=motif_id,
+                                   agent_ids=agent_ids, lieu_id=lieu_id, first=first, last=last)
+        items = domain.search(inputs, first, last, duration_minutes=motif.duration_minutes, now=now_s)
+        following = None
+        if not items:
+            following = await _next_available(uow.session, identity, motif, agent_ids, lieu_id,
+                                              last + timedelta(days=1),
+                                              last + relativedelta(months=NEXT_AVAILABLE_MONTHS), now_s)
+    return Result(items, following.starts_at if following else None, motif, identity.timezone)
+
+
+async def _next_available(session, identity, motif, agent_ids, lieu_id, first: date, last: date,
+                          now_s: float, keep=None) -> Creneau | None:
+    if last < first:
+        return None
+    inputs = await load_inputs(session=session, identity=identity, motif_id=motif.id, agent_ids=agent_ids,
+                               lieu_id=lieu_id, first=first, last=last)
+    if keep is None:
+        return domain.first_available(inputs, first, last, duration_minutes=motif.duration_minutes, now=now_s)
+    day = first
+    while day <= last:  # the public page: also bounded by the motif's maximum delay
+        chunk_last = min(last, day + timedelta(days=13))
+        found = [c for c in domain.search(inputs, day, chunk_last, duration_minutes=motif.duration_minutes,
+                                          now=now_s) if keep(c)]
+        if found:
+            return found[0]
+        day = chunk_last + timedelta(days=1)
+    return None
+
+
+async def search_public(*, db: Database, identity: Identity, motif_id: uuid.UUID, first: date, last: date,
+                        lieu_id: uuid.UUID | None = None, now: datetime | None = None) -> Result:
+    """Créneaux of a reservable-online motif within its booking delays, one per start and lieu."""
+    window(first, last)
+    now_dt = now or clock.now()
+    async with db.uow() as uow:
+        motif = await motif_of(uow.session, identity, motif_id)
+        if not motif.reservable_online:
+            raise unknown_motif()
+        if lieu_id is not None:
+            await lieu_of(uow.session, identity, lieu_id)
+        earliest = (now_dt + timedelta(minutes=motif.min_booking_delay_minutes)).timestamp()
+        latest = (now_dt + timedelta(days=motif.max_booking_delay_days)).timestamp()
+        last_day = min(last, local_day(datetime.fromtimestamp(latest, timezone.utc), identity.timezone))
+        items: list[Creneau] = []
+        if first <= last_day:
+            inputs = await load_inputs(session=uow.session, identity=identity, motif_id=motif_id,
+                                       agent_ids=None, lieu_id=lieu_id, first=first, last=last_day)
+            items = one_per_start_and_lieu(
+                [c for c in domain.search(inputs, first, last_day, duration_minutes=motif.duration_minutes,
+                                          now=earliest) if c.starts_at <= latest])
+        following = None
+        if not items:
+            horizon = min(last + relativedelta(months=NEXT_AVAILABLE_MONTHS),
+                          local_day(datetime.fromtimestamp(latest, timezone.utc), identity.timezone))
+            following = await _next_available(uow.session, identity, motif, None, lieu_id,
+                                              last + timedelta(days=1), horizon, earliest,
+                                              keep=lambda c: c.starts_at <= latest)
+    return Result(items, following.starts_at if following else None, motif, identity.timezone)
+
+
+def one_per_start_and_lieu(items: list[Creneau]) -> list[Creneau]:
+    seen: set[tuple[int, uuid.UUID]] = set()
+    out = []
+    for c in items:
+        key = (c.starts_at, c.lieu_id)
+        if key not in seen:
+            seen.add(key)
+            out.append(c)
+    return out

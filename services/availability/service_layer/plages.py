@@ -1,0 +1,115 @@
+"""Use cases for plages d'ouverture (the agent for themself, or an admin)."""
+from __future__ import annotations
+
+import uuid
+from dataclasses import replace
+from datetime import timedelta
+
+from services.availability.adapters import repository as repo
+from services.availability.domain import recurrence as rec_mod
+from services.availability.domain.intervals import overlaps
+from services.availability.domain.model import Plage
+from services.availability.service_layer import views
+from services.availability.service_layer.rules import can_manage, domain_rules, lieu_of, motif_of
+from shared.db import UnitOfWork
+from shared.errors import NotFound
+from shared.events import new_event
+from shared.identity import Identity
+
+OVERLAP_HORIZON_DAYS = 3 * 366
+
+
+async def create_plage(*, uow: UnitOfWork, identity: Identity, fields: dict) -> tuple[Plage, list[str]]:
+    """Create a plage; overlapping another plage of the agent is accepted with a warning."""
+    agent_id = fields.pop("agent_id", None) or identity.agent_id
+    can_manage(identity, agent_id)
+    with domain_rules():
+        plage = Plage(id=uuid.uuid4(), organisation_id=identity.organisation_id, agent_id=agent_id,
+                      recurrence=rec_mod.parse(fields.pop("recurrence", None)), timezone=identity.timezone,
+                      **fields)
+        plage.check()
+    await _check_references(uow, identity, plage)
+    await repo.add_plage(session=uow.session, plage=plage)
+    warnings = await overlap_warnings(uow=uow, plage=plage)
+    uow.publish(new_event("availability.plage.created", organisation_id=identity.organisation_id,
+                          data={"plage": views.plage(plage)}, actor=identity.actor()))
+    await uow.commit()
+    return plage, warnings
+
+
+async def get_plage(*, uow: UnitOfWork, identity: Identity, plage_id: uuid.UUID) -> Plage:
+    found = await repo.get_plage(session=uow.session, organisation_id=identity.organisation_id, plage_id=plage_id)
+    if found is None:
+        raise NotFound("Plage d'ouverture introuvable.")
+    can_manage(identity, found.agent_id)
+    return found
+
+
+async def update_plage(*, uow: UnitOfWork, identity: Identity, plage_id: uuid.UUID,
+                       changes: dict) -> tuple[Plage, list[str]]:
+    """Change a plage."""
+    plage = await get_plage(uow=uow, identity=identity, plage_id=plage_id)
+    with domain_rules():
+        if "recurrence" in changes:
+            changes["recurrence"] = rec_mod.parse(changes["recurrence"])
+        if changes.get("agent_id") is None:
+            changes.pop("agent_id", None)
+        plage = replace(plage, **changes)
+        plage.check()
+    can_manage(identity, plage.agent_id)
+    await _check_references(uow, identity, plage)
+    await repo.save_plage(session=uow.session, plage=plage)
+    warnings = await overlap_warnings(uow=uow, plage=plage)
+    uow.publish(new_event("availability.plage.updated", organisation_id=identity.organisation_id,
+                          data={"plage": views.plage(plage)}, actor=identity.actor()))
+    await uow.commit()
+    return plage, warnings
+
+
+async def delete_plage(*, uow: UnitOfWork, identity: Identity, plage_id: uuid.UUID) -> None:
+    """Delete a plage."""
+    plage = await get_plage(uow=uow, identity=identity, plage_id=plage_id)
+    await repo.delete_plage(session=uow.session, plage_id=plage.id)
+    uow.publish(new_event("availability.plage.deleted", organisation_id=identity.organisation_id,
+                          data={"plage": views.plage(plage)}, actor=identity.actor()))
+    await uow.commit()
+
+
+async def list_plages(*, uow: UnitOfWork, identity: Identity, agent_id: uuid.UUID | None, page: int,
+                      per_page: int) -> tuple[list[Plage], int]:
+    """List plages (a basic agent: their own)."""
+    identity.require_agent()
+    if not identity.is_admin:
+        can_manage(identity, agent_id or identity.agent_id)  # type: ignore[arg-type]
+        agent_id = identity.agent_id
+    return await repo.list_plages(session=uow.session, organisation_id=identity.organisation_id,
+                                  agent_id=agent_id, page=page, per_page=per_page)
+
+
+async def _check_references(uow: UnitOfWork, identity: Identity, plage: Plage) -> None:
+    await lieu_of(uow.session, identity, plage.lieu_id)
+    for motif_id in dict.fromkeys(plage.motif_ids):
+        await motif_of(uow.session, identity, motif_id)
+
+
+async def overlap_warnings(*, uow: UnitOfWork, plage: Plage) -> list[str]:
+    """French warnings for each other plage of the agent that shares at least one moment."""
+    others = await repo.plages_of_agent(session=uow.session, organisation_id=plage.organisation_id,
+                                        agent_id=plage.agent_id)
+    return [f"Cette plage chevauche la plage « {other.title} » ({views.hhmm(other.start_time)}–"
+            f"{views.hhmm(other.end_time)}) du même agent."
+            for other in others if other.id != plage.id and plages_overlap(plage, other)]
+
+
+def plages_overlap(a: Plage, b: Plage) -> bool:
+    """Whether two plages have a common moment (searched over three years at most)."""
+    if not overlaps((a.start_time.hour * 60 + a.start_time.minute, a.end_time.hour * 60 + a.end_time.minute),
+                    (b.start_time.hour * 60 + b.start_time.minute, b.end_time.hour * 60 + b.end_time.minute)):
+        return False
+    first = max(a.first_day, b.first_day)
+    ends = [d for d in (a.last_day, b.last_day) if d is not None]
+    last = min(ends + [first + timedelta(days=OVERLAP_HORIZON_DAYS)])
+    if last < first:
+        return False
+    return bool(set(rec_mod.days(a.first_day, a.recurrence, first, last))
+                & set(rec_mod.days(b.first_day, b.recurrence, first, last)))

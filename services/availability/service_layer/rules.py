@@ -1,0 +1,64 @@
+"""Checks shared by the use cases: who may write, references, domain rules -> API errors."""
+from __future__ import annotations
+
+import uuid
+from contextlib import contextmanager
+from datetime import date
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.availability.adapters import repository as repo
+from services.availability.domain.errors import InvalidRule
+from services.availability.domain.model import Lieu, Motif
+from shared.errors import AppError, Forbidden, ValidationFailed
+from shared.identity import Identity
+
+MAX_WINDOW_DAYS = 62
+
+
+def can_manage(identity: Identity, agent_id: uuid.UUID) -> None:
+    """A basic agent writes only their own plages and absences; an admin any agent's."""
+    identity.require_agent()
+    if not identity.is_admin and agent_id != identity.agent_id:
+        raise Forbidden("Un agent ne gère que ses propres plages et indisponibilités.")
+
+
+@contextmanager
+def domain_rules():
+    """Turn a broken domain rule into 422 `validation_error` with the field's French message."""
+    try:
+        yield
+    except InvalidRule as exc:
+        raise ValidationFailed(exc.message, code=exc.code, details={"fields": {exc.field: exc.message}}) from exc
+
+
+def unknown_motif() -> AppError:
+    return AppError("Motif inconnu dans cette organisation.", code="unknown_motif", status=422)
+
+
+def unknown_lieu() -> AppError:
+    return AppError("Lieu inconnu dans cette organisation.", code="unknown_lieu", status=422)
+
+
+async def motif_of(session: AsyncSession, identity: Identity, motif_id: uuid.UUID) -> Motif:
+    found = await repo.get_motif(session=session, organisation_id=identity.organisation_id, motif_id=motif_id)
+    if found is None:
+        raise unknown_motif()
+    return found
+
+
+async def lieu_of(session: AsyncSession, identity: Identity, lieu_id: uuid.UUID) -> Lieu:
+    found = await repo.get_lieu(session=session, organisation_id=identity.organisation_id, lieu_id=lieu_id)
+    if found is None:
+        raise unknown_lieu()
+    return found
+
+
+def window(first: date, last: date) -> None:
+    """`[from 00:00, to 24:00)` local, at most 62 days."""
+    if last < first:
+        raise ValidationFailed("La date de fin précède la date de début.",
+                               details={"fields": {"to": "La date de fin précède la date de début."}})
+    if (last - first).days + 1 > MAX_WINDOW_DAYS:
+        raise AppError(f"La période demandée dépasse {MAX_WINDOW_DAYS} jours.", code="range_too_large",
+                       status=422, details={"max_days": MAX_WINDOW_DAYS})

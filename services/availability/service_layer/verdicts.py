@@ -1,0 +1,135 @@
+"""Why a start is not free (agents), and booking's synchronous check."""
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+
+from services.availability.adapters import repository as repo
+from services.availability.domain import jours_feries, verdict
+from services.availability.domain.model import Lieu, Motif
+from services.availability.domain.verdict import Reason
+from services.availability.service_layer.creneaux import holiday_zone
+from services.availability.service_layer.rules import lieu_of, motif_of
+from shared import clock
+from shared.db import Database
+from shared.identity import Identity
+from shared.timeutil import local_day
+
+
+@dataclass
+class Explanation:
+    free: bool
+    reasons: list[Reason]
+    starts_at: int
+    ends_at: int
+
+
+async def explain(*, db: Database, identity: Identity, agent_id: uuid.UUID, motif_id: uuid.UUID,
+                  starts_at: datetime, now: datetime | None = None) -> Explanation:
+    """Say whether a start is free for this agent and motif, and every reason why not."""
+    identity.require_agent()
+    zone = identity.timezone
+    async with db.uow() as uow:
+        motif = await motif_of(uow.session, identity, motif_id)
+        start = int(starts_at.timestamp())
+        end = start + motif.duration_minutes * 60
+        day = local_day(starts_at, zone)
+        first, last = day - timedelta(days=1), day + timedelta(days=1)
+        plages = await repo.plages_for_search(session=uow.session, organisation_id=identity.organisation_id,
+                                              motif_id=motif_id, agent_ids=[agent_id], lieu_id=None,
+                                              first=first, last=last)
+        absences = await repo.absences_for_agents(session=uow.session, agent_ids=[agent_id], first=first,
+                                                  last=last)
+        busy = await repo.busy_rdvs_of(session=uow.session, agent_ids=[agent_id],
+                                       start=datetime.fromtimestamp(start, timezone.utc),
+                                       end=datetime.fromtimestamp(end, timezone.utc))
+    reasons = verdict.explain(organisation_id=identity.organisation_id, plages=plages, absences=absences,
+                              busy=busy, holidays=jours_feries.between(first, last, holiday_zone(identity)),
+                              zone=zone, start=start, end=end, now=(now or clock.now()).timestamp())
+    return Explanation(not reasons, reasons, start, end)
+
+
+@dataclass
+class CheckResult:
+    ok: bool
+    motif: Motif
+    lieu: Lieu | None
+    ends_at: int
+    agent_ids: list[uuid.UUID] = field(default_factory=list)
+    reason: Reason | None = None
+    agent_id: uuid.UUID | None = None  # the agent who failed
+
+
+async def check(*, db: Database, identity: Identity, agent_ids: list[uuid.UUID], lieu_id: uuid.UUID | None,
+                motif_id: uuid.UUID, starts_at: datetime, duration_minutes: int | None,
+                public: bool = False, now: datetime | None = None) -> CheckResult:
+    """Is [start, end) inside an open plage of each agent, outside absences and holidays?
+
+    `public`: the usager's page; apply `reservable_online` and the motif's delays, and pick
+    a free agent (not busy in the projection) whose plage holds the slot.
+    """
+    zone = identity.timezone
+    async with db.uow() as uow:
+        motif = await motif_of(uow.session, identity, motif_id)
+        lieu = await lieu_of(uow.session, identity, lieu_id) if lieu_id is not None else None
+        start = int(starts_at.timestamp())
+        end = start + (duration_minutes or motif.duration_minutes) * 60
+        result = CheckResult(ok=False, motif=motif, lieu=lieu, ends_at=end)
+        if public:
+            refusal = _public_refusal(motif, start, now or clock.now())
+            if refusal:
+                result.reason = refusal
+                return result
+        day = local_day(starts_at, zone)
+        first, last = day - timedelta(days=1), day + timedelta(days=1)
+        plages = await repo.plages_for_search(session=uow.session, organisation_id=identity.organisation_id,
+                                              motif_id=motif_id, agent_ids=None if public else agent_ids,
+                                              lieu_id=lieu_id if public else None, first=first, last=last)
+        candidates = sorted({p.agent_id for p in plages}, key=str) if public else list(agent_ids)
+        absences = await repo.absences_for_agents(session=uow.session, agent_ids=candidates, first=first,
+                                                  last=last)
+        busy_agents: set[uuid.UUID] = set()
+        if public and candidates:
+            busy_agents = {a for a, _, _ in await repo.busy_intervals(
+                session=uow.session, agent_ids=candidates, start=datetime.fromtimestamp(start, timezone.utc),
+                end=datetime.fromtimestamp(end, timezone.utc))}
+    holidays = jours_feries.between(first, last, holiday_zone(identity))
+    failures: list[tuple[uuid.UUID, Reason]] = []
+    passed: list[uuid.UUID] = []
+    for agent in candidates:
+        reason = verdict.check(plages=[p for p in plages if p.agent_id == agent],
+                               absences=[a for a in absences if a.agent_id == agent], holidays=holidays,
+                               zone=zone, start=start, end=end, lieu_id=lieu_id)
+        if reason is not None:
+            failures.append((agent, reason))
+        elif agent not in busy_agents:
+            passed.append(agent)
+    if public:
+        if passed:
+            result.ok, result.agent_ids = True, passed[:1]
+        elif failures and all(r.code == "holiday" for _, r in failures):
+            result.reason = failures[0][1]
+        else:
+            result.reason = Reason("outside_opening", "Ce créneau n'est plus disponible.")
+        return result
+    if failures:
+        result.agent_id, result.reason = failures[0]
+        return result
+    if not candidates:
+        result.reason = Reason("outside_opening", "Aucun agent n'est indiqué pour ce rendez-vous.")
+        return result
+    result.ok, result.agent_ids = True, list(agent_ids)
+    return result
+
+
+def _public_refusal(motif: Motif, start: int, now: datetime) -> Reason | None:
+    if not motif.reservable_online:
+        return Reason("outside_opening", "Ce motif ne se réserve pas en ligne.")
+    if start < (now + timedelta(minutes=motif.min_booking_delay_minutes)).timestamp():
+        return Reason("outside_opening", "Ce créneau est trop proche pour être réservé en ligne.",
+                      {"min_booking_delay_minutes": motif.min_booking_delay_minutes})
+    if start > (now + timedelta(days=motif.max_booking_delay_days)).timestamp():
+        return Reason("outside_opening", "Ce créneau est trop lointain pour être réservé en ligne.",
+                      {"max_booking_delay_days": motif.max_booking_delay_days})
+    return None
