@@ -90,6 +90,9 @@ def main(argv: list[str] | None = None) -> int:
     p_async = sub.add_parser("asyncapi", help="écrit le document AsyncAPI 3 des événements (docs/asyncapi.yaml)")
     p_async.add_argument("--output", help="chemin du fichier (défaut : docs/asyncapi.yaml)")
     p_async.add_argument("--check", action="store_true", help="échoue si le fichier n'est pas à jour")
+    p_reporting = sub.add_parser("reporting", help="outils du service de statistiques")
+    reporting_sub = p_reporting.add_subparsers(dest="reporting_cmd", required=True)
+    reporting_sub.add_parser("rebuild", help="reconstruit les projections de reporting en rejouant les flux")
     p_rev = sub.add_parser("makemigration", help="génère une migration Alembic pour un service")
     p_rev.add_argument("service", choices=ALL)
     p_rev.add_argument("-m", "--message", required=True)
@@ -126,6 +129,10 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         print(f"écrit {asyncapi.write(path)}")
         return 0
+    if args.cmd == "reporting" and args.reporting_cmd == "rebuild":
+        from services.reporting.entrypoints.rebuild import main as rebuild_main
+
+        return rebuild_main()
     if args.cmd == "makemigration":
         from shared.migrations import revision
 
