@@ -1,0 +1,55 @@
+"""Static files of the UI (/static/...) and the pinned npm libraries (/vendor/...), read from node_modules/."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from fastapi import APIRouter
+from fastapi.responses import FileResponse, Response
+
+router = APIRouter()
+
+STATIC_DIR = Path(__file__).parent / "static"
+NODE_MODULES = Path(os.environ.get("RDV_NODE_MODULES", Path(__file__).resolve().parents[2] / "node_modules"))
+
+# Only these files of node_modules/ are served (never the whole folder).
+VENDOR_FILES = {
+    "fullcalendar.js": "fullcalendar/index.global.min.js",
+    "fullcalendar-fr.js": "@fullcalendar/core/locales/fr.global.min.js",
+    "chart.js": "chart.js/dist/chart.umd.min.js",
+}
+
+MEDIA_TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8",
+               ".svg": "image/svg+xml", ".png": "image/png", ".ico": "image/x-icon"}
+
+
+def _file(path: Path) -> Response:
+    return FileResponse(path, media_type=MEDIA_TYPES.get(path.suffix, "application/octet-stream"),
+                        headers={"Cache-Control": "no-cache"})
+
+
+@router.get("/static/{name:path}")
+async def static_file(name: str) -> Response:
+    """Serve a file of gateway/web/static/ (no path outside it)."""
+    path = (STATIC_DIR / name).resolve()
+    if not path.is_relative_to(STATIC_DIR.resolve()) or not path.is_file():
+        return Response("Fichier introuvable", status_code=404, media_type="text/plain; charset=utf-8")
+    return _file(path)
+
+
+@router.get("/vendor/{name}")
+async def vendor_file(name: str) -> Response:
+    """Serve one whitelisted file of a pinned npm package."""
+    rel = VENDOR_FILES.get(name)
+    path = NODE_MODULES / rel if rel else None
+    if path is None or not path.is_file():
+        return Response("Bibliothèque absente (lancez « npm ci »)", status_code=404,
+                        media_type="text/plain; charset=utf-8")
+    return FileResponse(path, media_type="text/javascript; charset=utf-8",
+                        headers={"Cache-Control": "public, max-age=86400"})
+
+
+@router.get("/favicon.ico")
+async def favicon() -> Response:
+    """The site icon (browsers ask for /favicon.ico)."""
+    return _file(STATIC_DIR / "favicon.svg")

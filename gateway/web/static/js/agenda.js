@@ -1,0 +1,164 @@
+// Agenda: an agent's week or day — plages (by lieu), absences, holidays and RDVs (by status).
+import {
+  api, run, listAll, byId, el, clear, options, fullName, orgTimezone, wallClock, serverNow, today, addDays,
+  STATUS_COLORS, STATUS_LABELS, colorFor, debounce,
+} from "/static/js/app.js";
+import { rdvDetails, statusButtons, loadUsagers } from "/static/js/rdv.js";
+
+run(async (me) => {
+  const tz = orgTimezone(me);
+  const [agents, motifs, lieux, now] = await Promise.all([
+    listAll("/agents"), listAll("/motifs"), listAll("/lieux"), serverNow(),
+  ]);
+  const agentsById = byId(agents);
+  const motifsById = byId(motifs);
+  const lieuxById = byId(lieux);
+  const usagers = {};
+  let rdvsById = {};
+
+  const select = document.getElementById("agent-select");
+  if (!agentsById[me.id]) agents.unshift(me);
+  options(select, agents, { label: (a) => (a.id === me.id ? `${fullName(a)} (moi)` : fullName(a)) });
+  const wanted = new URLSearchParams(location.search).get("agent_id");
+  select.value = wanted && agents.some((a) => a.id === wanted) ? wanted : me.id;
+
+  renderLegend(lieux);
+
+  if (!window.FullCalendar) {
+    throw new Error("La bibliothèque de calendrier n'est pas disponible (lancez « npm ci »).");
+  }
+  const startDay = await today(tz);
+  const calendar = new FullCalendar.Calendar(document.getElementById("calendar"), {
+    locale: "fr",
+    timeZone: "UTC", // events are given as the organisation's wall clock
+    now: wallClock(now, tz),
+    initialDate: startDay,
+    initialView: window.innerWidth < 700 ? "timeGridDay" : "timeGridWeek",
+    headerToolbar: { left: "prev,next today", center: "title", right: "timeGridWeek,timeGridDay" },
+    slotMinTime: "07:00:00",
+    slotMaxTime: "20:00:00",
+    slotDuration: "00:15:00",
+    slotLabelInterval: "01:00",
+    allDaySlot: true,
+    allDayText: "journée",
+    nowIndicator: true,
+    height: "auto",
+    expandRows: true,
+    eventInteractive: true,
+    eventTimeFormat: { hour: "2-digit", minute: "2-digit", hour12: false },
+    events: async (info, success, failure) => {
+      try {
+        success(await loadEvents(info.startStr.slice(0, 10), addDays(info.endStr.slice(0, 10), -1)));
+      } catch (e) {
+        failure(e);
+        document.getElementById("flash").textContent = e.message;
+      }
+    },
+    eventClick: (info) => {
+      const rdv = rdvsById[info.event.id];
+      if (rdv) openRdv(rdv);
+    },
+    eventDidMount: (info) => {
+      const kind = info.event.extendedProps.kind;
+      if (kind) info.el.setAttribute("title", info.event.extendedProps.description || info.event.title);
+      if (kind === "rdv") info.el.setAttribute("aria-label", info.event.extendedProps.description);
+    },
+  });
+  calendar.render();
+  select.addEventListener("change", () => {
+    history.replaceState(null, "", `?agent_id=${select.value}`);
+    calendar.refetchEvents();
+  });
+
+  async function loadEvents(from, to) {
+    const data = await api("GET", "/agenda", undefined, { query: { agent_id: select.value, from, to } });
+    const events = [];
+    for (const p of pick(data, "plages", "plage_occurrences")) {
+      const lieu = lieuxById[p.lieu_id] || {};
+      events.push({
+        start: wallClock(start(p), tz), end: wallClock(end(p), tz), display: "background",
+        color: colorFor(p.lieu_id), classNames: ["plage"],
+        extendedProps: { kind: "plage", description: `Plage d'ouverture ${p.title || ""} — ${lieu.name || ""}` },
+      });
+    }
+    for (const a of pick(data, "absences", "absence_occurrences")) {
+      events.push({
+        start: wallClock(start(a), tz), end: wallClock(end(a), tz), display: "background", color: "#595959",
+        classNames: ["absence"], title: a.title || "Indisponibilité",
+        extendedProps: { kind: "absence", description: `Indisponibilité : ${a.title || ""}` },
+      });
+    }
+    for (const h of pick(data, "jours_feries", "holidays")) {
+      events.push({ start: h.day, allDay: true, display: "block", color: "#595959", title: `Férié : ${h.name}`,
+        extendedProps: { kind: "holiday", description: `Jour férié : ${h.name}` } });
+    }
+    const rdvs = pick(data, "rdvs");
+    rdvsById = byId(rdvs);
+    await loadUsagers(rdvs.flatMap((r) => r.usager_ids || []), usagers);
+    for (const r of rdvs) {
+      const key = r.display_status || r.status;
+      const motif = motifsById[r.motif_id] || {};
+      const who = (r.usager_ids || []).map((id) => fullName(usagers[id])).filter(Boolean).join(", ");
+      const title = [who, motif.name].filter(Boolean).join(" — ") || "RDV";
+      events.push({
+        id: r.id, start: wallClock(r.starts_at, tz), end: wallClock(r.ends_at, tz), title,
+        color: STATUS_COLORS[key] || "#2f5fd0", classNames: ["rdv", `rdv-${key}`],
+        extendedProps: { kind: "rdv", description: `RDV ${title}, ${STATUS_LABELS[key] || key}` },
+      });
+    }
+    return events;
+  }
+
+  // ------------------------------------------------------------ details dialog
+  const dialog = document.getElementById("rdv-dialog");
+  document.getElementById("rdv-close").addEventListener("click", () => dialog.close());
+
+  function openRdv(rdv) {
+    const error = document.getElementById("rdv-error");
+    error.hidden = true;
+    clear(document.getElementById("rdv-details")).append(
+      ...rdvDetails(rdv, { motifs: motifsById, lieux: lieuxById, agents: agentsById, usagers, tz }));
+    clear(document.getElementById("status-buttons")).append(...statusButtons(rdv, {
+      onDone: (updated) => {
+        rdvsById[updated.id] = updated;
+        openRdv(updated);
+        calendar.refetchEvents();
+      },
+      onError: (e) => {
+        error.hidden = false;
+        error.textContent = e.message;
+        error.focus();
+      },
+    }));
+    if (!dialog.open) dialog.showModal();
+  }
+
+  // ------------------------------------------------------------ live refresh (server-sent events)
+  const live = document.getElementById("live-status");
+  const refresh = debounce(() => calendar.refetchEvents(), 300);
+  if (window.EventSource) {
+    const source = new EventSource("/web/events");
+    source.addEventListener("open", () => (live.textContent = "Mise à jour automatique active."));
+    source.addEventListener("rdv", refresh);
+    source.addEventListener("error", () => (live.textContent = "Mise à jour automatique interrompue : reconnexion…"));
+    window.addEventListener("beforeunload", () => source.close());
+  }
+});
+
+function pick(data, ...keys) {
+  for (const k of keys) if (data && Array.isArray(data[k])) return data[k];
+  return [];
+}
+const start = (x) => x.starts_at || x.start;
+const end = (x) => x.ends_at || x.end;
+
+function renderLegend(lieux) {
+  const legend = clear(document.getElementById("legend"));
+  for (const l of lieux) {
+    legend.append(el("li", {}, el("span.swatch", { style: `background:${colorFor(l.id)};opacity:.5` }), `Plage — ${l.name}`));
+  }
+  legend.append(el("li", {}, el("span.swatch", { style: "background:#595959;opacity:.6" }), "Indisponibilité"));
+  for (const key of ["a_venir", "a_renseigner", "seen", "noshow", "revoked"]) {
+    legend.append(el("li", {}, el("span.swatch", { style: `background:${STATUS_COLORS[key]}` }), STATUS_LABELS[key]));
+  }
+}

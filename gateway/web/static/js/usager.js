@@ -1,0 +1,50 @@
+// Fiche usager: information, relatives, upcoming and past RDVs, statistics.
+import { api, run, listAll, byId, el, clear, fullName, fmtDay, fmtDateTime, orgTimezone, STATUS_LABELS } from "/static/js/app.js";
+import { statusBadge } from "/static/js/rdv.js";
+
+run(async (me) => {
+  const tz = orgTimezone(me);
+  const box = document.getElementById("fiche");
+  const [fiche, motifs, lieux, agents] = await Promise.all([
+    api("GET", `/usagers/${box.dataset.usagerId}`), listAll("/motifs"), listAll("/lieux"), listAll("/agents")]);
+  const motifsById = byId(motifs);
+  const lieuxById = byId(lieux);
+  const agentsById = byId(agents);
+  const u = fiche.usager || fiche;
+  document.querySelector("h1").textContent = fullName(u);
+  document.title = `${fullName(u)} — rdv`;
+
+  const info = [
+    ["Prénom", u.first_name], ["Nom", u.last_name], ["Nom de naissance", u.birth_name],
+    ["Date de naissance", u.birth_date ? fmtDay(u.birth_date) : null], ["Téléphone", u.phone], ["E-mail", u.email],
+    ["Adresse", u.address],
+    ["Notifications", [u.notify_by_sms ? "SMS" : null, u.notify_by_email ? "e-mail" : null].filter(Boolean).join(" et ") || "aucune"],
+  ].filter(([, v]) => v);
+  const stats = fiche.stats || {};
+  const rdvTable = (rdvs, empty) => rdvs.length ? el("div.table-wrap", {}, el("table", {},
+    el("thead", {}, el("tr", {}, ["Date", "Motif", "Lieu", "Agent(s)", "Statut"].map((h) => el("th", { scope: "col" }, h)))),
+    el("tbody", {}, rdvs.map((r) => el("tr", {},
+      el("td", {}, fmtDateTime(r.starts_at, tz)),
+      el("td", {}, (motifsById[r.motif_id] || {}).name || "—"),
+      el("td", {}, (lieuxById[r.lieu_id] || {}).name || "—"),
+      el("td", {}, (r.agent_ids || []).map((id) => fullName(agentsById[id])).join(", ")),
+      el("td", {}, statusBadge(r))))))) : el("p.empty", {}, empty);
+
+  clear(box).append(
+    el("div.split", {},
+      el("section.card", { "aria-labelledby": "info-title" }, el("h2", { id: "info-title" }, "Informations"),
+        el("dl.details", {}, info.flatMap(([k, v]) => [el("dt", {}, k), el("dd", {}, v)]))),
+      el("section.card", { "aria-labelledby": "proches-title" }, el("h2", { id: "proches-title" }, "Proches"),
+        (fiche.relatives || []).length
+          ? el("ul", {}, fiche.relatives.map((p) => el("li", {}, el("a", { href: `/usagers/${p.id}` }, fullName(p)),
+              p.birth_date ? ` (né(e) le ${fmtDay(p.birth_date)})` : "")))
+          : el("p.empty", {}, "Aucun proche."))),
+    el("section", { "aria-labelledby": "stats-title" }, el("h2", { id: "stats-title" }, "Statistiques"),
+      el("div.stat-cards", {}, [["total", "RDV au total"], ["a_venir", STATUS_LABELS.a_venir], ["a_renseigner", STATUS_LABELS.a_renseigner],
+        ["seen", "Honorés"], ["noshow", "Absences non excusées"], ["excused", "Annulés par l'usager"], ["revoked", "Annulés par le service"]]
+        .map(([k, label]) => el("div.stat-card", {}, el("strong", {}, String(stats[k] ?? 0)), label)))),
+    el("section", { "aria-labelledby": "upcoming-title" }, el("h2", { id: "upcoming-title" }, "Rendez-vous à venir"),
+      rdvTable(fiche.rdvs_upcoming || [], "Aucun rendez-vous à venir.")),
+    el("section", { "aria-labelledby": "past-title" }, el("h2", { id: "past-title" }, "Rendez-vous passés"),
+      rdvTable(fiche.rdvs_past || [], "Aucun rendez-vous passé.")));
+});
