@@ -5,7 +5,7 @@ import httpx
 from sqlalchemy.exc import IntegrityError
 
 from gateway.adapters.services import ServiceClients
-from gateway.api import auth, availability, booking, dev, directory, public, reporting, usagers
+from gateway.api import audit, auth, availability, booking, dev, directory, public, reporting, usagers
 from gateway.api.middleware import install_middlewares
 from gateway.config import GatewaySettings
 from shared.errors import Conflict
@@ -48,7 +48,7 @@ async def _service_ready(client: httpx.AsyncClient, name: str) -> str:
 runtime = GatewayRuntime("gateway", GatewaySettings())
 app = runtime.create_app(title="rdv — API de la passerelle", routers=[
     auth.router, directory.router, availability.router, booking.router, usagers.router, reporting.router,
-    public.router, dev.router])
+    public.router, audit.router, dev.router])
 
 
 @app.exception_handler(IntegrityError)

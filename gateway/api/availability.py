@@ -36,6 +36,12 @@ async def create_lieu(body: s.LieuIn, request: Request, principal: Principal = D
     return await _fwd(request, principal, "/v1/lieux")
 
 
+@router.get("/lieux/{lieu_id}", response_model=s.LieuOut)
+async def get_lieu(lieu_id: uuid.UUID, request: Request, principal: Principal = Depends(current_principal)):
+    """One lieu."""
+    return await _fwd(request, principal, f"/v1/lieux/{lieu_id}")
+
+
 @router.patch("/lieux/{lieu_id}", response_model=s.LieuOut)
 async def patch_lieu(lieu_id: uuid.UUID, body: s.LieuPatch, request: Request,
                      principal: Principal = Depends(current_principal)):
@@ -64,6 +70,12 @@ async def create_motif(body: s.MotifIn, request: Request, principal: Principal =
     """Add a motif (admins)."""
     await ensure_services(request, principal, [body.service_id])
     return await _fwd(request, principal, "/v1/motifs")
+
+
+@router.get("/motifs/{motif_id}", response_model=s.MotifOut)
+async def get_motif(motif_id: uuid.UUID, request: Request, principal: Principal = Depends(current_principal)):
+    """One motif."""
+    return await _fwd(request, principal, f"/v1/motifs/{motif_id}")
 
 
 @router.patch("/motifs/{motif_id}", response_model=s.MotifOut)
@@ -187,7 +199,7 @@ async def creneaux(request: Request, motif_id: uuid.UUID, from_: date = Query(al
 
 
 @router.get("/agenda", response_model=s.AgendaOut)
-async def agenda(request: Request, agent_id: uuid.UUID, from_: str = Query(alias="from"), to: str = Query(),
+async def agenda(request: Request, agent_id: uuid.UUID, from_: date = Query(alias="from"), to: date = Query(),
                  principal: Principal = Depends(current_principal)):
     """Plage and absence occurrences, holidays and RDVs of one agent in a window (calendar view)."""
     await ensure_agents(request, principal, [agent_id])

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date
 
 from fastapi import APIRouter, Depends, Query, Request
 
@@ -25,8 +26,8 @@ async def create_rdv(body: s.RdvCreate, request: Request, principal: Principal =
 async def list_rdvs(request: Request, paging: Paging = Depends(), agent_id: uuid.UUID | None = Query(None),
                     service_id: uuid.UUID | None = Query(None), motif_id: uuid.UUID | None = Query(None),
                     lieu_id: uuid.UUID | None = Query(None), usager_id: uuid.UUID | None = Query(None),
-                    status: s.Status | None = Query(None), from_: str | None = Query(None, alias="from"),
-                    to: str | None = Query(None), principal: Principal = Depends(current_principal)):
+                    status: str | None = Query(None, max_length=200, description="one status or several, comma-separated"),
+                    from_: date | None = Query(None, alias="from"), to: date | None = Query(None), principal: Principal = Depends(current_principal)):
     """RDVs the caller can see, by start time."""
     await ensure_agents(request, principal, [agent_id])
     await ensure_services(request, principal, [service_id])

@@ -1,4 +1,4 @@
-"""Middlewares of the gateway: security headers on every response (pure ASGI)."""
+"""Middlewares of the gateway (pure ASGI): security headers on every response; audit and idempotency."""
 from __future__ import annotations
 
 from fastapi import FastAPI
@@ -41,4 +41,10 @@ class SecurityHeaders:
 
 
 def install_middlewares(app: FastAPI) -> None:
+    """Outermost first: security headers, audit (sees replays too), idempotency."""
+    from gateway.api.audit import AuditWrites
+    from gateway.api.idempotency import Idempotency
+
+    app.add_middleware(Idempotency)
+    app.add_middleware(AuditWrites)
     app.add_middleware(SecurityHeaders)

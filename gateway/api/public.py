@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from fastapi import APIRouter, Query, Request
 
 from gateway.adapters import repository as repo
+from gateway.api.audit import ORGANISATION_KEY
 from gateway.api.deps import client_ip, get_db
 from gateway.api.forward import call, forward, raw_json, relay
 from gateway.domain.model import Organisation
@@ -27,6 +28,7 @@ async def published_organisation(request: Request, slug: str) -> Organisation:
         org = await repo.get_organisation_by_slug(uow=uow, slug=slug)
     if org is None or not org.publish_online:
         raise NotFound("Cette organisation ne propose pas de prise de rendez-vous en ligne.")
+    request.scope[ORGANISATION_KEY] = org.id
     return org
 
 

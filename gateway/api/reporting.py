@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import StreamingResponse
@@ -18,9 +19,10 @@ router = APIRouter(prefix="/api/v1", tags=["statistiques"], responses=STANDARD_E
 
 
 @router.get("/stats", response_model=s.StatsOut)
-async def stats(request: Request, from_: str = Query(alias="from"), to: str = Query(),
+async def stats(request: Request, from_: date | None = Query(None, alias="from"), to: date | None = Query(None),
                 service_id: uuid.UUID | None = Query(None), agent_id: uuid.UUID | None = Query(None),
-                motif_id: uuid.UUID | None = Query(None), group_by: s.GroupBy = Query("status"),
+                motif_id: uuid.UUID | None = Query(None), lieu_id: uuid.UUID | None = Query(None),
+                group_by: s.GroupBy = Query("status"),
                 principal: Principal = Depends(current_principal)):
     """Counts of RDVs by status, grouped (own services for an agent, the organisation for an admin)."""
     await ensure_agents(request, principal, [agent_id])
@@ -41,6 +43,12 @@ async def list_exports(request: Request, page: int = Query(1, ge=1), per_page: i
                        principal: Principal = Depends(current_principal)):
     """The caller's exports of the last 14 days."""
     return await forward(request, "reporting", "/v1/exports", identity=identity_of(principal))
+
+
+@router.get("/exports/{export_id}", response_model=s.ExportOut)
+async def get_export(export_id: uuid.UUID, request: Request, principal: Principal = Depends(current_principal)):
+    """One of the caller's exports (status and progress)."""
+    return await forward(request, "reporting", f"/v1/exports/{export_id}", identity=identity_of(principal))
 
 
 @router.get("/exports/{export_id}/file", response_class=StreamingResponse,

@@ -1,0 +1,38 @@
+"""The audit log: every write through the gateway (who, when, what, which resource, result)."""
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import func, insert, select
+
+from gateway.adapters.tables import audit_log
+from shared.db import UnitOfWork
+
+
+async def add_entry(*, uow: UnitOfWork, entry: dict) -> None:
+    await uow.execute(insert(audit_log).values(**entry))
+
+
+def entry_dict(row) -> dict:
+    return {"id": row.id, "at": row.at, "organisation_id": row.organisation_id, "agent_id": row.agent_id,
+            "method": row.method, "path": row.path, "resource_id": row.resource_id, "status": row.status,
+            "replayed": row.replayed}
+
+
+async def list_entries(*, uow: UnitOfWork, organisation_id: uuid.UUID, resource_id: str | None,
+                       agent_id: uuid.UUID | None, start: datetime | None, end: datetime | None,
+                       page: int, per_page: int) -> tuple[list[dict], int]:
+    where = [audit_log.c.organisation_id == organisation_id]
+    if resource_id:
+        where.append(audit_log.c.resource_id == resource_id)
+    if agent_id:
+        where.append(audit_log.c.agent_id == agent_id)
+    if start:
+        where.append(audit_log.c.at >= start)
+    if end:
+        where.append(audit_log.c.at < end)
+    total = (await uow.execute(select(func.count()).select_from(audit_log).where(*where))).scalar_one()
+    rows = await uow.execute(select(audit_log).where(*where).order_by(audit_log.c.at.desc(), audit_log.c.id.desc())
+                             .limit(per_page).offset((page - 1) * per_page))
+    return [entry_dict(r) for r in rows], total
