@@ -1,0 +1,50 @@
+"""Event handlers keeping the projections (run by the inbox: once per event, in one transaction)."""
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from services.usagers.adapters.projections import ProjectionRepository
+from shared.db import UnitOfWork
+from shared.events import Envelope
+from shared.timeutil import parse_instant
+
+
+def _id(value: Any) -> uuid.UUID | None:
+    return uuid.UUID(str(value)) if value else None
+
+
+async def on_rdv_event(uow: UnitOfWork, envelope: Envelope) -> None:
+    """booking.rdv.*: keep the RDV and its usager <-> service links; ignore a version not newer."""
+    rdv = envelope.data.get("rdv") or {}
+    if not rdv.get("id"):
+        return
+    await ProjectionRepository(uow.session).upsert_rdv({
+        "id": _id(rdv["id"]),
+        "organisation_id": _id(rdv.get("organisation_id")) or envelope.organisation_id,
+        "service_id": _id(rdv.get("service_id")),
+        "motif_id": _id(rdv["motif_id"]),
+        "lieu_id": _id(rdv.get("lieu_id")),
+        "agent_ids": [_id(a) for a in rdv.get("agent_ids") or []],
+        "usager_ids": [_id(u) for u in rdv.get("usager_ids") or []],
+        "starts_at": parse_instant(str(rdv["starts_at"])),
+        "ends_at": parse_instant(str(rdv["ends_at"])),
+        "status": rdv.get("status") or "unknown",
+        "version": int(rdv.get("version") or 0),
+    })
+
+
+async def on_catalog_event(uow: UnitOfWork, envelope: Envelope) -> None:
+    """availability.motif.* / availability.lieu.*: the names the fiche shows."""
+    repo = ProjectionRepository(uow.session)
+    deleted = envelope.type.endswith(".deleted")
+    if envelope.type.startswith("availability.motif.") and envelope.data.get("motif"):
+        await repo.upsert_motif(motif=_catalog_entry(envelope.data["motif"]), organisation_id=envelope.organisation_id,
+                                deleted=deleted, at=envelope.occurred_at)
+    elif envelope.type.startswith("availability.lieu.") and envelope.data.get("lieu"):
+        await repo.upsert_lieu(lieu=_catalog_entry(envelope.data["lieu"]), organisation_id=envelope.organisation_id,
+                               deleted=deleted, at=envelope.occurred_at)
+
+
+def _catalog_entry(entry: dict[str, Any]) -> dict[str, Any]:
+    return {**entry, "id": _id(entry["id"]), "service_id": _id(entry.get("service_id"))}
