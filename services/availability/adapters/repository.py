@@ -135,9 +135,10 @@ async def get_plage(*, session: AsyncSession, organisation_id: uuid.UUID, plage_
 
 
 async def list_plages(*, session: AsyncSession, organisation_id: uuid.UUID, agent_id: uuid.UUID | None,
-                      page: int, per_page: int) -> tuple[list[Plage], int]:
+                      page: int, per_page: int, lieu_id: uuid.UUID | None = None) -> tuple[list[Plage], int]:
     cond = and_(plages.c.organisation_id == organisation_id,
-                *([plages.c.agent_id == agent_id] if agent_id else []))
+                *([plages.c.agent_id == agent_id] if agent_id else []),
+                *([plages.c.lieu_id == lieu_id] if lieu_id else []))
     return await _page(session, plages, cond, [plages.c.first_day, plages.c.start_time, plages.c.id],
                        page, per_page, _plage)
 

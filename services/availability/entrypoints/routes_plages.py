@@ -22,11 +22,11 @@ def _absence(absence, conflicts, zone: str) -> dict:
 
 
 @router.get("/plages")
-async def list_plages(agent_id: uuid.UUID | None = None, p: Page = Depends(page), identity: Identity = Caller,
+async def list_plages(agent_id: uuid.UUID | None = None, lieu_id: uuid.UUID | None = None, p: Page = Depends(page), identity: Identity = Caller,
                       unit: UnitOfWork = Depends(uow)):
     """List plages d'ouverture (a basic agent: their own)."""
     items, total = await plages.list_plages(uow=unit, identity=identity, agent_id=agent_id, page=p.page,
-                                            per_page=p.per_page)
+                                            per_page=p.per_page, lieu_id=lieu_id)
     return listing([_plage(x, await plages.overlap_warnings(uow=unit, plage=x)) for x in items], total, p)
 
 

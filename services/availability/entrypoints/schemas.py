@@ -65,13 +65,18 @@ class PlageIn(_Body):
     agent_id: uuid.UUID | None = None
     lieu_id: uuid.UUID
     motif_ids: list[uuid.UUID] = Field(min_length=1, max_length=100)
-    title: str = Field(default="Plage d'ouverture", max_length=200)
+    title: str | None = Field(default=None, max_length=200, validate_default=True)
     first_day: date
     start_time: time
     end_time: time
     recurrence: dict[str, Any] | None = None
 
     _times = field_validator("start_time", "end_time")(_wall_time)
+
+    @field_validator("title")
+    @classmethod
+    def _title(cls, value: str | None) -> str:
+        return value or "Plage d'ouverture"
 
 
 class PlagePatch(_Body):
@@ -92,7 +97,7 @@ class PlagePatch(_Body):
 
 class AbsenceIn(_Body):
     agent_id: uuid.UUID | None = None
-    title: str = Field(default="Indisponibilité", max_length=200)
+    title: str | None = Field(default=None, max_length=200, validate_default=True)
     first_day: date
     start_time: time = time(0)
     end_day: date | None = None
@@ -100,6 +105,11 @@ class AbsenceIn(_Body):
     recurrence: dict[str, Any] | None = None
 
     _times = field_validator("start_time", "end_time")(_wall_time)
+
+    @field_validator("title")
+    @classmethod
+    def _title(cls, value: str | None) -> str:
+        return value or "Indisponibilité"
 
 
 class AbsencePatch(_Body):

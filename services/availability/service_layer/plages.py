@@ -76,14 +76,14 @@ async def delete_plage(*, uow: UnitOfWork, identity: Identity, plage_id: uuid.UU
 
 
 async def list_plages(*, uow: UnitOfWork, identity: Identity, agent_id: uuid.UUID | None, page: int,
-                      per_page: int) -> tuple[list[Plage], int]:
+                      per_page: int, lieu_id: uuid.UUID | None = None) -> tuple[list[Plage], int]:
     """List plages (a basic agent: their own)."""
     identity.require_agent()
     if not identity.is_admin:
         can_manage(identity, agent_id or identity.agent_id)  # type: ignore[arg-type]
         agent_id = identity.agent_id
     return await repo.list_plages(session=uow.session, organisation_id=identity.organisation_id,
-                                  agent_id=agent_id, page=page, per_page=per_page)
+                                  agent_id=agent_id, page=page, per_page=per_page, lieu_id=lieu_id)
 
 
 async def _check_references(uow: UnitOfWork, identity: Identity, plage: Plage) -> None:

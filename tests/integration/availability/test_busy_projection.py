@@ -1,0 +1,110 @@
+"""The busy projection from real booking.rdv.* events on NATS: blocks créneaux, idempotent, versioned."""
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+
+from shared.bus import connect, ensure_streams
+from shared.events import new_event
+
+
+def publish(infra, organisation_id, kind: str, rdv: dict, **data) -> None:
+    async def go():
+        nc = await connect(infra.nats_url, name="test-publisher")
+        js = nc.jetstream(timeout=5)
+        await ensure_streams(js)
+        event = new_event(kind, organisation_id=organisation_id, data={"rdv": rdv, **data})
+        await js.publish(kind, event.to_json(), headers={"Nats-Msg-Id": str(event.id)})
+        await nc.close()
+
+    asyncio.run(go())
+
+
+def wait_until(predicate, timeout: float = 15.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError("condition not reached")
+
+
+def rdv_payload(org, *, agent, motif, lieu, starts_at, ends_at, status="unknown", version=1, rdv_id=None):
+    return {"id": str(rdv_id or uuid.uuid4()), "organisation_id": str(org.organisation_id), "motif_id": motif,
+            "lieu_id": lieu, "agent_ids": [str(agent)], "usager_ids": [str(uuid.uuid4())], "starts_at": starts_at,
+            "ends_at": ends_at, "status": status, "context": None, "created_at": "2027-03-01T08:00:00+01:00",
+            "created_by": None, "cancelled_at": None, "version": version, "service_id": str(org.service_id),
+            "origin": "agent", "duration_minutes": 30}
+
+
+def test_rdv_events_block_and_free_slots_in_version_order(org, infra):
+    lieu, motif = org.lieu(), org.motif(duration=30)
+    agent = uuid.uuid4()
+    org.plage(agent_id=agent, lieu_id=lieu, motif_ids=[motif], first_day="2027-03-03", start="09:00", end="10:00")
+
+    def starts():
+        return [c["starts_at"][11:16] for c in org.creneaux(motif, "2027-03-03", "2027-03-03").json()["items"]]
+
+    assert starts() == ["09:00", "09:30"]
+    rdv_id = uuid.uuid4()
+    created = rdv_payload(org, agent=agent, motif=motif, lieu=lieu, rdv_id=rdv_id,
+                          starts_at="2027-03-03T09:00:00+01:00", ends_at="2027-03-03T09:30:00+01:00")
+    publish(infra, org.organisation_id, "booking.rdv.created", created, origin="agent")
+    wait_until(lambda: starts() == ["09:30"])
+
+    explained = org.get("/v1/creneaux/explain", agent_id=str(agent), motif_id=motif,
+                        starts_at="2027-03-03T09:00:00+01:00").json()
+    assert explained["reasons"] == [f"RDV {rdv_id}"]
+
+    cancelled = {**created, "status": "revoked", "version": 3}
+    publish(infra, org.organisation_id, "booking.rdv.status_changed", cancelled, previous_status="unknown")
+    wait_until(lambda: starts() == ["09:00", "09:30"])
+
+    # An older event arriving late (version 2) never overwrites the newer state.
+    moved = {**created, "starts_at": "2027-03-03T09:30:00+01:00", "ends_at": "2027-03-03T10:00:00+01:00",
+             "version": 2}
+    publish(infra, org.organisation_id, "booking.rdv.updated", moved, changes={})
+    marker = rdv_payload(org, agent=agent, motif=motif, lieu=lieu, starts_at="2027-03-03T09:00:00+01:00",
+                         ends_at="2027-03-03T09:30:00+01:00")
+    publish(infra, org.organisation_id, "booking.rdv.created", marker, origin="agent")  # processed after it
+    wait_until(lambda: starts() == ["09:30"])
+    rdvs = org.get("/v1/agenda", agent_id=str(agent), **{"from": "2027-03-03", "to": "2027-03-03"}).json()["rdvs"]
+    kept = next(r for r in rdvs if r["id"] == str(rdv_id))
+    assert (kept["status"], kept["starts_at"]) == ("revoked", "2027-03-03T09:00:00+01:00")
+
+
+def test_absence_answers_the_rdvs_inside_it_and_its_event_lists_them(org, infra):
+    lieu, motif = org.lieu(), org.motif(duration=30)
+    agent = uuid.uuid4()
+    inside = rdv_payload(org, agent=agent, motif=motif, lieu=lieu, starts_at="2027-03-10T10:00:00+01:00",
+                         ends_at="2027-03-10T10:30:00+01:00")
+    outside = rdv_payload(org, agent=agent, motif=motif, lieu=lieu, starts_at="2027-03-11T10:00:00+01:00",
+                          ends_at="2027-03-11T10:30:00+01:00")
+    for rdv in (inside, outside):
+        publish(infra, org.organisation_id, "booking.rdv.created", rdv, origin="agent")
+    wait_until(lambda: len(org.get("/v1/agenda", agent_id=str(agent),
+                                   **{"from": "2027-03-10", "to": "2027-03-11"}).json()["rdvs"]) == 2)
+    received = []
+
+    async def listen():
+        nc = await connect(infra.nats_url, name="test-listener")
+        sub = await nc.subscribe("availability.absence.created")
+        absence = org.absence(agent_id=agent, first_day="2027-03-10", start="09:00", end="12:00", title="Réunion")
+        assert [r["id"] for r in absence["rdvs_in_conflict"]] == [inside["id"]]
+        assert absence["rdvs_in_conflict"][0]["starts_at"] == "2027-03-10T10:00:00+01:00"
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            msg = await sub.next_msg(timeout=15)
+            import json
+
+            body = json.loads(msg.data)
+            if body["data"]["absence"]["id"] == absence["id"]:
+                received.append(body)
+                break
+        await nc.close()
+
+    asyncio.run(listen())
+    assert received[0]["data"]["rdv_ids_in_conflict"] == [inside["id"]]
+    assert received[0]["organisation_id"] == str(org.organisation_id)
