@@ -1,6 +1,21 @@
-"""The notifications service's FastAPI app."""
+"""The notifications service's FastAPI app: four consumers, two background loops, two routes."""
 from services.notifications.config import NotificationsSettings
+from services.notifications.entrypoints.routes import router
+from services.notifications.entrypoints.workers import delivery_loop, reminder_loop
+from services.notifications.service_layer.projections import on_catalog, on_directory, on_usager
+from services.notifications.service_layer.rdv_events import make_rdv_handler
+from shared.inbox import Consumer
 from shared.service import ServiceRuntime
 
-runtime = ServiceRuntime("notifications", NotificationsSettings())
-app = runtime.create_app()
+settings = NotificationsSettings()
+
+consumers = [
+    Consumer("notifications-directory", "DIRECTORY", ["directory.>"], on_directory),
+    Consumer("notifications-catalog", "AVAILABILITY", ["availability.motif.*", "availability.lieu.*"], on_catalog),
+    Consumer("notifications-usagers", "USAGERS", ["usagers.usager.*"], on_usager),
+    Consumer("notifications-rdv", "BOOKING", ["booking.rdv.*"], make_rdv_handler(sender=settings.smtp_from)),
+]
+
+runtime = ServiceRuntime("notifications", settings, consumers=consumers,
+                         background=[delivery_loop, reminder_loop])
+app = runtime.create_app(routers=[router])

@@ -1,0 +1,52 @@
+"""SMS wording: GSM-7 safe, within one SMS (160 characters) whenever possible."""
+from __future__ import annotations
+
+from services.notifications.domain.frenchdate import datetime_fr, short_datetime_fr
+from services.notifications.domain.gsm import septets, to_gsm7
+from services.notifications.domain.model import RdvView
+
+MAX_SMS = 160
+
+_OPENINGS = {
+    "confirmation": "RDV confirmé",
+    "change": "RDV modifié",
+    "cancellation": "RDV annulé",
+    "reminder": "Rappel RDV",
+}
+
+
+def sms_text(kind: str, rdv: RdvView) -> str:
+    """The SMS for one kind of message: service, date, place and the counter's phone."""
+    variants = []
+    for service in _service_names(rdv):
+        for when in (datetime_fr(rdv.starts_at, rdv.timezone), short_datetime_fr(rdv.starts_at, rdv.timezone)):
+            variants.append(_compose(kind, service, when, rdv.place, rdv.lieu_phone))
+    for text in variants:
+        if septets(text) <= MAX_SMS:
+            return text
+    # Still too long (a very long address): shorten the place, keep the phone.
+    service = _service_names(rdv)[-1]
+    when = short_datetime_fr(rdv.starts_at, rdv.timezone)
+    base = _compose(kind, service, when, "", rdv.lieu_phone)
+    room = MAX_SMS - septets(base) - 1
+    place = to_gsm7(rdv.place)
+    if room > 10:
+        return _compose(kind, service, when, place[: room - 3].rstrip() + "...", rdv.lieu_phone)
+    return base[:MAX_SMS]
+
+
+def _service_names(rdv: RdvView) -> list[str]:
+    names = [rdv.service_name]
+    if rdv.service_short_name and rdv.service_short_name != rdv.service_name:
+        names.append(rdv.service_short_name)
+    return names
+
+
+def _compose(kind: str, service: str, when: str, place: str, phone: str | None) -> str:
+    parts = [f"{_OPENINGS[kind]} - {service}", f"le {when}" if kind != "cancellation" else f"du {when}"]
+    if place and kind != "cancellation":
+        parts.append(place)
+    text = ", ".join(parts[:1]) + " " + ", ".join(parts[1:]) + "."
+    if phone:
+        text += f" Infos : {phone}"
+    return to_gsm7(text)

@@ -1,0 +1,77 @@
+"""Background loops of each replica: the delivery queue and the reminder schedule.
+
+The delivery loop wakes on PostgreSQL NOTIFY (sent when messages are queued, delivered on
+commit to every replica), when a retry falls due, and at least every `tick_seconds`.
+"""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from datetime import timedelta
+
+import psycopg
+
+from services.notifications.adapters.repository import DUE_CHANNEL
+from services.notifications.adapters.senders import email_sender, sms_sender
+from services.notifications.service_layer.delivery import deliver_due, next_due_at
+from services.notifications.service_layer.reminders import produce_due_reminders
+from shared import clock
+
+log = logging.getLogger("rdv.notifications.workers")
+
+
+def _plain_url(url: str) -> str:
+    return url.replace("postgresql+psycopg://", "postgresql://", 1)
+
+
+async def _listen(url: str, wake: asyncio.Event) -> None:
+    while True:
+        try:
+            async with await psycopg.AsyncConnection.connect(_plain_url(url), autocommit=True) as conn:
+                await conn.execute(f"listen {DUE_CHANNEL}")
+                wake.set()  # catch up with anything queued while we were not listening
+                async for _ in conn.notifies():
+                    wake.set()
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            log.warning("listen %s: %r; reconnecting", DUE_CHANNEL, exc)
+            await asyncio.sleep(1.0)
+
+
+async def delivery_loop(runtime) -> None:
+    settings, db = runtime.settings, runtime.db
+    senders = {"email": email_sender(settings), "sms": sms_sender(settings)}
+    wake = asyncio.Event()
+    listener = asyncio.create_task(_listen(settings.database_url, wake))
+    try:
+        while True:
+            wake.clear()
+            timeout = settings.tick_seconds
+            try:
+                await deliver_due(db, senders=senders, settings=settings)
+                due = await next_due_at(db)
+                if due is not None:
+                    timeout = min(timeout, max((due - clock.now()) / timedelta(seconds=1), 0.05))
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning("delivery: %r", exc)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(wake.wait(), timeout=timeout)
+    finally:
+        listener.cancel()
+
+
+async def reminder_loop(runtime) -> None:
+    settings = runtime.settings
+    while True:
+        try:
+            while await produce_due_reminders(runtime.db, sender=settings.smtp_from, batch=settings.batch):
+                pass
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            log.warning("reminders: %r", exc)
+        await asyncio.sleep(settings.tick_seconds)

@@ -1,0 +1,74 @@
+"""React to `booking.rdv.*`: keep the RDV, queue confirmations, changes and cancellations,
+plan or drop its reminder."""
+from __future__ import annotations
+
+import uuid
+
+from services.notifications.adapters import repository as repo
+from services.notifications.adapters import tables as t
+from services.notifications.domain import rules
+from services.notifications.service_layer.messages import MissingProjection, load_context, queue_messages
+from shared import clock
+from shared.db import UnitOfWork
+from shared.events import Envelope
+from shared.inbox import RetryLater
+from shared.timeutil import parse_instant
+
+
+def _uuid(value) -> uuid.UUID:
+    return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
+
+
+def rdv_row(data: dict, *, organisation_id, held_version: int | None) -> dict:
+    version = data.get("version")
+    if version is None:  # a producer without versions: each event is the next one
+        version = (held_version or 0) + 1
+    return {"id": _uuid(data["id"]), "organisation_id": _uuid(data.get("organisation_id") or organisation_id),
+            "version": int(version), "motif_id": _uuid(data["motif_id"]),
+            "lieu_id": _uuid(data["lieu_id"]) if data.get("lieu_id") else None,
+            "agent_ids": [_uuid(a) for a in data.get("agent_ids") or []],
+            "usager_ids": [_uuid(u) for u in data.get("usager_ids") or []],
+            "starts_at": parse_instant(str(data["starts_at"])), "ends_at": parse_instant(str(data["ends_at"])),
+            "status": data.get("status") or "unknown"}
+
+
+def make_rdv_handler(*, sender: str):
+    async def on_rdv(uow: UnitOfWork, envelope: Envelope) -> None:
+        await handle_rdv_event(uow, envelope, sender=sender)
+    return on_rdv
+
+
+async def handle_rdv_event(uow: UnitOfWork, envelope: Envelope, *, sender: str) -> None:
+    """Apply one RDV event; an event older than the RDV we hold changes nothing."""
+    data = envelope.data
+    held = await repo.get(uow, t.rdvs, _uuid(data["rdv"]["id"]))
+    rdv = rdv_row(data["rdv"], organisation_id=envelope.organisation_id,
+                  held_version=held["version"] if held else None)
+    if held and rdv["version"] <= held["version"]:
+        return
+    now = clock.now()
+    actor = envelope.actor
+    plan = rules.plan_for(event_type=envelope.type, status=rdv["status"],
+                          previous_status=data.get("previous_status"), changes=data.get("changes") or {},
+                          agent_ids=rdv["agent_ids"],
+                          actor_agent_id=actor.id if actor.kind == "agent" else None,
+                          starts_at=rdv["starts_at"], now=now)
+    if plan.usager_kind or plan.agent_kinds:
+        try:
+            ctx = await load_context(uow, rdv, extra_agent_ids=plan.agent_kinds.keys())
+        except MissingProjection as exc:
+            raise RetryLater(str(exc)) from exc
+    await repo.upsert(uow, t.rdvs, rdv)
+    if plan.usager_kind in ("change", "cancellation") or plan.reminder == "cancel":
+        # A reminder still waiting to go out would now carry stale information.
+        await repo.cancel_pending(uow, rdv_id=rdv["id"], kinds=["reminder"], reason="rdv modifié ou annulé")
+    if plan.usager_kind or plan.agent_kinds:
+        await queue_messages(uow, ctx=ctx, rdv=rdv, cause_id=envelope.id, usager_kind=plan.usager_kind,
+                             agent_kinds=plan.agent_kinds, now=now, sender=sender)
+    if plan.reminder == "schedule":
+        due = rules.reminder_due_at(rdv["starts_at"])
+        await repo.set_reminder(uow, rdv_id=rdv["id"], organisation_id=rdv["organisation_id"],
+                                due_at=due if rules.should_schedule_reminder(rdv["starts_at"], now) else None,
+                                now=now)
+    elif plan.reminder == "cancel":
+        await repo.set_reminder(uow, rdv_id=rdv["id"], organisation_id=rdv["organisation_id"], due_at=None, now=now)
