@@ -111,3 +111,30 @@ def login(page, email: str, password: str) -> None:
     page.get_by_role("button", name="Se connecter").click()
     page.wait_for_url(re.compile(r".*/$"))
     page.get_by_role("button", name="Se déconnecter").wait_for()
+
+
+def create_plage(setup: Setup, *, first_day="2027-03-01", start="09:00", end="12:00",
+                 on=("monday", "tuesday", "wednesday", "thursday", "friday")) -> dict:
+    """A weekly plage of the setup's agent at its lieu for its motif (through the admin's API)."""
+    with setup.org.admin() as admin:
+        return api_ok(admin.post("/api/v1/plages", json={
+            "agent_id": setup.agent["id"], "lieu_id": setup.lieu["id"], "motif_ids": [setup.motif["id"]],
+            "title": "Permanence", "first_day": first_day, "start_time": start, "end_time": end,
+            "recurrence": {"every": "week", "interval": 1, "on": list(on), "until": None}}))
+
+
+def book(setup: Setup, starts_at: str, *, first_name="Jeanne", last_name="Martin") -> tuple[dict, dict]:
+    """An usager and an RDV with the setup's agent (through the admin's API); retried while projections settle."""
+    from tests.support.system import wait_until
+
+    with setup.org.admin() as admin:
+        usager = api_ok(admin.post("/api/v1/usagers", json={"first_name": first_name, "last_name": last_name,
+                                                             "phone": "06 12 34 56 78"}))
+        body = {"motif_id": setup.motif["id"], "lieu_id": setup.lieu["id"], "agent_ids": [setup.agent["id"]],
+                "usager_ids": [usager["id"]], "starts_at": starts_at}
+
+        def attempt():
+            resp = admin.post("/api/v1/rdvs", json=body)
+            return resp.json() if resp.status_code == 201 else None
+        rdv = wait_until(attempt, timeout=15, interval=0.3, message="RDV booked")
+    return usager, rdv

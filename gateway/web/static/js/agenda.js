@@ -1,6 +1,6 @@
 // Agenda: an agent's week or day — plages (by lieu), absences, holidays and RDVs (by status).
 import {
-  api, run, listAll, byId, el, clear, options, fullName, orgTimezone, wallClock, serverNow, today, addDays,
+  api, run, listAll, byId, el, clear, options, fullName, orgTimezone, wallClock, serverNow, today, addDays, dayOf,
   STATUS_COLORS, STATUS_LABELS, colorFor, debounce,
 } from "/static/js/app.js";
 import { rdvDetails, statusButtons, loadUsagers } from "/static/js/rdv.js";
@@ -40,7 +40,7 @@ run(async (me) => {
     slotDuration: "00:15:00",
     slotLabelInterval: "01:00",
     allDaySlot: true,
-    allDayText: "journée",
+    allDayText: "jour",
     nowIndicator: true,
     height: "auto",
     expandRows: true,
@@ -92,7 +92,15 @@ run(async (me) => {
       events.push({ start: h.day, allDay: true, display: "block", color: "#595959", title: `Férié : ${h.name}`,
         extendedProps: { kind: "holiday", description: `Jour férié : ${h.name}` } });
     }
-    const rdvs = pick(data, "rdvs");
+    // The agenda's RDVs come from availability's busy projection; /rdvs adds usagers and display_status
+    // for the RDVs the caller may see (a colleague's others keep what the agenda says).
+    let full = {};
+    try {
+      full = byId(await listAll("/rdvs", { agent_id: select.value, from, to }, 2000));
+    } catch (e) { /* not allowed to list: keep the agenda's view */ }
+    const todayDay = await today(tz);
+    const rdvs = pick(data, "rdvs").map((r) => full[r.id] || { ...r,
+      display_status: r.status === "unknown" ? (dayOf(r.starts_at, tz) <= todayDay ? "a_renseigner" : "a_venir") : r.status });
     rdvsById = byId(rdvs);
     await loadUsagers(rdvs.flatMap((r) => r.usager_ids || []), usagers);
     for (const r of rdvs) {

@@ -2,6 +2,10 @@
 import { api, run, listAll, el, clear, options, fullName, formValues, today, addDays, orgTimezone, STATUS_LABELS, STATUS_COLORS, fmtDay } from "/static/js/app.js";
 
 const STATUSES = ["a_venir", "a_renseigner", "seen", "noshow", "excused", "revoked"];
+// Groups count stored statuses: "unknown" is an RDV still to come or to fill in.
+const GROUP_STATUSES = [["unknown", "À venir ou à renseigner", STATUS_COLORS.a_venir], ["seen", STATUS_LABELS.seen, STATUS_COLORS.seen],
+  ["noshow", STATUS_LABELS.noshow, STATUS_COLORS.noshow], ["excused", STATUS_LABELS.excused, "#9a9a9a"],
+  ["revoked", STATUS_LABELS.revoked, STATUS_COLORS.revoked]];
 
 run(async (me) => {
   const tz = orgTimezone(me);
@@ -32,16 +36,15 @@ run(async (me) => {
     clear(document.getElementById(`${id}-text`)).append(el("ul", {}, rows.map(([k, v]) => el("li", {}, `${k} : ${v}`))));
   }
 
-  const byStatusDatasets = (groups) => STATUSES.map((s) => ({
-    label: STATUS_LABELS[s], backgroundColor: STATUS_COLORS[s] + (s === "excused" ? "99" : ""),
-    data: groups.map((g) => (g.by_status || {})[s] || 0),
+  const byStatusDatasets = (groups) => GROUP_STATUSES.map(([s, label, color]) => ({
+    label, backgroundColor: color, data: groups.map((g) => (g.by_status || {})[s] || 0),
   }));
 
   async function load() {
     const v = Object.fromEntries(Object.entries(formValues(form)).filter(([, x]) => x));
     const get = (group_by) => api("GET", "/stats", undefined, { query: { ...v, group_by } });
     const [status, week, motif, service] = await Promise.all([get("status"), get("week"), get("motif"), get("service")]);
-    const byStatus = status.by_status || {};
+    const byStatus = status.by_display_status || status.by_status || {};
     clear(document.getElementById("totals")).append(
       el("div.stat-card", {}, el("strong", {}, String(status.total || 0)), "RDV au total"),
       ...STATUSES.map((s) => el("div.stat-card", {}, el("strong", {}, String(byStatus[s] || 0)), STATUS_LABELS[s])));

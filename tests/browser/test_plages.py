@@ -1,0 +1,46 @@
+"""An agent creates a recurring plage d'ouverture from the UI."""
+from __future__ import annotations
+
+from playwright.sync_api import expect
+
+from tests.browser.conftest import login
+
+
+def test_create_a_recurring_plage(page, setup):
+    login(page, setup.agent_email, setup.agent_password)
+    page.get_by_role("link", name="Plages d'ouverture").click()
+    expect(page.get_by_text("Aucune plage d'ouverture.")).to_be_visible()
+    form = page.locator("#plage-form")
+    form.get_by_label("Titre").fill("Permanence du lundi")
+    form.get_by_label("Lieu").select_option(setup.lieu["id"])
+    form.get_by_label(setup.motif["name"]).check()
+    form.get_by_label("Premier jour").fill("2027-03-01")
+    form.get_by_label("Heure de début").fill("09:00")
+    form.get_by_label("Heure de fin").fill("12:00")
+    form.get_by_label("Permanente (répétée chaque semaine)").check()
+    expect(form.get_by_label("lundi")).to_be_checked()  # the first day's weekday is suggested
+    form.get_by_label("mercredi").check()
+    form.get_by_label("Fréquence").select_option("2")
+    form.get_by_role("button", name="Enregistrer la plage").click()
+    expect(page.locator("#flash")).to_contain_text("Plage d'ouverture créée.")
+    row = page.locator("#plages-list tr", has_text="Permanence du lundi")
+    expect(row).to_contain_text("Permanente : lundi, mercredi, toutes les 2 semaines, sans date de fin")
+    expect(row).to_contain_text("09 h 00 – 12 h 00")
+
+    with setup.org.admin() as admin:
+        plages = admin.get("/api/v1/plages", params={"agent_id": setup.agent["id"]}).json()["items"]
+    assert [(p["title"], p["recurrence"]) for p in plages] == [
+        ("Permanence du lundi", {"every": "week", "interval": 2, "on": ["monday", "wednesday"], "until": None})]
+
+
+def test_a_plage_without_motif_shows_the_field_error(page, setup):
+    login(page, setup.agent_email, setup.agent_password)
+    page.goto("/plages")
+    form = page.locator("#plage-form")
+    form.get_by_label("Titre").fill("Sans motif")
+    form.get_by_label("Lieu").select_option(setup.lieu["id"])
+    form.get_by_label("Heure de début").fill("09:00")
+    form.get_by_label("Heure de fin").fill("08:00")
+    form.get_by_role("button", name="Enregistrer la plage").click()
+    expect(form.locator(".error-box")).to_be_visible()
+    expect(page.get_by_text("Aucune plage d'ouverture.")).to_be_visible()
