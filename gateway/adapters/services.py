@@ -22,11 +22,11 @@ _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
 
 class ServiceClient:
-    def __init__(self, name: str, urls: list[str], *, transport: httpx.AsyncBaseTransport | None = None):
+    def __init__(self, name: str, urls: list[str], *, timeout: httpx.Timeout = TIMEOUT):
         self.name = name
         self.urls = urls
         self._next = itertools.cycle(range(len(urls)))
-        self.http = httpx.AsyncClient(timeout=TIMEOUT, limits=LIMITS, transport=transport)
+        self.http = httpx.AsyncClient(timeout=timeout, limits=LIMITS)
 
     def _order(self) -> list[str]:
         start = next(self._next)

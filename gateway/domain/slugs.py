@@ -9,8 +9,9 @@ MAX_LENGTH = 60
 
 def slugify(name: str) -> str:
     """Return a lower-case ASCII slug of a name ("Mairie de Saint-Étienne" -> "mairie-de-saint-etienne")."""
-    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")
+    lowered = name.lower().replace("œ", "oe").replace("æ", "ae").replace("ß", "ss")
+    ascii_name = unicodedata.normalize("NFKD", lowered).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_name).strip("-")
     return slug[:MAX_LENGTH].strip("-") or "organisation"
 
 
