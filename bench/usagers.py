@@ -210,7 +210,9 @@ def render(rows, *, count: int, load_seconds: float) -> str:
     lines = [f"### Usagers search ({count:_} usagers in one organisation, 20 per page, ".replace("_", " ")
              + "use case `search_usagers` against PostgreSQL)", "",
              f"Run {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC; bulk load (COPY, generated search columns, "
-             f"indexes, RDV links) {load_seconds:.1f} s. Target: p95 <= {TARGET_P95_MS:.0f} ms.", "",
+             f"indexes, RDV links) {load_seconds:.1f} s. Target: p95 <= {TARGET_P95_MS:.0f} ms. "
+             f"Machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at the end of the run "
+             "(shared with other work: figures inflate with load).", "",
              "| query | scope | n | p50 ms | p95 ms | max ms | mean matches | p95 <= target |",
              "|---|---|---:|---:|---:|---:|---:|---|"]
     for label, scope, n, p50, p95, worst, matches in rows:

@@ -45,6 +45,10 @@ class ProjectionRepository:
         """Recompute usagers.service_ids (scope=service) from their RDVs; write only what changed."""
         if not usager_ids:
             return
+        # Lock first, then read the links in a new statement (a fresh snapshot under READ COMMITTED):
+        # two replicas applying two RDVs of one usager at once would otherwise each miss the other's link.
+        await self.session.execute(text("select id from usagers where id = any(:ids) order by id for update"),
+                                   {"ids": list(usager_ids)})
         await self.session.execute(text("""
             with fresh as (
                 select u.id, coalesce((select array_agg(distinct ru.service_id order by ru.service_id)

@@ -4,9 +4,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-STATUSES = ("unknown", "seen", "noshow", "excused", "revoked")
-
-
 def display_status(status: str, *, rdv_day: date, today: date) -> str:
     """`unknown` reads `a_venir` before the RDV's day, `a_renseigner` from that day on."""
     if status != "unknown":

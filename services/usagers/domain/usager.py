@@ -12,8 +12,6 @@ from services.usagers.domain.errors import InvalidField, InvalidResponsible
 
 NAME_MAX = 100
 TEXT_MAX = 500
-EDITABLE = ("first_name", "last_name", "birth_name", "birth_date", "email", "phone", "address",
-            "notify_by_sms", "notify_by_email", "responsible_id")
 
 
 @dataclass

@@ -94,3 +94,23 @@ def test_the_fiche_lists_rdvs_with_names_and_stats(desk):
     desk.publish(new_event("availability.lieu.updated", organisation_id=desk.organisation_id, data={"lieu": {
         "id": str(lieu_id), "name": "PMI Nord", "address": "2 rue", "phone": None}}))
     wait_until(lambda: fiche()["rdvs_upcoming"][0]["lieu"]["name"] == "PMI Nord", message="lieu renamed")
+
+
+def test_an_rdv_without_service_gets_it_from_its_motif_arriving_later(desk):
+    u = desk.create(first_name="Naël", last_name="Thébault")
+    motif_id = uuid.uuid4()
+    event = desk.rdv_event("created", rdv_id=uuid.uuid4(), usager_ids=[u["id"]], starts_at=at(8, 9), version=1,
+                           motif_id=motif_id)
+    del event.data["rdv"]["service_id"]  # an older producer: the motif's service is the RDV's
+    desk.publish(event)
+    def total() -> int:
+        with desk.client() as c:
+            return c.get(f"/v1/usagers/{u['id']}").json()["stats"]["total"]
+
+    wait_until(lambda: total() == 1, message="rdv projected")
+    assert in_service_scope(desk, "thebault") == []
+    desk.publish(new_event("availability.motif.created", organisation_id=desk.organisation_id, data={"motif": {
+        "id": str(motif_id), "name": "Accueil", "service_id": str(desk.service_id), "duration_minutes": 20,
+        "location_type": "phone", "color": None, "reservable_online": False, "min_booking_delay_minutes": 30,
+        "max_booking_delay_days": 90}}))
+    wait_until(lambda: in_service_scope(desk, "thebault") == [u["id"]], message="linked through the motif")

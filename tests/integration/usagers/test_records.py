@@ -149,3 +149,19 @@ def test_find_or_create_reuses_the_usager_with_that_phone_or_email(desk):
         assert bad.json()["error"]["code"] == "invalid_phone"
         # the public identity does not reach the agents' routes
         assert c.get("/v1/usagers").status_code == 401
+
+
+def test_concurrent_online_bookings_with_one_phone_make_one_usager(desk):
+    from concurrent.futures import ThreadPoolExecutor
+
+    def book(i: int) -> str:
+        with desk.client(kind="public") as c:
+            resp = c.post("/v1/usagers/find-or-create",
+                          json={"first_name": "Inès", "last_name": "Traoré", "phone": "06 44 55 66 77"})
+            assert resp.status_code in (200, 201), resp.text
+            return resp.json()["id"]
+
+    with ThreadPoolExecutor(6) as pool:
+        ids = set(pool.map(book, range(6)))
+    assert len(ids) == 1
+    assert desk.search("0644556677")["total"] == 1
