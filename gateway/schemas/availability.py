@@ -60,7 +60,7 @@ class MotifIn(Body):
     service_id: uuid.UUID
     duration_minutes: int = Field(ge=5, le=480)
     location_type: LocationType
-    color: str | None = Field(default=None, max_length=20)
+    color: str | None = Field(default=None, max_length=30)
     reservable_online: bool = False
     min_booking_delay_minutes: int = Field(default=30, ge=0)
     max_booking_delay_days: int = Field(default=90, ge=0)
@@ -71,7 +71,7 @@ class MotifPatch(Body):
     service_id: uuid.UUID | None = None
     duration_minutes: int | None = Field(default=None, ge=5, le=480)
     location_type: LocationType | None = None
-    color: str | None = Field(default=None, max_length=20)
+    color: str | None = Field(default=None, max_length=30)
     reservable_online: bool | None = None
     min_booking_delay_minutes: int | None = Field(default=None, ge=0)
     max_booking_delay_days: int | None = Field(default=None, ge=0)
