@@ -8,7 +8,9 @@ goes to `deadletter.<consumer>` with the error, and is terminated (never silentl
 
 `Consumer(batched=True)` (optional, for high-volume projections) applies a whole fetched batch in
 one transaction, inbox rows included, then acks it; if anything in the batch fails, the
-transaction is rolled back and each message goes through the per-message path above.
+transaction is rolled back and each message goes through the per-message path above. With
+`batch_handler` the new events of a batch are applied in one call (bulk statements); `max_wait`
+bounds how long a fetch waits for a batch to fill once a message has arrived (latency).
 """
 from __future__ import annotations
 
@@ -29,6 +31,7 @@ from shared.events import Envelope
 log = logging.getLogger("rdv.inbox")
 
 Handler = Callable[[UnitOfWork, Envelope], Awaitable[None]]
+BatchHandler = Callable[[UnitOfWork, list[Envelope]], Awaitable[None]]
 
 
 class RetryLater(Exception):
@@ -48,6 +51,12 @@ class Consumer:
     batch: int = 100
     deliver_policy: DeliverPolicy = DeliverPolicy.ALL
     batched: bool = False
+    # batched mode only, optional: applies the new events of a batch (in order) in one call, e.g.
+    # with bulk statements; `handler` still serves the per-message fallback.
+    batch_handler: BatchHandler | None = None
+    # optional: once a first message has arrived, wait at most this long for the batch to fill
+    # (low latency at moderate rates); None keeps one fetch that may wait for a full batch.
+    max_wait: float | None = None
     _task: asyncio.Task | None = field(default=None, repr=False)
     # test hooks
     crash_before_ack: bool = field(default=False, repr=False)
@@ -105,7 +114,7 @@ class ConsumerRunner:
                     await self.ensure()
                     self._sub = await self.js.pull_subscribe_bind(self.c.name, stream=self.c.stream)
                 try:
-                    msgs = await self._sub.fetch(self.c.batch, timeout=1)
+                    msgs = await self._fetch()
                 except nats.errors.TimeoutError:
                     continue
                 if self.c.batched and len(msgs) > 1:
@@ -119,6 +128,16 @@ class ConsumerRunner:
                 log.warning("consumer %s: %r; retrying", self.c.name, exc)
                 self._sub = None
                 await asyncio.sleep(1.0)
+
+    async def _fetch(self) -> list:
+        if self.c.max_wait is None or self.c.batch <= 1:
+            return await self._sub.fetch(self.c.batch, timeout=1)
+        msgs = await self._sub.fetch(1, timeout=1)  # long poll: returns as soon as one message is there
+        try:
+            msgs += await self._sub.fetch(self.c.batch - 1, timeout=self.c.max_wait)
+        except nats.errors.TimeoutError:
+            pass
+        return msgs
 
     async def process(self, msg) -> None:
         try:
@@ -184,14 +203,19 @@ class ConsumerRunner:
                      "on conflict do nothing returning event_id"),
                 {"c": self.c.name, "ids": [e.id for e in envelopes],
                  "subjects": [e.type for e in envelopes]})).scalars())
-            applied = 0
+            new = []
             for envelope in envelopes:
                 if envelope.id in inserted:
                     inserted.discard(envelope.id)  # the same event twice in one batch: apply it once
+                    new.append(envelope)
+            if self.c.batch_handler is not None:
+                if new:
+                    await self.c.batch_handler(uow, new)
+            else:
+                for envelope in new:
                     await self.c.handler(uow, envelope)
-                    applied += 1
             await uow.commit()
-            return applied
+            return len(new)
 
     async def apply(self, envelope: Envelope) -> bool:
         """Apply once: record the id and run the handler in one transaction."""

@@ -86,3 +86,45 @@ async def test_batched_consumer_applies_each_event_once_and_survives_a_failing_e
     assert inbox_rows == 60
     await nc.close()
     await db.dispose()
+
+
+async def test_batch_handler_gets_the_new_events_of_a_batch_in_one_call(infra):
+    db, nc, js = await _setup(infra)
+    subject = f"booking.h{uuid.uuid4().hex[:8]}.created"
+    calls: list[int] = []
+    singles: list[int] = []
+
+    async def one(uow, envelope):
+        singles.append(envelope.data["n"])
+        await uow.execute(text("insert into applied (event_id, n) values (:e, :n)"),
+                          {"e": envelope.id, "n": envelope.data["n"]})
+
+    async def many(uow, envelopes):
+        if any(e.data["n"] == 77 for e in envelopes):
+            raise RuntimeError("the whole batch falls back to one by one")
+        calls.append(len(envelopes))
+        await uow.session.execute(text("insert into applied (event_id, n) values (:e, :n)"),
+                                  [{"e": e.id, "n": e.data["n"]} for e in envelopes])
+
+    events = [Envelope(type=subject, data={"n": n}) for n in range(50)]
+    for ev in events:
+        await js.publish(subject, ev.to_json(), headers={"Nats-Msg-Id": str(ev.id)})
+    await js.publish(subject, events[3].to_json(), headers={"Nats-Msg-Id": f"again-{events[3].id}"})
+    spec = Consumer(name=f"test-bh-{uuid.uuid4().hex[:8]}", stream="BOOKING", subjects=[subject], handler=one,
+                    batched=True, batch_handler=many, batch=500, max_wait=0.02)
+    runner = ConsumerRunner(db, js, spec)
+    runner.start()
+    got = await _wait_for(db, 50)
+    assert sorted(got) == list(range(50)) and all(c == 1 for c in got.values())
+    assert sum(calls) == 50 and len(calls) < 50 and singles == []
+
+    poisoned = [Envelope(type=subject, data={"n": n}) for n in (76, 77, 78)]
+    for ev in poisoned:
+        await js.publish(subject, ev.to_json(), headers={"Nats-Msg-Id": str(ev.id)})
+    got = await _wait_for(db, 53)
+    await asyncio.sleep(0.3)
+    await runner.stop()
+    assert {76, 77, 78} <= set(got) and all(c == 1 for c in (await _applied(db)).values())
+    assert 77 in singles  # applied through the per-message handler
+    await nc.close()
+    await db.dispose()
