@@ -93,6 +93,15 @@ async def upsert_fact(session, row: dict) -> None:
     await session.execute(_UPSERT_FACT, row)
 
 
+async def upsert_facts(session, rows: list[dict]) -> None:
+    """Many RDVs (distinct ids) at once: one pipelined executemany."""
+    await session.execute(_UPSERT_FACT, rows)
+
+
+async def record_status_changes(session, rows: list[dict]) -> None:
+    await session.execute(_STATUS_CHANGE, rows)
+
+
 async def record_status_change(session, row: dict) -> None:
     await session.execute(_STATUS_CHANGE, row)
 

@@ -2,7 +2,10 @@
 mode, so memory stays flat whatever the number of RDVs. Runs in a worker thread (plain psycopg)."""
 from __future__ import annotations
 
+import contextlib
 import os
+import queue
+import threading
 from datetime import date
 from pathlib import Path
 from typing import Callable
@@ -16,7 +19,6 @@ from services.reporting.domain.labels import notifications_label, origin_label, 
 from services.reporting.domain.scope import RdvFilters, Viewer
 
 FETCH_ROWS = 5000
-PROGRESS_EVERY = 5000
 
 # One row per RDV, every name joined here; dates and hours in the organisation's timezone.
 _SELECT = """
@@ -54,6 +56,41 @@ cross join lateral (
 """
 
 
+def _chunks(dsn: str, sql: str, params: dict, size: int = FETCH_ROWS):
+    """Yield lists of rows from a server-side cursor, fetched by a thread one chunk ahead, so that
+    PostgreSQL computes the next chunk while this one is written (at most 2 chunks in memory)."""
+    chunks: queue.Queue = queue.Queue(maxsize=1)
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            with psycopg.connect(dsn) as conn, conn.cursor(name="rdv_export") as cursor:
+                cursor.execute(sql, params)
+                while not stop.is_set():
+                    rows = cursor.fetchmany(size)
+                    chunks.put(rows)
+                    if not rows:
+                        return
+        except BaseException as exc:  # handed over to the writing side
+            chunks.put(exc)
+
+    thread = threading.Thread(target=produce, name="export-fetch", daemon=True)
+    thread.start()
+    try:
+        while True:
+            item = chunks.get()
+            if isinstance(item, BaseException):
+                raise item
+            if not item:
+                return
+            yield item
+    finally:
+        stop.set()
+        with contextlib.suppress(queue.Empty):
+            chunks.get_nowait()  # unblock a producer waiting to put
+        thread.join(timeout=10)
+
+
 def write_rdv_export(*, dsn: str, viewer: Viewer, filters: RdvFilters, timezone: str, today: date,
                      organisation_name: str, path: Path,
                      on_progress: Callable[[int, int], None] | None = None) -> int:
@@ -65,36 +102,38 @@ def write_rdv_export(*, dsn: str, viewer: Viewer, filters: RdvFilters, timezone:
     rows = 0
     with psycopg.connect(dsn) as conn:
         total = conn.execute(f"select count(*) from rdv_facts f {where}", params).fetchone()[0]
-        workbook = xlsxwriter.Workbook(str(partial), {"constant_memory": True, "tmpdir": str(path.parent),
-                                                      "strings_to_numbers": False, "strings_to_formulas": False,
-                                                      "strings_to_urls": False})
-        try:
-            sheet = workbook.add_worksheet("RDV")
-            bold = workbook.add_format({"bold": True})
-            for col, (title, width) in enumerate(zip(COLUMNS, COLUMN_WIDTHS)):
-                sheet.set_column(col, col, width)
-                sheet.write_string(0, col, title, bold)
-            write_string, write_number = sheet.write_string, sheet.write_number
-            origins: dict = {}
-            statuses: dict = {}
-            with conn.cursor(name="rdv_export") as cursor:
-                cursor.itersize = FETCH_ROWS
-                cursor.execute(_SELECT + where + " order by f.starts_at, f.id", params)
-                for r in cursor:
-                    rows += 1
-                    origin = origins.get(r[3]) or origins.setdefault(r[3], origin_label(r[3]))
-                    status = statuses.get(r[9]) or statuses.setdefault(r[9], status_label(r[9]))
-                    created_by = r[17] or ("Usager (en ligne)" if r[3] == "usager" else "")
-                    values = (r[1], r[2], origin, r[4], r[5], r[6], r[7], r[8], status, r[10], r[11], r[12],
-                              "oui" if r[13] else "non", notifications_label(r[14], r[15]), organisation_name,
-                              r[16], created_by)
-                    write_number(rows, 0, r[0])
-                    for col, value in enumerate(values, 1):
-                        if value:
-                            write_string(rows, col, value)
-                    if on_progress and rows % PROGRESS_EVERY == 0:
-                        on_progress(rows, total)
-        finally:
-            workbook.close()
+    workbook = xlsxwriter.Workbook(str(partial), {"constant_memory": True, "tmpdir": str(path.parent),
+                                                  "strings_to_numbers": False, "strings_to_formulas": False,
+                                                  "strings_to_urls": False})
+    try:
+        sheet = workbook.add_worksheet("RDV")
+        bold = workbook.add_format({"bold": True})
+        for col, (title, width) in enumerate(zip(COLUMNS, COLUMN_WIDTHS)):
+            sheet.set_column(col, col, width)
+            sheet.write_string(0, col, title, bold)
+        # the undecorated writers (row/col already numbers): the per-cell cost is what bounds the export
+        write_string, write_number = sheet._write_string, sheet._write_number
+        origins: dict = {}
+        statuses: dict = {}
+        notes: dict = {}
+        for chunk in _chunks(dsn, _SELECT + where + " order by f.starts_at, f.id", params):
+            for r in chunk:
+                rows += 1
+                origin = origins.get(r[3]) or origins.setdefault(r[3], origin_label(r[3]))
+                status = statuses.get(r[9]) or statuses.setdefault(r[9], status_label(r[9]))
+                note_key = (r[14], r[15])
+                note = notes.get(note_key) or notes.setdefault(note_key, notifications_label(*note_key))
+                created_by = r[17] or ("Usager (en ligne)" if r[3] == "usager" else "")
+                write_number(rows, 0, r[0])
+                col = 0
+                for value in (r[1], r[2], origin, r[4], r[5], r[6], r[7], r[8], status, r[10], r[11], r[12],
+                              "oui" if r[13] else "non", note, organisation_name, r[16], created_by):
+                    col += 1
+                    if value:
+                        write_string(rows, col, value)
+            if on_progress:
+                on_progress(rows, total)
+    finally:
+        workbook.close()
     os.replace(partial, path)
     return rows

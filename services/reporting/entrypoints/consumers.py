@@ -11,7 +11,8 @@ CONSUMER_NAMES = ("reporting-facts", "reporting-notifications", "reporting-catal
 def make_consumers(*, batched: bool = True) -> list[Consumer]:
     """Fresh consumer specs; `batched` applies a fetched batch in one transaction (throughput)."""
     specs = [
-        Consumer("reporting-facts", "BOOKING", ["booking.rdv.>"], handlers.on_rdv),
+        Consumer("reporting-facts", "BOOKING", ["booking.rdv.>"], handlers.on_rdv, batch=500,
+                 batch_handler=handlers.on_rdvs, max_wait=0.02),
         Consumer("reporting-notifications", "NOTIFICATIONS",
                  ["notifications.message.sent", "notifications.message.failed"], handlers.on_message),
         Consumer("reporting-catalog", "AVAILABILITY", ["availability.motif.>", "availability.lieu.>"],
@@ -21,4 +22,7 @@ def make_consumers(*, batched: bool = True) -> list[Consumer]:
     ]
     for spec in specs:
         spec.batched = batched
+        if not batched:
+            spec.batch_handler = None
+        spec.max_wait = spec.max_wait or 0.02
     return specs

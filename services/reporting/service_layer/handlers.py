@@ -51,12 +51,12 @@ def _version(rdv: dict) -> int | None:
 
 # ---- booking.rdv.* ----------------------------------------------------------------------------
 
-async def on_rdv(uow, envelope: Envelope) -> None:
-    """Upsert the RDV's fact row (newest version wins) and keep its status history."""
+def _fact_rows(envelope: Envelope) -> tuple[dict, dict | None] | None:
+    """The fact row of an RDV event, and its status-change row (status_changed only)."""
     rdv = envelope.data.get("rdv")
     if not isinstance(rdv, dict) or not rdv.get("id"):
         log.warning("reporting-facts: %s without rdv, ignored", envelope.type)
-        return
+        return None
     starts_at = _instant(rdv.get("starts_at"))
     ends_at = _instant(rdv.get("ends_at"))
     duration = rdv.get("duration_minutes")
@@ -82,14 +82,53 @@ async def on_rdv(uow, envelope: Envelope) -> None:
         "cancelled_at": _instant(rdv.get("cancelled_at")),
         "version": version,
     }
-    await projections.upsert_fact(uow.session, row)
+    change = None
     if envelope.type == "booking.rdv.status_changed":
-        await projections.record_status_change(uow.session, {
+        change = {
             "rdv_id": row["id"],
             # without a version (older producers), the instant keeps the history ordered
             "version": version if version is not None else int(envelope.occurred_at.timestamp() * 1000),
             "status": row["status"], "previous_status": envelope.data.get("previous_status"),
-            "changed_at": envelope.occurred_at, "actor_id": envelope.actor.id})
+            "changed_at": envelope.occurred_at, "actor_id": envelope.actor.id}
+    return row, change
+
+
+async def on_rdv(uow, envelope: Envelope) -> None:
+    """Upsert the RDV's fact row (newest version wins) and keep its status history."""
+    rows = _fact_rows(envelope)
+    if rows is None:
+        return
+    row, change = rows
+    await projections.upsert_fact(uow.session, row)
+    if change:
+        await projections.record_status_change(uow.session, change)
+
+
+def _newer(candidate: dict, held: dict) -> bool:
+    if candidate["version"] is None or held["version"] is None:
+        return True
+    return candidate["version"] > held["version"]
+
+
+async def on_rdvs(uow, envelopes: list[Envelope]) -> None:
+    """A batch of RDV events in bulk: per RDV only its newest version is written (the database
+    still refuses a version older than the one it holds), every status change is kept."""
+    facts: dict = {}
+    changes: list[dict] = []
+    for envelope in envelopes:
+        rows = _fact_rows(envelope)
+        if rows is None:
+            continue
+        row, change = rows
+        held = facts.get(row["id"])
+        if held is None or _newer(row, held):
+            facts[row["id"]] = row
+        if change:
+            changes.append(change)
+    if facts:
+        await projections.upsert_facts(uow.session, list(facts.values()))
+    if changes:
+        await projections.record_status_changes(uow.session, changes)
 
 
 # ---- notifications.message.sent|failed ----------------------------------------------------------
