@@ -16,7 +16,7 @@ def tz(name: str) -> ZoneInfo:
 def is_valid_timezone(name: str) -> bool:
     try:
         ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # "America" is a directory
         return False
     return True
 
