@@ -92,8 +92,11 @@ class ServiceRuntime:
         if self.relay:
             await self.relay.stop()
         if self.nc:
+            # drain() waits for the pull subscriptions (up to nats-py's 30 s drain timeout): bound it.
             with contextlib.suppress(Exception):
-                await self.nc.drain()
+                await asyncio.wait_for(self.nc.drain(), timeout=2.0)
+            with contextlib.suppress(Exception):
+                await self.nc.close()
         if self.db:
             await self.db.dispose()
         tracing.flush()
