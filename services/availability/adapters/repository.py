@@ -11,7 +11,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import and_, delete, func, insert, or_, select, text, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from services.availability.adapters.tables import absences, busy_rdvs, lieux, motifs, plages
 from services.availability.domain import recurrence as rec_mod
@@ -41,7 +41,7 @@ async def save_lieu(*, session: AsyncSession, lieu: Lieu) -> None:
         **{c: getattr(lieu, c) for c in _LIEU_COLS[2:]}, updated_at=func.now()))
 
 
-async def get_lieu(*, session: AsyncSession, organisation_id: uuid.UUID, lieu_id: uuid.UUID) -> Lieu | None:
+async def get_lieu(*, session: AsyncSession | AsyncConnection, organisation_id: uuid.UUID, lieu_id: uuid.UUID) -> Lieu | None:
     row = (await session.execute(select(lieux).where(
         lieux.c.id == lieu_id, lieux.c.organisation_id == organisation_id, lieux.c.deleted_at.is_(None)))).first()
     return _lieu(row) if row else None
@@ -66,7 +66,7 @@ async def save_motif(*, session: AsyncSession, motif: Motif) -> None:
         **{c: getattr(motif, c) for c in _MOTIF_COLS[2:]}, updated_at=func.now()))
 
 
-async def get_motif(*, session: AsyncSession, organisation_id: uuid.UUID, motif_id: uuid.UUID) -> Motif | None:
+async def get_motif(*, session: AsyncSession | AsyncConnection, organisation_id: uuid.UUID, motif_id: uuid.UUID) -> Motif | None:
     row = (await session.execute(select(motifs).where(
         motifs.c.id == motif_id, motifs.c.organisation_id == organisation_id,
         motifs.c.deleted_at.is_(None)))).first()
@@ -99,12 +99,30 @@ _ABSENCE_COLS = ("id", "organisation_id", "agent_id", "title", "first_day", "sta
                  "end_time", "timezone")
 
 
+_RECURRENCES: dict[tuple, rec_mod.Recurrence | None] = {}
+
+
+def _recurrence(raw: dict | None) -> rec_mod.Recurrence | None:
+    """Stored recurrences are valid and few distinct ones repeat on many rows: parse each once."""
+    if raw is None:
+        return None
+    on = raw.get("on")
+    key = (raw.get("every"), raw.get("interval"), tuple(on) if isinstance(on, list) else tuple(sorted(on.items())),
+           raw.get("until"))
+    found = _RECURRENCES.get(key)
+    if found is None:
+        found = rec_mod.parse(raw)
+        if len(_RECURRENCES) < 10_000:
+            _RECURRENCES[key] = found
+    return found
+
+
 def _plage(row) -> Plage:
-    return Plage(**{c: getattr(row, c) for c in _PLAGE_COLS}, recurrence=rec_mod.parse(row.recurrence))
+    return Plage(**{c: getattr(row, c) for c in _PLAGE_COLS}, recurrence=_recurrence(row.recurrence))
 
 
 def _absence(row) -> Absence:
-    return Absence(**{c: getattr(row, c) for c in _ABSENCE_COLS}, recurrence=rec_mod.parse(row.recurrence))
+    return Absence(**{c: getattr(row, c) for c in _ABSENCE_COLS}, recurrence=_recurrence(row.recurrence))
 
 
 def _plage_values(plage: Plage) -> dict[str, Any]:
@@ -186,36 +204,59 @@ async def delete_absence(*, session: AsyncSession, absence_id: uuid.UUID) -> Non
 
 # ---------- inputs of a search: one query each, for every agent concerned ----------
 
+# Search queries select the entity's fields in dataclass order, the recurrence as text: rows
+# become entities positionally, and each distinct recurrence text is parsed once (hot path).
+_PLAGE_FIELDS = ("id", "organisation_id", "agent_id", "lieu_id", "motif_ids", "title", "first_day", "start_time",
+                 "end_time", "recurrence::text", "timezone")
+_ABSENCE_FIELDS = ("id", "organisation_id", "agent_id", "title", "first_day", "start_time", "end_day", "end_time",
+                   "recurrence::text", "timezone")
+_RECURRENCE_TEXTS: dict[str | None, rec_mod.Recurrence | None] = {None: None}
+
+
+def _recurrence_text(raw: str | None) -> rec_mod.Recurrence | None:
+    try:
+        return _RECURRENCE_TEXTS[raw]
+    except KeyError:
+        import json
+
+        found = rec_mod.parse(json.loads(raw))  # type: ignore[arg-type]
+        if len(_RECURRENCE_TEXTS) < 10_000:
+            _RECURRENCE_TEXTS[raw] = found
+        return found
+
+
 _SEARCH_PLAGES = text(
-    "select p.* from plages p join lieux l on l.id = p.lieu_id and l.deleted_at is null "
+    "select " + ", ".join(f"p.{c}" for c in _PLAGE_FIELDS) + " from plages p "
+    "join lieux l on l.id = p.lieu_id and l.deleted_at is null "
     "where p.organisation_id = :org and :motif = any(p.motif_ids) "
     "and (cast(:all_agents as boolean) or p.agent_id = any(:agents)) "
     "and (cast(:lieu as uuid) is null or p.lieu_id = :lieu) "
     "and p.first_day <= :last and (p.last_day is null or p.last_day >= :first)")
 
 
-async def plages_for_search(*, session: AsyncSession, organisation_id: uuid.UUID, motif_id: uuid.UUID,
-                            agent_ids: list[uuid.UUID] | None, lieu_id: uuid.UUID | None,
+async def plages_for_search(*, session: AsyncSession | AsyncConnection, organisation_id: uuid.UUID,
+                            motif_id: uuid.UUID, agent_ids: list[uuid.UUID] | None, lieu_id: uuid.UUID | None,
                             first: date, last: date) -> list[Plage]:
     """Plages offering the motif (at the lieu) of these agents (None = all) active on first..last."""
     rows = (await session.execute(_SEARCH_PLAGES, {
         "org": organisation_id, "motif": motif_id, "all_agents": agent_ids is None, "agents": agent_ids or [],
         "lieu": lieu_id, "first": first, "last": last})).all()
-    return [_plage(r) for r in rows]
+    return [Plage(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], _recurrence_text(r[9]), r[10])
+            for r in rows]
 
 
 _SEARCH_ABSENCES = text(
-    "select * from absences where agent_id = any(:agents) "
+    "select " + ", ".join(_ABSENCE_FIELDS) + " from absences where agent_id = any(:agents) "
     "and first_day <= :last and (last_day is null or last_day >= :first)")
 
 
-async def absences_for_agents(*, session: AsyncSession, agent_ids: list[uuid.UUID], first: date,
+async def absences_for_agents(*, session: AsyncSession | AsyncConnection, agent_ids: list[uuid.UUID], first: date,
                               last: date) -> list[Absence]:
     """Absences of these agents (every organisation) touching the days first..last."""
     if not agent_ids:
         return []
     rows = (await session.execute(_SEARCH_ABSENCES, {"agents": agent_ids, "first": first, "last": last})).all()
-    return [_absence(r) for r in rows]
+    return [Absence(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], _recurrence_text(r[8]), r[9]) for r in rows]
 
 
 _SEARCH_BUSY = text(
@@ -225,7 +266,7 @@ _SEARCH_BUSY = text(
     "and b.status = any(:active) and a.agent_id = any(:agents)")
 
 
-async def busy_intervals(*, session: AsyncSession, agent_ids: list[uuid.UUID], start: datetime,
+async def busy_intervals(*, session: AsyncSession | AsyncConnection, agent_ids: list[uuid.UUID], start: datetime,
                          end: datetime) -> list[tuple[uuid.UUID, int, int]]:
     """(agent_id, start, end) in epoch seconds of the active RDVs of these agents in [start, end)."""
     if not agent_ids:

@@ -14,15 +14,20 @@ from bisect import bisect_right
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Hashable, Iterable, Sequence
+from operator import attrgetter, itemgetter
+from typing import Hashable, Iterable, NamedTuple, Sequence
 
 from services.availability.domain.intervals import Interval, cut, merge
 from services.availability.domain.model import Absence, Plage
 from services.availability.domain.occurrences import absence_occurrences, day_start, plage_occurrences
 
 
-@dataclass(frozen=True, slots=True)
-class Creneau:
+_AGENT_ORDER = attrgetter("int")
+_new = tuple.__new__  # builds a NamedTuple without its Python-level constructor (thousands per search)
+_START = itemgetter(0)
+
+
+class Creneau(NamedTuple):
     starts_at: int  # epoch seconds
     ends_at: int
     agent_id: uuid.UUID
@@ -50,7 +55,7 @@ def cut_openings(openings: Sequence[tuple[int, int, Hashable]], blocked: Sequenc
     ends = [b[1] for b in blocked]
     slots: list[tuple[int, Hashable]] = []
     reach = None
-    for start, end, key in sorted(openings, key=lambda o: (o[0], o[1], str(o[2]))):
+    for start, end, key in sorted(openings):  # keys compare only on equal (start, end)
         if reach is not None and start < reach:
             local_blocked = merge([b for b in blocked if b[0] < end and b[1] > start]
                                   + [(s, s + step) for s, _ in slots if s < end and s + step > start])
@@ -111,11 +116,13 @@ def search(inputs: Inputs, first: date, last: date, *, duration_minutes: int, no
     if not openings:
         return []
     blocked = blocked_by_agent(inputs, first, last)
+    # Sorted by start then agent: agents are taken in order (a UUID's integer orders like its
+    # text form), then a stable sort on the start alone keeps that order (C comparisons only).
     out: list[Creneau] = []
-    for agent_id, agent_openings in openings.items():
-        for start, lieu_id in cut_openings(agent_openings, blocked.get(agent_id, []), step, now):
-            out.append(Creneau(start, start + step, agent_id, lieu_id))  # type: ignore[arg-type]
-    out.sort(key=lambda c: (c.starts_at, str(c.agent_id)))
+    for agent_id in sorted(openings, key=_AGENT_ORDER):
+        for start, lieu_id in cut_openings(openings[agent_id], blocked.get(agent_id, []), step, now):
+            out.append(_new(Creneau, (start, start + step, agent_id, lieu_id)))
+    out.sort(key=_START)
     return out
 
 

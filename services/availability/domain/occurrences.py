@@ -5,10 +5,9 @@ timezone by `shared.timeutil.to_utc` (DST-safe): 09:00 stays 09:00 on both sides
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, time, timedelta
 from functools import lru_cache
-from typing import Iterable
+from typing import Iterable, NamedTuple
 
 from services.availability.domain import recurrence as rec_mod
 from services.availability.domain.model import Absence, Plage
@@ -25,8 +24,10 @@ def day_start(day: date, zone: str) -> int:
     return instant(day, time(0), zone)
 
 
-@dataclass(frozen=True, slots=True)
-class Occurrence:
+_new = tuple.__new__  # a NamedTuple without its Python-level constructor: searches build thousands
+
+
+class Occurrence(NamedTuple):
     start: int
     end: int
     day: date
@@ -35,8 +36,8 @@ class Occurrence:
 
 def plage_occurrences(plage: Plage, first: date, last: date) -> list[Occurrence]:
     """Occurrences of a plage on the local days first..last (inclusive)."""
-    zone = plage.timezone
-    return [Occurrence(instant(d, plage.start_time, zone), instant(d, plage.end_time, zone), d, plage)
+    zone, start, end = plage.timezone, plage.start_time, plage.end_time
+    return [_new(Occurrence, (instant(d, start, zone), instant(d, end, zone), d, plage))
             for d in rec_mod.days(plage.first_day, plage.recurrence, first, last)]
 
 

@@ -6,6 +6,7 @@ absences, busy RDVs), then computes in memory (domain.creneaux).
 from __future__ import annotations
 
 import uuid
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 
@@ -25,6 +26,14 @@ from shared.identity import Identity
 from shared.timeutil import local_day
 
 NEXT_AVAILABLE_MONTHS = 6
+
+
+@asynccontextmanager
+async def reading(db: Database):
+    """A read-only transaction on a plain connection (no ORM session: a search only reads)."""
+    async with db.engine.connect() as conn:
+        async with conn.begin():
+            yield conn
 
 
 @dataclass
@@ -47,7 +56,7 @@ async def load_inputs(*, session: AsyncSession, identity: Identity, motif_id: uu
     plages = await repo.plages_for_search(session=session, organisation_id=identity.organisation_id,
                                           motif_id=motif_id, agent_ids=agent_ids, lieu_id=lieu_id,
                                           first=first, last=last)
-    agents = sorted({p.agent_id for p in plages})
+    agents = list({p.agent_id for p in plages})
     absences, busy = [], []
     if agents:
         absences = await repo.absences_for_agents(session=session, agent_ids=agents, first=first, last=last)
@@ -65,16 +74,16 @@ async def search(*, db: Database, identity: Identity, motif_id: uuid.UUID, first
     """Créneaux of a motif for these agents (None = every agent of the organisation), sorted."""
     window(first, last)
     now_s = (now or clock.now()).timestamp()
-    async with db.uow() as uow:
-        motif = await motif_of(uow.session, identity, motif_id)
+    async with reading(db) as conn:
+        motif = await motif_of(conn, identity, motif_id)
         if lieu_id is not None:
-            await lieu_of(uow.session, identity, lieu_id)
-        inputs = await load_inputs(session=uow.session, identity=identity, motif_id=motif_id,
+            await lieu_of(conn, identity, lieu_id)
+        inputs = await load_inputs(session=conn, identity=identity, motif_id=motif_id,
                                    agent_ids=agent_ids, lieu_id=lieu_id, first=first, last=last)
         items = domain.search(inputs, first, last, duration_minutes=motif.duration_minutes, now=now_s)
         following = None
         if not items:
-            following = await _next_available(uow.session, identity, motif, agent_ids, lieu_id,
+            following = await _next_available(conn, identity, motif, agent_ids, lieu_id,
                                               last + timedelta(days=1),
                                               last + relativedelta(months=NEXT_AVAILABLE_MONTHS), now_s)
     return Result(items, following.starts_at if following else None, motif, identity.timezone)
@@ -104,18 +113,18 @@ async def search_public(*, db: Database, identity: Identity, motif_id: uuid.UUID
     """Créneaux of a reservable-online motif within its booking delays, one per start and lieu."""
     window(first, last)
     now_dt = now or clock.now()
-    async with db.uow() as uow:
-        motif = await motif_of(uow.session, identity, motif_id)
+    async with reading(db) as conn:
+        motif = await motif_of(conn, identity, motif_id)
         if not motif.reservable_online:
             raise unknown_motif()
         if lieu_id is not None:
-            await lieu_of(uow.session, identity, lieu_id)
+            await lieu_of(conn, identity, lieu_id)
         earliest = (now_dt + timedelta(minutes=motif.min_booking_delay_minutes)).timestamp()
         latest = (now_dt + timedelta(days=motif.max_booking_delay_days)).timestamp()
         last_day = min(last, local_day(datetime.fromtimestamp(latest, timezone.utc), identity.timezone))
         items: list[Creneau] = []
         if first <= last_day:
-            inputs = await load_inputs(session=uow.session, identity=identity, motif_id=motif_id,
+            inputs = await load_inputs(session=conn, identity=identity, motif_id=motif_id,
                                        agent_ids=None, lieu_id=lieu_id, first=first, last=last_day)
             items = one_per_start_and_lieu(
                 [c for c in domain.search(inputs, first, last_day, duration_minutes=motif.duration_minutes,
@@ -124,7 +133,7 @@ async def search_public(*, db: Database, identity: Identity, motif_id: uuid.UUID
         if not items:
             horizon = min(last + relativedelta(months=NEXT_AVAILABLE_MONTHS),
                           local_day(datetime.fromtimestamp(latest, timezone.utc), identity.timezone))
-            following = await _next_available(uow.session, identity, motif, None, lieu_id,
+            following = await _next_available(conn, identity, motif, None, lieu_id,
                                               last + timedelta(days=1), horizon, earliest,
                                               keep=lambda c: c.starts_at <= latest)
     return Result(items, following.starts_at if following else None, motif, identity.timezone)
