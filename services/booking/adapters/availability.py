@@ -35,7 +35,7 @@ class AvailabilityClient:
         self._urls = [u.strip().rstrip("/") for u in base_url.split(",") if u.strip()]
         self._next = 0
         self._client = httpx.AsyncClient(timeout=timeout, transport=transport,
-                                         limits=httpx.Limits(max_connections=200, max_keepalive_connections=100))
+                                         limits=httpx.Limits(max_connections=64, max_keepalive_connections=64))
 
     async def close(self) -> None:
         await self._client.aclose()
