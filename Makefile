@@ -39,3 +39,7 @@ check: venv
 
 clean-data:
 	rm -rf .rdv
+
+# the AsyncAPI 3 document of the events (docs/asyncapi.yaml), from shared/events.py
+asyncapi: venv
+	$(BIN)/rdv asyncapi
