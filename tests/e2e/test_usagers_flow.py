@@ -6,12 +6,13 @@ from tests.support.system import wait_until
 # RDV_NOW: Monday 2027-03-01 08:00 Paris
 
 
-def _counter(org):
+def _counter(org, *, online: bool = False):
     """A service with a motif, a lieu, and a basic agent of that service open Tuesday morning."""
     with org.admin() as c:
         service = c.post("/api/v1/services", json={"name": "PMI", "short_name": "PMI"}).json()
         motif = c.post("/api/v1/motifs", json={"name": "Consultation PMI", "service_id": service["id"],
-                                               "duration_minutes": 30, "location_type": "public_office"}).json()
+                                               "duration_minutes": 30, "location_type": "public_office",
+                                               "reservable_online": online}).json()
         lieu = c.post("/api/v1/lieux", json={"name": "PMI Centre-ville", "address": "1 rue de la Mairie"}).json()
     agent, token = org.new_agent(role="basic", service_ids=[service["id"]])
     with org.system.client(token) as c:
@@ -68,3 +69,25 @@ def test_anonymisation_through_the_gateway(system):
         fiche = c.get(f"/api/v1/usagers/{usager['id']}").json()
         assert fiche["usager"]["phone"] is None and fiche["usager"]["last_name"] == ""
         assert c.get("/api/v1/usagers", params={"q": "quere", "scope": "organisation"}).json()["total"] == 0
+
+
+def test_online_bookings_with_one_phone_land_on_one_usager(system):
+    org = system.new_organisation()
+    service, motif, lieu, agent, token = _counter(org, online=True)
+    with org.admin() as c:
+        assert c.patch("/api/v1/organisation", json={"publish_online": True}).status_code == 200
+        slug = c.get("/api/v1/organisation").json()["slug"]
+    with system.client() as public:
+        for starts_at, phone in (("2027-03-02T09:00:00+01:00", "06 21 43 65 87"),
+                                 ("2027-03-02T10:00:00+01:00", "+33 6 21 43 65 87")):
+            resp = public.post(f"/api/v1/public/{slug}/rdvs", json={
+                "motif_id": motif["id"], "lieu_id": lieu["id"], "starts_at": starts_at,
+                "usager": {"first_name": "Maëlys", "last_name": "Côté", "phone": phone}})
+            assert resp.status_code == 201, resp.text
+    with system.client(token) as c:
+        found = c.get("/api/v1/usagers", params={"q": "0621436587", "scope": "organisation"}).json()
+        assert found["total"] == 1 and found["items"][0]["last_name"] == "Côté"
+        usager_id = found["items"][0]["id"]
+        wait_until(lambda: c.get(f"/api/v1/usagers/{usager_id}").json()["stats"]["total"] == 2,
+                   message="both online RDVs in the fiche")
+        assert c.get("/api/v1/usagers", params={"q": "maelys cote"}).json()["total"] == 1  # in my service now
