@@ -28,7 +28,7 @@ AGENTS = [  # email, first, last, role, services, password
 ]
 USAGERS = [
     ("Élodie", "Martin", "1990-04-12", "elodie.martin@example.fr", "06 12 34 56 78"),
-    ("Jean-Pierre", "Dubois", "1958-11-02", "jp.dubois@example.fr", "07 11 22 33 44"),
+    ("Jean-Pierre", "Dubois", "1958-11-02", "jp.dubois@example.fr", "07 81 22 33 44"),
     ("Fatoumata", "Diallo", "1995-06-30", None, "06 98 76 54 32"),
     ("Léa", "Nguyen", "2001-01-15", "lea.nguyen@example.fr", None),
     ("Mohamed", "Haddad", "1987-09-09", "m.haddad@example.fr", "06 55 44 33 22"),
