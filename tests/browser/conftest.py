@@ -104,13 +104,19 @@ def setup(system) -> Setup:
     return Setup(org, service, lieu, motif, agent, email, password)
 
 
+def open_page(page, path: str) -> None:
+    """Go to a page and wait until its script has loaded its data and wired its forms."""
+    page.goto(path)
+    page.locator("body[data-ready]").wait_for(state="attached")
+
+
 def login(page, email: str, password: str) -> None:
-    page.goto("/login")
+    open_page(page, "/login")
     page.get_by_label("Adresse e-mail").fill(email)
     page.get_by_label("Mot de passe").fill(password)
     page.get_by_role("button", name="Se connecter").click()
     page.wait_for_url(re.compile(r".*/$"))
-    page.get_by_role("button", name="Se déconnecter").wait_for()
+    page.locator("body[data-ready]").wait_for(state="attached")
 
 
 def create_plage(setup: Setup, *, first_day="2027-03-01", start="09:00", end="12:00",

@@ -5,14 +5,14 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.browser.conftest import book, create_plage, login
+from tests.browser.conftest import book, create_plage, login, open_page
 from tests.support.system import wait_until
 
 
 def test_find_a_slot_create_an_usager_book_and_follow_it_in_the_agenda(page, setup):
     create_plage(setup)
     login(page, setup.agent_email, setup.agent_password)
-    page.get_by_role("link", name="Trouver un RDV").first.click()
+    open_page(page, "/trouver-un-rdv")
     page.get_by_label("Motif").select_option(setup.motif["id"])
     page.get_by_role("button", name="Rechercher des créneaux").click()
     # Availability learns the plage through events: search again until the first slot shows.

@@ -3,12 +3,12 @@ from __future__ import annotations
 
 from playwright.sync_api import expect
 
-from tests.browser.conftest import login
+from tests.browser.conftest import login, open_page
 
 
 def test_create_a_recurring_plage(page, setup):
     login(page, setup.agent_email, setup.agent_password)
-    page.get_by_role("link", name="Plages d'ouverture").click()
+    open_page(page, "/plages")
     expect(page.get_by_text("Aucune plage d'ouverture.")).to_be_visible()
     form = page.locator("#plage-form")
     form.get_by_label("Titre").fill("Permanence du lundi")
@@ -35,7 +35,7 @@ def test_create_a_recurring_plage(page, setup):
 
 def test_a_plage_without_motif_shows_the_field_error(page, setup):
     login(page, setup.agent_email, setup.agent_password)
-    page.goto("/plages")
+    open_page(page, "/plages")
     form = page.locator("#plage-form")
     form.get_by_label("Titre").fill("Sans motif")
     form.get_by_label("Lieu").select_option(setup.lieu["id"])

@@ -100,7 +100,9 @@ run(async (me) => {
   let conflicts = [];
 
   async function showConflicts(rdvs) {
-    conflicts = rdvs.filter((r) => ["unknown", "seen", "noshow"].includes(r.status || "unknown"));
+    // The absence lists RDVs as availability knows them; the full RDV (usagers, display status) comes from /rdvs.
+    const full = await Promise.all(rdvs.map((r) => api("GET", `/rdvs/${r.id}`).catch(() => r)));
+    conflicts = full.filter((r) => ["unknown", "seen", "noshow"].includes(r.status || "unknown"));
     section.hidden = !conflicts.length;
     if (!conflicts.length) return;
     await loadUsagers(conflicts.flatMap((r) => r.usager_ids || []), usagers);

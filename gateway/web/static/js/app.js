@@ -31,7 +31,8 @@ export async function api(method, path, body, { redirectOn401 = true, query } = 
     const csrf = cookie("rdv_csrf");
     if (csrf) headers["X-CSRF-Token"] = csrf;
   }
-  let url = path.startsWith("/api/") ? path : "/api/v1" + path;
+  // Paths are relative to /api/v1, except the UI's own JSON routes (/web/..., /prendre-rdv/...).
+  let url = /^\/(api|web|prendre-rdv)\//.test(path) ? path : "/api/v1" + path;
   if (query) url += (url.includes("?") ? "&" : "?") + qs(query);
   let resp;
   try {
@@ -369,7 +370,14 @@ export async function run(main) {
   } catch (e) {
     if (e instanceof ApiError && e.status === 401) return;
     flash(e.message || String(e), "error");
+  } finally {
+    markReady();
   }
+}
+
+// The page's script has loaded its data and wired its forms (see the guard in base.html).
+export function markReady() {
+  document.body.dataset.ready = "true";
 }
 
 // Index a list by id.

@@ -1,4 +1,4 @@
-import { api, showFormError, clearFormError, formValues } from "/static/js/app.js";
+import { api, markReady, showFormError, clearFormError, formValues } from "/static/js/app.js";
 
 const form = document.getElementById("login-form");
 form.addEventListener("submit", async (event) => {
@@ -18,3 +18,5 @@ form.addEventListener("submit", async (event) => {
     document.getElementById("password").value = "";
   }
 });
+
+markReady();

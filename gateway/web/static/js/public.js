@@ -1,5 +1,5 @@
 // Public booking journey: motif -> lieu -> créneau -> coordonnées -> confirmation (no authentication).
-import { api, el, clear, flash, clearFlash, showFormError, clearFormError, formValues, fmtDay, fmtTime, fmtDateTime,
+import { api, markReady, el, clear, flash, clearFlash, showFormError, clearFormError, formValues, fmtDay, fmtTime, fmtDateTime,
   dayOf, today, addDays, LOCATION_TYPES } from "/static/js/app.js";
 
 const slug = document.body.dataset.slug;
@@ -33,7 +33,8 @@ async function main() {
   async function chooseMotif(m) {
     clearFlash();
     state.motif = m;
-    const out = clear(document.getElementById("lieux")).append(el("p.muted", {}, "Recherche des disponibilités…"));
+    const out = clear(document.getElementById("lieux"));
+    out.append(el("p.muted", {}, "Recherche des disponibilités…"));
     show("lieu");
     try {
       const data = await call("GET", `/public/${slug}/creneaux`, undefined, { motif_id: m.id, from: start, to: addDays(start, 55) });
@@ -70,7 +71,8 @@ async function main() {
     const to = addDays(from, 6);
     document.getElementById("week-label").textContent = `Du ${fmtDay(from)} au ${fmtDay(to)}`;
     document.getElementById("prev-week").disabled = from <= start;
-    const out = clear(document.getElementById("creneaux")).append(el("p.muted", {}, "Chargement…"));
+    const out = clear(document.getElementById("creneaux"));
+    out.append(el("p.muted", {}, "Chargement…"));
     try {
       const data = await call("GET", `/public/${slug}/creneaux`, undefined,
         { motif_id: state.motif.id, lieu_id: state.lieu.id, from, to });
@@ -140,4 +142,4 @@ async function main() {
   });
 }
 
-main().catch((e) => flash(e.message, "error"));
+main().catch((e) => flash(e.message, "error")).finally(markReady);

@@ -1,0 +1,3 @@
+import { logout } from "/static/js/app.js";
+
+logout();
