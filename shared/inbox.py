@@ -20,7 +20,6 @@ import logging
 from dataclasses import dataclass, field
 from typing import Awaitable, Callable
 
-import nats.errors
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from sqlalchemy import text
 
@@ -106,6 +105,16 @@ class ConsumerRunner:
                 await self._task
             except (asyncio.CancelledError, Exception):
                 pass
+        await self._drop_subscription()
+
+    async def _drop_subscription(self) -> None:
+        # A pull subscription left behind keeps `nc.drain()` waiting for its whole timeout.
+        sub, self._sub = self._sub, None
+        if sub is not None:
+            try:
+                await sub.unsubscribe()
+            except Exception:
+                pass
 
     async def run(self) -> None:
         while not self._stopping:
@@ -115,7 +124,7 @@ class ConsumerRunner:
                     self._sub = await self.js.pull_subscribe_bind(self.c.name, stream=self.c.stream)
                 try:
                     msgs = await self._fetch()
-                except nats.errors.TimeoutError:
+                except asyncio.TimeoutError:  # nats' TimeoutError, or asyncio's from some fetch paths
                     continue
                 if self.c.batched and len(msgs) > 1:
                     await self.process_batch(msgs)
@@ -126,7 +135,7 @@ class ConsumerRunner:
                 raise
             except Exception as exc:
                 log.warning("consumer %s: %r; retrying", self.c.name, exc)
-                self._sub = None
+                await self._drop_subscription()
                 await asyncio.sleep(1.0)
 
     async def _fetch(self) -> list:
@@ -135,7 +144,7 @@ class ConsumerRunner:
         msgs = await self._sub.fetch(1, timeout=1)  # long poll: returns as soon as one message is there
         try:
             msgs += await self._sub.fetch(self.c.batch - 1, timeout=self.c.max_wait)
-        except nats.errors.TimeoutError:
+        except asyncio.TimeoutError:
             pass
         return msgs
 
