@@ -30,8 +30,9 @@ async def test_reminder_is_sent_once_within_a_minute_of_its_time(svc, js, smtp, 
     rdv = world.rdv(usager_ids=[usager["id"]], starts_at=start)
     await world.publish("booking.rdv.created", {"rdv": rdv}, actor=world.actor(0))
     await wait_for(lambda: len(sms.to(phone)) == 2, timeout=60, message="confirmation then reminder SMS")
-    sent = reminder_messages(svc, rdv["id"])
-    assert [(c, s) for c, _, s, _ in sent] == [("email", "sent"), ("sms", "sent")]
+    sent = await wait_for(lambda: [(c, s) for c, _, s, _ in reminder_messages(svc, rdv["id"])] ==
+                          [("email", "sent"), ("sms", "sent")] and reminder_messages(svc, rdv["id"]),
+                          message="both reminders sent")
     for *_, sent_at in sent:
         assert due <= sent_at <= due + timedelta(seconds=60)
     assert sms.to(phone)[1]["text"].startswith("Rappel RDV")
@@ -115,14 +116,15 @@ async def test_two_replicas_never_send_a_message_twice(infra, lone_nats, smtp, s
     b = start_service("notifications", infra, env=env, database_url=a.database_url)
     try:
         world = await World(nc.jetstream(timeout=5), clock.now()).setup()
-        phones, addresses = [], []
-        for i in range(12):
-            phone, address = mobile(), f"replica-{uuid.uuid4().hex[:8]}@example.fr"
-            phones.append(phone)
-            addresses.append(address)
-            usager = await world.usager(phone=phone, email=address)
-            # Half of them have their reminder due within seconds: both replicas race for it.
-            start = clock.now() + (timedelta(hours=48, seconds=4) if i % 2 else timedelta(days=3 + i))
+        phones = [mobile() for _ in range(12)]
+        addresses = [f"replica-{uuid.uuid4().hex[:8]}@example.fr" for _ in phones]
+        usagers = [await world.usager(phone=p, email=m) for p, m in zip(phones, addresses)]
+        await wait_for(lambda: query(a.database_url, "select count(*) from usagers where organisation_id = %(o)s",
+                                     {"o": world.org_id}) == [(12,)], message="usagers known")
+        # Half of them have their reminder due within seconds: both replicas race for it.
+        due = clock.now() + timedelta(seconds=5)
+        for i, usager in enumerate(usagers):
+            start = due + timedelta(hours=48) if i % 2 else clock.now() + timedelta(days=3 + i)
             await world.publish("booking.rdv.created",
                                 {"rdv": world.rdv(usager_ids=[usager["id"]], starts_at=start, agent_ids=[])})
         expected = {p: 2 if i % 2 else 1 for i, p in enumerate(phones)}
@@ -131,7 +133,7 @@ async def test_two_replicas_never_send_a_message_twice(infra, lone_nats, smtp, s
         await wait_for(lambda: all(len(smtp.to(a_)) >= expected[p] for p, a_ in zip(phones, addresses)),
                        timeout=30, message="every email")
         # The loops of both replicas keep running: still exactly one of each.
-        await wait_for(lambda: clock.now() > T0 + timedelta(seconds=8) and
+        await wait_for(lambda: clock.now() > due + timedelta(seconds=2) and
                        query(a.database_url, "select count(*) from reminders where status = 'scheduled' "
                              "and due_at < %(n)s", {"n": clock.now()}) == [(0,)], message="reminders done")
         assert {p: len(sms.to(p)) for p in phones} == expected
