@@ -6,12 +6,12 @@ the booking database's exclusion constraint does.
 """
 from __future__ import annotations
 
+import json
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-import httpx
-
+from services.booking.adapters.http11 import HttpError, KeepAliveClient
 from shared.errors import AppError, ServiceUnavailable
 from shared.identity import Identity, headers_for
 from shared.timeutil import parse_instant
@@ -30,19 +30,19 @@ class CheckResult:
 
 
 class AvailabilityClient:
-    def __init__(self, base_url: str, *, timeout: float = 5.0, transport: httpx.AsyncBaseTransport | None = None):
-        # Several replicas may be given comma-separated; each request picks the next one.
-        self._urls = [u.strip().rstrip("/") for u in base_url.split(",") if u.strip()]
+    def __init__(self, base_url: str, *, timeout: float = 5.0):
+        # Several replicas may be given comma-separated; each request goes to the next one.
+        self._clients = [KeepAliveClient(u.strip().rstrip("/"), timeout=timeout)
+                         for u in base_url.split(",") if u.strip()]
         self._next = 0
-        self._client = httpx.AsyncClient(timeout=timeout, transport=transport,
-                                         limits=httpx.Limits(max_connections=64, max_keepalive_connections=64))
 
     async def close(self) -> None:
-        await self._client.aclose()
+        for client in self._clients:
+            await client.close()
 
-    def _url(self) -> str:
-        self._next = (self._next + 1) % len(self._urls)
-        return self._urls[self._next]
+    def _client(self) -> KeepAliveClient:
+        self._next = (self._next + 1) % len(self._clients)
+        return self._clients[self._next]
 
     async def check(self, *, identity: Identity, motif_id: uuid.UUID, lieu_id: uuid.UUID | None,
                     agent_ids, starts_at: datetime, duration_minutes: int | None,
@@ -53,23 +53,23 @@ class AvailabilityClient:
         if public:
             body["public"] = True
         try:
-            resp = await self._client.post(self._url() + "/internal/check", json=body,
-                                           headers=headers_for(identity))
-        except httpx.HTTPError as exc:
+            status, raw = await self._client().post("/internal/check", json.dumps(body).encode(),
+                                                    headers_for(identity))
+        except HttpError as exc:
             raise ServiceUnavailable("Le service des disponibilités ne répond pas. Réessayez dans un instant.",
                                      details={"service": "availability"}) from exc
-        if resp.status_code >= 500 or resp.status_code in (401, 403):
+        if status >= 500 or status in (401, 403):
             raise ServiceUnavailable("Le service des disponibilités ne répond pas. Réessayez dans un instant.",
-                                     details={"service": "availability", "status": resp.status_code})
+                                     details={"service": "availability", "status": status})
         try:
-            payload = resp.json()
+            payload = json.loads(raw)
         except ValueError as exc:
             raise ServiceUnavailable(details={"service": "availability"}) from exc
-        if resp.status_code != 200:
+        if status != 200:
             # e.g. 422 unknown_motif / unknown_lieu / validation_error: passed on as is.
             error = payload.get("error") or {}
             raise AppError(error.get("message") or "Requête refusée par le service des disponibilités.",
-                           code=error.get("code") or "validation_error", status=resp.status_code,
+                           code=error.get("code") or "validation_error", status=status,
                            details=error.get("details") or {})
         motif = payload.get("motif") or {}
         return CheckResult(
