@@ -1,4 +1,4 @@
-"""Use cases on usagers: create, update, anonymise (RGPD), find-or-create, read, search."""
+"""Use cases on usagers: create, update, anonymise (RGPD), find-or-create, search."""
 from __future__ import annotations
 
 import uuid
@@ -55,16 +55,6 @@ async def create_usager(*, uow: UnitOfWork, identity: Identity, data: dict[str, 
         _publish(uow, identity, "created", usager)
         await uow.commit()
     return usager, duplicates
-
-
-async def get_usager(*, uow: UnitOfWork, identity: Identity, usager_id: uuid.UUID) -> Usager:
-    """Return one usager of the caller's organisation."""
-    async with uow:
-        usager = await UsagerRepository(uow.session).get(organisation_id=identity.organisation_id,
-                                                         usager_id=usager_id)
-    if usager is None:
-        raise NotFound(NOT_FOUND)
-    return usager
 
 
 async def update_usager(*, uow: UnitOfWork, identity: Identity, usager_id: uuid.UUID,
