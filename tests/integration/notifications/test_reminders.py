@@ -25,7 +25,9 @@ async def test_reminder_is_sent_once_within_a_minute_of_its_time(svc, js, smtp, 
     world = await World(js, clock.now()).setup()
     address, phone = f"rappel-{uuid.uuid4().hex[:8]}@example.fr", mobile()
     usager = await world.usager(email=address, phone=phone)
-    start = (clock.now() + timedelta(hours=48, seconds=8)).replace(microsecond=0)
+    await wait_for(lambda: query(svc.database_url, "select 1 from usagers where id = %(u)s", {"u": usager["id"]}),
+                   message="usager known")
+    start = (clock.now() + timedelta(hours=48, seconds=10)).replace(microsecond=0)
     due = start - timedelta(hours=48)
     rdv = world.rdv(usager_ids=[usager["id"]], starts_at=start)
     await world.publish("booking.rdv.created", {"rdv": rdv}, actor=world.actor(0))
