@@ -159,3 +159,22 @@ def test_stats_need_a_signed_identity(reporting):
     with reporting.client() as c:
         assert c.get("/v1/stats").status_code == 401
     assert uuid
+
+
+async def test_versions_published_back_to_back_keep_the_newest(reporting, js):
+    w = await _world(js)
+    admin = w.identity()
+    common = dict(motif="consult", service="pmi", agents=["alice"], usagers=["u1"],
+                  starts_at="2027-03-01T09:00:00+01:00")
+    # likely one fetched batch: v1, v3, v2 (reordered), and v1 again as an update
+    await w.rdv("r", **common)
+    await w.status("r", "revoked", version=3, previous="seen", **common)
+    await w.status("r", "seen", version=2, **common)
+    await publish(js, "booking.rdv.updated", w.id, {"rdv": w.rdv_payload("r", version=1, **common), "changes": {}})
+    await w.rdv("marker", **{**common, "starts_at": "2027-03-05T09:00:00+01:00"})
+    wait_total(reporting, admin, 2)
+    assert stats(reporting, admin)["by_status"]["revoked"] == 1
+    with psycopg.connect(reporting.database_url.replace("+psycopg", "")) as conn:
+        history = conn.execute("select version, status from rdv_status_changes where rdv_id = %s order by version",
+                               (w.rdvs["r"],)).fetchall()
+    assert history == [(2, "seen"), (3, "revoked")]  # every status change is kept, whatever the order
