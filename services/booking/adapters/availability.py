@@ -15,6 +15,7 @@ from services.booking.adapters.http11 import HttpError, KeepAliveClient
 from shared.errors import AppError, ServiceUnavailable
 from shared.identity import Identity, headers_for
 from shared.timeutil import parse_instant
+from shared.tracing import outgoing_headers
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,7 @@ class AvailabilityClient:
             body["public"] = True
         try:
             status, raw = await self._client().post("/internal/check", json.dumps(body).encode(),
-                                                    headers_for(identity))
+                                                    {**headers_for(identity), **outgoing_headers()})
         except HttpError as exc:
             raise ServiceUnavailable("Le service des disponibilités ne répond pas. Réessayez dans un instant.",
                                      details={"service": "availability"}) from exc
