@@ -1,7 +1,12 @@
 """Middlewares of the gateway (pure ASGI): security headers on every response; audit and idempotency."""
 from __future__ import annotations
 
+import json
+
 from fastapi import FastAPI
+
+from gateway.api.capture import UNSAFE, read_body, replay_receive
+from shared.errors import ValidationFailed
 
 CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; "
        "connect-src 'self'; font-src 'self' data:; object-src 'none'; base-uri 'self'; form-action 'self'; "
@@ -40,11 +45,36 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
+class RefuseNul:
+    """Refuse a NUL character in a query or JSON body (PostgreSQL text cannot hold one: it would be a 500)."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or not scope["path"].startswith("/api/v1/"):
+            return await self.app(scope, receive, send)
+        body = b""
+        if scope["method"] in UNSAFE:
+            body = await read_body(receive)
+            receive = replay_receive(body, receive)
+        query = scope.get("query_string", b"").lower()
+        if b"%00" in query or b"\\u0000" in body or b"\x00" in body or "\x00" in scope["path"]:
+            err = ValidationFailed("Les données contiennent un caractère nul, refusé.", code="validation_error",
+                                   details={"fields": {"body": "Caractère nul interdit."}})
+            await send({"type": "http.response.start", "status": 422,
+                        "headers": [(b"content-type", b"application/json")]})
+            await send({"type": "http.response.body", "body": json.dumps(err.body()).encode()})
+            return
+        await self.app(scope, receive, send)
+
+
 def install_middlewares(app: FastAPI) -> None:
-    """Outermost first: security headers, audit (sees replays too), idempotency."""
+    """Outermost first: security headers, audit (sees replays too), idempotency, NUL refusal."""
     from gateway.api.audit import AuditWrites
     from gateway.api.idempotency import Idempotency
 
+    app.add_middleware(RefuseNul)
     app.add_middleware(Idempotency)
     app.add_middleware(AuditWrites)
     app.add_middleware(SecurityHeaders)

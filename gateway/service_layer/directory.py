@@ -86,11 +86,12 @@ async def _free_slug(uow: UnitOfWork, name: str) -> str:
 async def update_organisation(*, db: Database, principal: Principal, changes: dict) -> Organisation:
     """Change the caller's organisation (admins)."""
     require_admin(principal.agent)
+    changes = {k: v for k, v in changes.items() if v is not None}  # null means "unchanged"
     if "timezone" in changes:
         _check_timezone(changes["timezone"])
     async with db.uow() as uow:
         org = await repo.get_organisation(uow=uow, organisation_id=principal.organisation.id)
-        org = replace(org, **{k: v for k, v in changes.items() if v is not None})
+        org = replace(org, **changes)
         await repo.update_organisation(uow=uow, org=org, now=clock.now())
         uow.publish(new_event("directory.organisation.updated", organisation_id=org.id,
                               data={"organisation": org.as_dict()}, actor=_actor(principal)))

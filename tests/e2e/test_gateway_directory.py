@@ -113,3 +113,14 @@ def test_agent_writes_are_checked(system):
         me = c.get("/api/v1/me").json()
         last = c.patch(f"/api/v1/agents/{me['id']}", json={"role": "basic"})
         assert last.status_code == 409 and last.json()["error"]["code"] == "last_admin"
+
+
+def test_nul_characters_and_zone_folders_are_422_not_500(system):
+    org = system.new_organisation()
+    with org.admin() as c:
+        nul = c.post("/api/v1/services", json={"name": "a\x00b"})
+        assert nul.status_code == 422 and nul.json()["error"]["code"] == "validation_error"
+        assert c.get("/api/v1/usagers", params={"q": "a\x00"}).status_code == 422
+        folder = c.patch("/api/v1/organisation", json={"timezone": "America"})
+        assert folder.status_code == 422 and folder.json()["error"]["code"] == "invalid_timezone"
+        assert c.get("/api/v1/services").json()["total"] == 0

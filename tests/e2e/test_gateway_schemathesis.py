@@ -1,0 +1,103 @@
+"""Property-based checks of /openapi.json with schemathesis (bounded: a few cases per operation):
+no 5xx, and every 4xx in the contract's error shape."""
+from __future__ import annotations
+
+import json
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, given, settings
+from hypothesis.errors import Unsatisfiable
+from schemathesis import GenerationMode
+
+POSITIVE_CASES = 3
+NEGATIVE_CASES = 2
+SKIPPED = {("POST", "/api/v1/auth/logout")}  # would end the session the other cases use
+
+
+def _check(case, resp) -> None:
+    where = f"{case.method} {case.formatted_path} {case.query} {case.body!r:.300} -> {resp.status_code}: {resp.text[:300]}"
+    assert resp.status_code < 500, where
+    if 400 <= resp.status_code < 500:
+        body = json.loads(resp.text)
+        error = body["error"]
+        assert isinstance(error["code"], str) and error["code"], where
+        assert isinstance(error["message"], str) and error["message"], where
+        assert isinstance(error.get("details", {}), dict), where
+
+
+def test_openapi_documents_every_contract_route(system):
+    with system.client() as c:
+        spec = c.get("/openapi.json").json()
+    ops = {(m.upper(), p) for p, item in spec["paths"].items() for m in item}
+    expected = {
+        ("POST", "/api/v1/organisations"), ("POST", "/api/v1/auth/login"), ("POST", "/api/v1/auth/logout"),
+        ("GET", "/api/v1/me"), ("GET", "/api/v1/organisation"), ("PATCH", "/api/v1/organisation"),
+        ("GET", "/api/v1/services"), ("POST", "/api/v1/services"), ("PATCH", "/api/v1/services/{service_id}"),
+        ("DELETE", "/api/v1/services/{service_id}"), ("GET", "/api/v1/agents"), ("POST", "/api/v1/agents"),
+        ("GET", "/api/v1/agents/{agent_id}"), ("PATCH", "/api/v1/agents/{agent_id}"),
+        ("DELETE", "/api/v1/agents/{agent_id}"), ("GET", "/api/v1/lieux"), ("POST", "/api/v1/lieux"),
+        ("PATCH", "/api/v1/lieux/{lieu_id}"), ("DELETE", "/api/v1/lieux/{lieu_id}"), ("GET", "/api/v1/motifs"),
+        ("POST", "/api/v1/motifs"), ("PATCH", "/api/v1/motifs/{motif_id}"), ("DELETE", "/api/v1/motifs/{motif_id}"),
+        ("GET", "/api/v1/plages"), ("POST", "/api/v1/plages"), ("GET", "/api/v1/plages/{plage_id}"),
+        ("PATCH", "/api/v1/plages/{plage_id}"), ("DELETE", "/api/v1/plages/{plage_id}"),
+        ("GET", "/api/v1/absences"), ("POST", "/api/v1/absences"), ("GET", "/api/v1/absences/{absence_id}"),
+        ("PATCH", "/api/v1/absences/{absence_id}"), ("DELETE", "/api/v1/absences/{absence_id}"),
+        ("GET", "/api/v1/jours-feries"), ("GET", "/api/v1/creneaux"), ("GET", "/api/v1/agenda"),
+        ("POST", "/api/v1/rdvs"), ("GET", "/api/v1/rdvs"), ("GET", "/api/v1/rdvs/{rdv_id}"),
+        ("PATCH", "/api/v1/rdvs/{rdv_id}"), ("POST", "/api/v1/rdvs/{rdv_id}/status"),
+        ("GET", "/api/v1/rdvs/{rdv_id}/notifications"), ("POST", "/api/v1/usagers"), ("GET", "/api/v1/usagers"),
+        ("GET", "/api/v1/usagers/{usager_id}"), ("PATCH", "/api/v1/usagers/{usager_id}"),
+        ("DELETE", "/api/v1/usagers/{usager_id}"), ("GET", "/api/v1/stats"), ("POST", "/api/v1/exports"),
+        ("GET", "/api/v1/exports"), ("GET", "/api/v1/exports/{export_id}/file"), ("GET", "/api/v1/audit"),
+        ("GET", "/api/v1/public/{slug}/creneaux"), ("POST", "/api/v1/public/{slug}/rdvs"),
+    }
+    assert expected <= ops, expected - ops
+    for path, item in spec["paths"].items():
+        if not path.startswith("/api/v1"):
+            continue
+        for method, op in item.items():
+            statuses = set(op["responses"])
+            assert statuses & {"200", "201", "202", "204"}, (method, path)
+            error = op["responses"]["422"]["content"]["application/json"]["schema"]
+            assert error["$ref"].endswith("/ErrorBody"), (method, path)
+            if method in ("post", "patch") and path not in ("/api/v1/auth/logout",):
+                assert op["requestBody"]["content"]["application/json"]["schema"], (method, path)
+    assert spec["components"]["schemas"]["RdvOut"]["properties"]["display_status"]
+
+
+@pytest.mark.timeout(600)
+def test_schemathesis_no_5xx_and_contract_errors(system):
+    org = system.new_organisation()
+    schema = schemathesis.openapi.from_url(system.base_url + "/openapi.json")
+    auth = {"Authorization": f"Bearer {org.admin_token}"}
+    failures: list[str] = []
+    ran = 0
+    for result in schema.get_all_operations():
+        operation = result.ok()
+        if (operation.method.upper(), operation.path) in SKIPPED:
+            continue
+        for mode, count in ((GenerationMode.POSITIVE, POSITIVE_CASES), (GenerationMode.NEGATIVE, NEGATIVE_CASES)):
+            try:
+                strategy = operation.as_strategy(generation_mode=mode)
+            except Exception:  # some operations have no negative variant
+                continue
+
+            @settings(max_examples=count, deadline=None, database=None, derandomize=True,
+                      suppress_health_check=list(HealthCheck))
+            @given(case=strategy)
+            def run(case):
+                nonlocal ran
+                ran += 1
+                resp = case.call(base_url=system.base_url, headers=auth, timeout=30)
+                try:
+                    _check(case, resp)
+                except (AssertionError, ValueError, KeyError, TypeError) as exc:
+                    failures.append(f"{exc!r}")
+
+            try:
+                run()
+            except Unsatisfiable:  # nothing to generate in this mode (e.g. no parameters to break)
+                pass
+    assert ran <= 400
+    assert not failures, "\n".join(dict.fromkeys(failures))
