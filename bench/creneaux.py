@@ -56,6 +56,7 @@ class Seeded:
     agents: list[str]
     rare_agents: list[str]
     search: Callable[[dict], httpx.Response] | None = None  # through the gateway
+    service_url: str = ""  # the availability service itself
     stop: Callable[[], None] = lambda: None
     counts: dict = field(default_factory=dict)
 
@@ -149,7 +150,7 @@ def seed_direct(infra, rng: random.Random) -> Seeded:
         ids = seed(c, "/v1", agents, rare_agents, str(uuid.uuid4()), rng)
     rdvs = load_rdvs(svc.database_url, admin.organisation_id, agents, ids["motif"], ids["lieu"], rng)
     return Seeded("service alone (gateway not measured: --direct)", admin.organisation_id, svc.database_url,
-                  ids["motif"], ids["rare"], agents, rare_agents, None, svc.stop, {**ids, "rdvs": rdvs})
+                  ids["motif"], ids["rare"], agents, rare_agents, None, svc.base_url, svc.stop, {**ids, "rdvs": rdvs})
 
 
 def seed_gateway(infra, rng: random.Random) -> Seeded:
@@ -180,7 +181,7 @@ def seed_gateway(infra, rng: random.Random) -> Seeded:
             system.stop()
 
         return Seeded("gateway + service", uuid.UUID(org.id), url, ids["motif"], ids["rare"], agents, rare_agents,
-                      search, stop, {**ids, "rdvs": rdvs})
+                      search, f"http://127.0.0.1:{system.ports['availability']}", stop, {**ids, "rdvs": rdvs})
     except Exception:
         system.stop()
         raise
@@ -284,6 +285,25 @@ def time_gateway(seeded: Seeded, runs: int) -> tuple[list[float], int]:
     return timings, count
 
 
+def time_service_http(seeded: Seeded, runs: int) -> list[float]:
+    """The service's own route (rendering included), as the gateway calls it, with a signed identity."""
+    from shared.identity import headers_for
+
+    identity = _identity(seeded)
+    params = {"motif_id": seeded.motif_id, "from": WINDOW[0].isoformat(), "to": WINDOW[1].isoformat(),
+              "agent_ids": ",".join(seeded.agents)}
+    timings = []
+    with httpx.Client(base_url=seeded.service_url, timeout=30) as client:
+        for i in range(runs + 10):
+            started = time.perf_counter()
+            resp = client.get("/v1/creneaux", params=params, headers=headers_for(identity))
+            elapsed = time.perf_counter() - started
+            _ok(resp, "GET /v1/creneaux")
+            if i >= 10:
+                timings.append(elapsed)
+    return timings
+
+
 def ms(values: list[float], q: int) -> float:
     return statistics.quantiles(values, n=100)[q - 1] * 1000 if len(values) > 1 else values[0] * 1000
 
@@ -326,6 +346,7 @@ async def main_async(args) -> None:
         print(f"seeded ({seeded.mode}) in {time.monotonic() - started:.0f} s: {seeded.counts}")
         m = await time_search_and_raw(seeded, args.runs)
         service, raw, following, result, empty = m["service"], m["raw"], m["next"], m["result"], m["empty"]
+        service_http = time_service_http(seeded, args.runs)
         gateway, gateway_count = (time_gateway(seeded, args.runs) if seeded.search else ([], 0))
         seeded_counts, mode = seeded.counts, seeded.mode
         seeded.stop()
@@ -350,6 +371,8 @@ async def main_async(args) -> None:
         ("raw SQL fetch of the same inputs (psycopg, 4 queries, "
          f"{m['raw_rows']} rows), alternated with the above, p50 / p95", f"{ms(raw, 50):.1f} / {r95:.1f} ms", ""),
         ("ratio service / raw SQL (p95)", f"{ratio:.2f}", f"<= {TARGETS['ratio']:.0f}"),
+        ("7-day search over HTTP to the service itself (route, JSON rendering) p50 / p95",
+         f"{ms(service_http, 50):.1f} / {ms(service_http, 95):.1f} ms", ""),
     ]
     if gateway:
         rows.append(("7-day search through the gateway (HTTP, admin) p50 / p95",

@@ -1,11 +1,12 @@
 """Créneaux (agents and public page), their explanation, the agenda and the holidays."""
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import date
 
 from fastapi import APIRouter, Depends, Query
-from fastapi.responses import JSONResponse
+from fastapi.responses import Response
 from pydantic import AwareDatetime
 
 from services.availability.domain import jours_feries
@@ -19,7 +20,14 @@ from shared.errors import ValidationFailed
 router = APIRouter(prefix="/v1", tags=["créneaux"])
 
 
-def _render(result: creneaux.Result, *, with_agent: bool) -> JSONResponse:
+_WITH_AGENT = '{"starts_at":"%s","ends_at":"%s","agent_id":"%s","lieu_id":"%s","motif_id":"%s"}'
+_WITHOUT_AGENT = '{"starts_at":"%s","ends_at":"%s","lieu_id":"%s","motif_id":"%s"}'
+
+
+def _render(result: creneaux.Result, *, with_agent: bool) -> Response:
+    """`{items, next_available}` as JSON. A search answers thousands of créneaux whose every value is an
+    ISO instant or a UUID (nothing to escape): formatting them with a template is ~4x faster than
+    building dicts for json.dumps."""
     zone, motif_id = result.zone, str(result.motif.id)
     ids: dict[uuid.UUID, str] = {}
 
@@ -29,16 +37,14 @@ def _render(result: creneaux.Result, *, with_agent: bool) -> JSONResponse:
             text = ids[value] = str(value)
         return text
 
-    items = []
-    for c in result.items:
-        item = {"starts_at": views.iso_epoch(c.starts_at, zone), "ends_at": views.iso_epoch(c.ends_at, zone)}
-        if with_agent:
-            item["agent_id"] = s(c.agent_id)
-        item["lieu_id"] = s(c.lieu_id)
-        item["motif_id"] = motif_id
-        items.append(item)
+    at = views.iso_epoch
+    if with_agent:
+        items = [_WITH_AGENT % (at(c[0], zone), at(c[1], zone), s(c[2]), s(c[3]), motif_id) for c in result.items]
+    else:
+        items = [_WITHOUT_AGENT % (at(c[0], zone), at(c[1], zone), s(c[3]), motif_id) for c in result.items]
     following = views.iso_epoch(result.next_available, zone) if result.next_available is not None else None
-    return JSONResponse({"items": items, "next_available": following})
+    body = '{"items":[' + ",".join(items) + '],"next_available":' + json.dumps(following) + "}"
+    return Response(body.encode(), media_type="application/json")
 
 
 @router.get("/creneaux")
