@@ -230,6 +230,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--backlog", type=int, default=20000)
     parser.add_argument("--no-write", action="store_true", help="do not update bench/RESULTS.md")
     args = parser.parse_args(argv)
+    load_before = os.getloadavg()[0]
     out = asyncio.run(run(args))
     lag, b, p = out["lag"], out["batched"], out["per_message"]
     table = "\n".join([
@@ -242,8 +243,9 @@ def main(argv: list[str] | None = None) -> int:
         f"| >= {TARGET_RATE:.0f} ({'met' if b['rate'] >= TARGET_RATE else 'NOT met'}) |",
         f"| events consumed/s (one transaction per message, for comparison) | {p['rate']:.0f} | |",
     ])
-    text = (f"{table}\n\nMeasured by `python -m bench.events` on {date.today().isoformat()} ({os.cpu_count()} cores; "
-            "publisher, NATS, PostgreSQL and the reporting service on the same machine). Events: "
+    text = (f"{table}\n\nMeasured by `python -m bench.events` on {date.today().isoformat()} ({os.cpu_count()} cores, "
+            f"load average {load_before:.1f} -> {os.getloadavg()[0]:.1f}; publisher, NATS, PostgreSQL and the "
+            "reporting service on the same machine). Events: "
             "`booking.rdv.created` (lag) and 4 created : 1 status_changed (throughput), real envelopes on JetStream; "
             "consumer `reporting-facts` with its inbox.")
     print()
