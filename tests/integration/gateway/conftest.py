@@ -25,6 +25,7 @@ class Gateway:
     base_url: str
     proc: subprocess.Popen
     log_path: Path
+    db_url: str = ""
 
     def client(self, token: str | None = None, **kw) -> httpx.Client:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
@@ -59,11 +60,12 @@ class Gateway:
                 self.proc.kill()
 
 
-def launch_gateway(infra, env: dict[str, str], *, timeout: float = 30) -> Gateway:
+def launch_gateway(infra, env: dict[str, str], *, timeout: float = 30, db_url: str | None = None) -> Gateway:
     from shared.migrations import upgrade
 
-    db_url = infra.create_database("gw")
-    upgrade("gateway", db_url)
+    if db_url is None:
+        db_url = infra.create_database("gw")
+        upgrade("gateway", db_url)
     port = free_port()
     log_path = Path(tempfile.mkdtemp(prefix="rdv-gw-")) / "gateway.log"
     full_env = dict(os.environ)
@@ -73,7 +75,7 @@ def launch_gateway(infra, env: dict[str, str], *, timeout: float = 30) -> Gatewa
     full_env.update(env)
     proc = subprocess.Popen([sys.executable, "-m", "rdv.cli", "service", "gateway", "--port", str(port)],
                             env=full_env, stdout=open(log_path, "wb"), stderr=subprocess.STDOUT)
-    gw = Gateway(f"http://127.0.0.1:{port}", proc, log_path)
+    gw = Gateway(f"http://127.0.0.1:{port}", proc, log_path, db_url)
     deadline = time.time() + timeout
     while time.time() < deadline:
         if proc.poll() is not None:
