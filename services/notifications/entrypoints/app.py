@@ -1,7 +1,7 @@
 """The notifications service's FastAPI app: four consumers, two background loops, two routes."""
 from services.notifications.config import NotificationsSettings
 from services.notifications.entrypoints.routes import router
-from services.notifications.entrypoints.workers import delivery_loop, reminder_loop
+from services.notifications.entrypoints.workers import build_senders, delivery_loop, reminder_loop
 from services.notifications.service_layer.projections import on_catalog, on_directory, on_usager
 from services.notifications.service_layer.rdv_events import make_rdv_handler
 from shared.inbox import Consumer
@@ -17,5 +17,5 @@ consumers = [
 ]
 
 runtime = ServiceRuntime("notifications", settings, consumers=consumers,
-                         background=[delivery_loop, reminder_loop])
+                         background=[delivery_loop(build_senders(settings)), reminder_loop])
 app = runtime.create_app(routers=[router])

@@ -40,9 +40,19 @@ async def _listen(url: str, wake: asyncio.Event) -> None:
             await asyncio.sleep(1.0)
 
 
-async def delivery_loop(runtime) -> None:
+def build_senders(settings) -> dict:
+    """The email and SMS senders; a misconfigured provider stops the service at start-up."""
+    return {"email": email_sender(settings), "sms": sms_sender(settings)}
+
+
+def delivery_loop(senders: dict):
+    async def run(runtime) -> None:
+        await _deliver_forever(runtime, senders)
+    return run
+
+
+async def _deliver_forever(runtime, senders: dict) -> None:
     settings, db = runtime.settings, runtime.db
-    senders = {"email": email_sender(settings), "sms": sms_sender(settings)}
     wake = asyncio.Event()
     listener = asyncio.create_task(_listen(settings.database_url, wake))
     try:

@@ -7,6 +7,7 @@ two replicas never send the same message; its new status, the dev-inbox copy and
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from datetime import datetime, timedelta
 
@@ -17,7 +18,7 @@ from services.notifications.adapters.senders import Outgoing, Sender
 from services.notifications.config import NotificationsSettings
 from services.notifications.domain.phones import mask
 from services.notifications.domain.rules import retry_delay_seconds
-from shared import clock
+from shared import clock, metrics
 from shared.db import Database, UnitOfWork
 from shared.events import new_event
 
@@ -38,12 +39,15 @@ async def deliver_one(db: Database, *, senders: dict[str, Sender], settings: Not
         attempt = msg["attempts"] + 1
         if msg["rdv_starts_at"] <= now:
             await _finish(uow, msg, status="failed", attempt=attempt, error=EXPIRED, now=now)
+            metrics.notifications.labels(msg["channel"], msg["kind"], "skipped").inc()
         else:
+            started = time.perf_counter()
             try:
                 await senders[msg["channel"]].send(Outgoing(
                     channel=msg["channel"], to=msg["recipient"], subject=msg["subject"], body=msg["body"],
                     html=msg["html"], attachments=msg["attachments"], message_id=str(msg["id"])))
             except Exception as exc:  # any provider error is retried, never lost
+                metrics.notifications.labels(msg["channel"], msg["kind"], "failed").inc()
                 log.warning("message %s (%s) attempt %d failed: %s", msg["id"], msg["channel"], attempt, exc)
                 if attempt >= settings.max_attempts:
                     await _finish(uow, msg, status="failed", attempt=attempt, error=str(exc)[:500], now=now)
@@ -54,6 +58,8 @@ async def deliver_one(db: Database, *, senders: dict[str, Sender], settings: Not
                         attempts=attempt, last_error=str(exc)[:500],
                         next_attempt_at=now + timedelta(seconds=delay)))
             else:
+                metrics.notification_send_seconds.labels(msg["channel"]).observe(time.perf_counter() - started)
+                metrics.notifications.labels(msg["channel"], msg["kind"], "sent").inc()
                 await _finish(uow, msg, status="sent", attempt=attempt, error=None, now=now)
                 if settings.dev_inbox:
                     await _copy_to_dev_inbox(uow, msg, now=now)
