@@ -161,10 +161,10 @@ async def list_plages(*, session: AsyncSession, organisation_id: uuid.UUID, agen
                        page, per_page, _plage)
 
 
-async def plages_of_agent(*, session: AsyncSession, organisation_id: uuid.UUID,
-                          agent_id: uuid.UUID) -> list[Plage]:
+async def plages_of_agents(*, session: AsyncSession, organisation_id: uuid.UUID,
+                           agent_ids: list[uuid.UUID]) -> list[Plage]:
     rows = (await session.execute(select(plages).where(
-        plages.c.organisation_id == organisation_id, plages.c.agent_id == agent_id))).all()
+        plages.c.organisation_id == organisation_id, plages.c.agent_id.in_(agent_ids)))).all()
     return [_plage(r) for r in rows]
 
 

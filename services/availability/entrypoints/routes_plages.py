@@ -27,7 +27,8 @@ async def list_plages(agent_id: uuid.UUID | None = None, lieu_id: uuid.UUID | No
     """List plages d'ouverture (a basic agent: their own)."""
     items, total = await plages.list_plages(uow=unit, identity=identity, agent_id=agent_id, page=p.page,
                                             per_page=p.per_page, lieu_id=lieu_id)
-    return listing([_plage(x, await plages.overlap_warnings(uow=unit, plage=x)) for x in items], total, p)
+    warnings = await plages.warnings_of(uow=unit, plages=items)
+    return listing([_plage(x, warnings[x.id]) for x in items], total, p)
 
 
 @router.post("/plages", status_code=201)

@@ -94,8 +94,19 @@ async def _check_references(uow: UnitOfWork, identity: Identity, plage: Plage) -
 
 async def overlap_warnings(*, uow: UnitOfWork, plage: Plage) -> list[str]:
     """French warnings for each other plage of the agent that shares at least one moment."""
-    others = await repo.plages_of_agent(session=uow.session, organisation_id=plage.organisation_id,
-                                        agent_id=plage.agent_id)
+    return (await warnings_of(uow=uow, plages=[plage]))[plage.id]
+
+
+async def warnings_of(*, uow: UnitOfWork, plages: list[Plage]) -> dict[uuid.UUID, list[str]]:
+    """Overlap warnings of several plages, with one query for all their agents."""
+    if not plages:
+        return {}
+    others = await repo.plages_of_agents(session=uow.session, organisation_id=plages[0].organisation_id,
+                                         agent_ids=list({p.agent_id for p in plages}))
+    return {p.id: _warnings(p, [o for o in others if o.agent_id == p.agent_id]) for p in plages}
+
+
+def _warnings(plage: Plage, others: list[Plage]) -> list[str]:
     return [f"Cette plage chevauche la plage « {other.title} » ({views.hhmm(other.start_time)}–"
             f"{views.hhmm(other.end_time)}) du même agent."
             for other in others if other.id != plage.id and plages_overlap(plage, other)]
