@@ -79,3 +79,18 @@ def test_pages_and_totals(desk, people):
 def test_scope_service_is_empty_until_an_rdv_links_the_usager(desk, people):
     assert desk.search("elodie", scope="service")["total"] == 0
     assert desk.search(scope="service", service_ids=[])["total"] == 0
+
+
+TRICKY = ["Cœur-de-Lion", "Lætitia", "Strauß", "Øster", "Łukasz", "N’Diaye", "D'Almeida", "Le Gall",
+          "Çelik", "Ñúñez", "Éléonore-Amélie", "Hélène Saint-Exupéry", "Zoë", "Maël", "Ågren"]
+
+
+def test_every_word_prefix_of_tricky_names_finds_them(desk):
+    from services.usagers.domain.search import fold, name_tokens
+
+    made = {name: desk.create(first_name="Test", last_name=name)["id"] for name in TRICKY}
+    for name, usager_id in made.items():
+        for word in name_tokens(name):
+            for q in {word[:2], word, fold(word).upper()}:
+                assert usager_id in [u["id"] for u in desk.search(q)["items"]], (name, q)
+        assert desk.search(name)["items"][0]["id"] == usager_id, name  # typed exactly as written
