@@ -32,6 +32,9 @@ def pytest_runtest_makereport(item, call):
 
 @pytest.fixture(scope="session")
 def browser():
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=10_000)  # the machine is shared: leave room for a slow moment
     if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
         pytest.skip(f"Chromium absent ({CHROMIUM}) : apt-get install chromium")
     from playwright.sync_api import sync_playwright

@@ -384,3 +384,11 @@ export function markReady() {
 export function byId(items) {
   return Object.fromEntries((items || []).map((x) => [x.id, x]));
 }
+
+// "+33612345678" -> "06 12 34 56 78" (French numbers); other numbers unchanged.
+export function fmtPhone(phone) {
+  if (!phone) return "";
+  const m = /^\+33(\d{9})$/.exec(phone);
+  if (!m) return phone;
+  return ("0" + m[1]).replace(/(\d{2})(?=\d)/g, "$1 ");
+}

@@ -1,7 +1,7 @@
 // Trouver un RDV: motif + filters -> créneaux by day -> usager (search or create inline) -> confirm (POST /rdvs).
 import {
   api, run, listAll, byId, el, clear, options, fullName, flash, showFormError, clearFormError, formValues,
-  fmtDay, fmtTime, fmtDateTime, dayOf, today, addDays, orgTimezone, toInstant, debounce, LOCATION_TYPES,
+  fmtDay, fmtTime, fmtDateTime, dayOf, today, addDays, orgTimezone, toInstant, debounce, LOCATION_TYPES, fmtPhone,
 } from "/static/js/app.js";
 
 run(async (me) => {
@@ -144,7 +144,7 @@ run(async (me) => {
   // ------------------------------------------------------------ 2. usager
   const qInput = document.getElementById("usager-q");
   const results = document.getElementById("usager-results");
-  const describe = (u) => [fullName(u), u.birth_date ? `né(e) le ${fmtDay(u.birth_date)}` : null, u.phone, u.email].filter(Boolean).join(" — ");
+  const describe = (u) => [fullName(u), u.birth_date ? `né(e) le ${fmtDay(u.birth_date)}` : null, fmtPhone(u.phone), u.email].filter(Boolean).join(" — ");
   const searchUsagers = debounce(async () => {
     const text = qInput.value.trim();
     clear(results);

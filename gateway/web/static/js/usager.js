@@ -1,5 +1,5 @@
 // Fiche usager: information, relatives, upcoming and past RDVs, statistics.
-import { api, run, listAll, byId, el, clear, fullName, fmtDay, fmtDateTime, orgTimezone, STATUS_LABELS } from "/static/js/app.js";
+import { api, run, listAll, byId, el, clear, fullName, fmtDay, fmtDateTime, orgTimezone, STATUS_LABELS, fmtPhone } from "/static/js/app.js";
 import { statusBadge } from "/static/js/rdv.js";
 
 run(async (me) => {
@@ -16,7 +16,7 @@ run(async (me) => {
 
   const info = [
     ["Prénom", u.first_name], ["Nom", u.last_name], ["Nom de naissance", u.birth_name],
-    ["Date de naissance", u.birth_date ? fmtDay(u.birth_date) : null], ["Téléphone", u.phone], ["E-mail", u.email],
+    ["Date de naissance", u.birth_date ? fmtDay(u.birth_date) : null], ["Téléphone", fmtPhone(u.phone)], ["E-mail", u.email],
     ["Adresse", u.address],
     ["Notifications", [u.notify_by_sms ? "SMS" : null, u.notify_by_email ? "e-mail" : null].filter(Boolean).join(" et ") || "aucune"],
   ].filter(([, v]) => v);

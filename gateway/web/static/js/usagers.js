@@ -1,5 +1,5 @@
 // Usagers: search as you type, paginated; a row opens the fiche.
-import { api, run, el, clear, fullName, fmtDay, debounce } from "/static/js/app.js";
+import { api, run, el, clear, fullName, fmtDay, debounce, fmtPhone } from "/static/js/app.js";
 
 run(async () => {
   const form = document.getElementById("usagers-search");
@@ -26,7 +26,7 @@ run(async () => {
       el("tbody", {}, items.map((u) => el("tr", {},
         el("td", {}, el("a", { href: `/usagers/${u.id}` }, `${(u.last_name || "").toUpperCase()} ${u.first_name || ""}`)),
         el("td", {}, u.birth_date ? fmtDay(u.birth_date) : "—"),
-        el("td", {}, u.phone || "—"),
+        el("td", {}, fmtPhone(u.phone) || "—"),
         el("td", {}, u.email || "—")))))));
     const pages = Math.max(1, Math.ceil((data.total || items.length) / (data.per_page || 25)));
     if (pages > 1) {
