@@ -32,6 +32,7 @@ class NotificationsSettings(ServiceSettings):
     retry_base_seconds: float = 30.0
     retry_max_seconds: float = 3600.0
     batch: int = 50
+    senders: int = 4  # messages handed to providers concurrently by one replica
 
     @property
     def dev_inbox(self) -> bool:

@@ -60,7 +60,9 @@ async def _deliver_forever(runtime, senders: dict) -> None:
             wake.clear()
             timeout = settings.tick_seconds
             try:
-                await deliver_due(db, senders=senders, settings=settings)
+                # Several workers: a slow provider does not hold the others (rows are claimed SKIP LOCKED).
+                await asyncio.gather(*(deliver_due(db, senders=senders, settings=settings)
+                                       for _ in range(max(settings.senders, 1))))
                 due = await next_due_at(db)
                 if due is not None:
                     timeout = min(timeout, max((due - clock.now()) / timedelta(seconds=1), 0.05))

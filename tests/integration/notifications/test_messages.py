@@ -1,6 +1,7 @@
 """Confirmation, change, cancellation through a real SMTP server and a real HTTP SMS gateway."""
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import timedelta
 
@@ -143,6 +144,7 @@ async def test_provider_down_then_up_sends_once(svc, js, smtp, sms, clock):
     address, phone = f"down-{uuid.uuid4().hex[:8]}@example.fr", mobile()
     smtp.down.add(address)
     sms.down.add(phone)
+    receipts = await js.subscribe("notifications.message.*", ordered_consumer=True)
     usager = await world.usager(email=address, phone=phone)
     rdv = world.rdv(usager_ids=[usager["id"]], starts_at=clock.now() + timedelta(days=3), agent_ids=[])
     await world.publish("booking.rdv.created", {"rdv": rdv})
@@ -156,6 +158,16 @@ async def test_provider_down_then_up_sends_once(svc, js, smtp, sms, clock):
         await wait_for(lambda: {n["status"] for n in c.get(f"/v1/rdvs/{rdv['id']}/notifications").json()}
                        == {"sent"}, message="status sent")
     assert len(smtp.to(address)) == 1 and len(sms.to(phone)) == 1
+    sent = {}
+    while len(sent) < 2:
+        body = json.loads((await receipts.next_msg(timeout=30)).data)
+        message = body["data"]["message"]
+        if message["rdv_id"] == rdv["id"]:
+            assert body["type"] == "notifications.message.sent" and message["id"] not in sent
+            sent[message["id"]] = message
+    await receipts.unsubscribe()
+    assert sorted(m["channel"] for m in sent.values()) == ["email", "sms"]
+    assert all(m["attempt"] >= 2 and m["kind"] == "confirmation" for m in sent.values())
 
 
 async def test_provider_down_for_good_marks_failed_and_publishes_it(svc, js, sms, clock):
@@ -166,7 +178,6 @@ async def test_provider_down_for_good_marks_failed_and_publishes_it(svc, js, sms
     usager = await world.usager(phone=phone)
     rdv = world.rdv(usager_ids=[usager["id"]], starts_at=clock.now() + timedelta(days=3), agent_ids=[])
     await world.publish("booking.rdv.created", {"rdv": rdv})
-    import json
     while True:
         msg = await sub.next_msg(timeout=30)
         body = json.loads(msg.data)
