@@ -43,10 +43,11 @@ def _service_names(rdv: RdvView) -> list[str]:
 
 
 def _compose(kind: str, service: str, when: str, place: str, phone: str | None) -> str:
-    parts = [f"{_OPENINGS[kind]} - {service}", f"le {when}" if kind != "cancellation" else f"du {when}"]
+    """`RDV confirmé - PMI le mardi 2 mars 2027 à 10 h 00, 12 rue X. Infos : 01 40 00 00 01`."""
+    details = [f"du {when}" if kind == "cancellation" else f"le {when}"]
     if place and kind != "cancellation":
-        parts.append(place)
-    text = ", ".join(parts[:1]) + " " + ", ".join(parts[1:]) + "."
+        details.append(place)
+    text = f"{_OPENINGS[kind]} - {service} " + ", ".join(details) + "."
     if phone:
         text += f" Infos : {phone}"
     return to_gsm7(text)
