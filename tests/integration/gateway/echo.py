@@ -28,6 +28,8 @@ async def _echo(request: Request):
         return Response(b"PK\x03\x04" + b"x" * 200_000, media_type="application/octet-stream",
                         headers={"content-disposition": 'attachment; filename="export.xlsx"'})
     body = await request.body()
+    if body and b'"sleep"' in body:
+        await asyncio.sleep(1.0)
     return JSONResponse({"port": request.url.port, "method": request.method, "path": request.url.path,
                          "query": list(request.query_params.multi_items()),
                          "headers": {k: v for k, v in request.headers.items()},

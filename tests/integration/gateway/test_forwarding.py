@@ -1,6 +1,8 @@
 """Forwarding through the gateway to stand-in services: identity, agent checks, composition, 503."""
 from __future__ import annotations
 
+import threading
+import time
 import uuid
 
 from shared.identity import verify
@@ -134,3 +136,29 @@ def test_services_down_answer_503(infra):
             assert c.get("/readyz").status_code == 503
     finally:
         gw.stop()
+
+
+def test_a_duplicate_sent_while_the_first_runs_gets_409(gateway):
+    _, admin = gateway.new_organisation()
+    agent, _ = gateway.new_agent(admin)
+    key = str(uuid.uuid4())
+    body = {"motif_id": str(uuid.uuid4()), "agent_ids": [agent["id"]], "starts_at": "2027-03-02T09:00:00+01:00",
+            "context": "sleep"}
+    results = {}
+
+    def first():
+        with gateway.client(admin) as c:
+            results["first"] = c.post("/api/v1/rdvs", json=body, headers={"Idempotency-Key": key})
+
+    thread = threading.Thread(target=first)
+    thread.start()
+    time.sleep(0.4)  # the stand-in service holds each call 1 s: both overlap
+    with gateway.client(admin) as c:
+        second = c.post("/api/v1/rdvs", json=body, headers={"Idempotency-Key": key})
+        thread.join()
+        third = c.post("/api/v1/rdvs", json=body, headers={"Idempotency-Key": key})
+    answers = sorted([results["first"], second], key=lambda r: r.status_code)
+    assert [r.status_code for r in answers] == [201, 409]  # whichever came second while the other ran
+    assert answers[1].json()["error"]["code"] == "idempotency_in_progress"
+    assert third.status_code == 201 and third.json() == answers[0].json()
+    assert third.headers["idempotent-replayed"] == "true"
