@@ -3,6 +3,7 @@ killed (SIGKILL) in the middle of a burst of bookings with idempotency keys lose
 nothing — every booking is made once, and every event reaches its consumers."""
 from __future__ import annotations
 
+import json
 import os
 import signal
 import time
@@ -49,7 +50,8 @@ def _service_pids(running, service: str) -> dict[int, int]:
 
 @pytest.fixture(scope="module")
 def replicated(infra):
-    running = start_system(infra=infra, replicas="booking=2,availability=2", timeout=120)
+    running = start_system(infra=infra, replicas="booking=2,availability=2", timeout=120,
+                           env={"RDV_ACCESS_LOG": "1"})
     yield running
     running.stop()
 
@@ -63,11 +65,14 @@ def _setup(running) -> tuple:
         motif = c.post("/api/v1/motifs", json={
             "name": "Premier entretien", "service_id": service["id"], "duration_minutes": 30,
             "location_type": "public_office", "min_booking_delay_minutes": 0}).json()
-        plage = c.post("/api/v1/plages", json={
-            "agent_id": me["id"], "lieu_id": lieu["id"], "motif_ids": [motif["id"]], "title": "Permanence",
-            "first_day": DAYS[0], "start_time": "09:00", "end_time": "17:00",
-            "recurrence": {"every": "week", "interval": 1, "on": ["tuesday", "wednesday", "thursday"], "until": None}})
-        assert plage.status_code == 201, plage.text
+        body = {"agent_id": me["id"], "lieu_id": lieu["id"], "motif_ids": [motif["id"]], "title": "Permanence",
+                "first_day": DAYS[0], "start_time": "09:00", "end_time": "17:00",
+                "recurrence": {"every": "week", "interval": 1, "on": ["tuesday", "wednesday", "thursday"],
+                               "until": None}}
+        key = str(uuid.uuid4())
+        # the new organisation's agent reaches availability through an event: wait for it to be known there
+        wait_until(lambda: c.post("/api/v1/plages", json=body, headers={"Idempotency-Key": key}).status_code == 201,
+                   timeout=30, interval=0.5, message="plage created")
         usager = c.post("/api/v1/usagers", json={"first_name": "Camille", "last_name": "Martin",
                                                  "phone": "0612345678"}).json()
     return org, me, lieu, motif, usager
@@ -167,3 +172,50 @@ def test_a_booking_replica_killed_during_a_burst_loses_and_doubles_nothing(repli
 def _all_sent(running, organisation_id: str) -> bool:
     with psycopg.connect(running.env["BOOKING_DATABASE_URL"].replace("+psycopg", "")) as conn:
         return conn.execute("select count(*) from outbox where sent_at is null").fetchone()[0] == 0
+
+
+def _json_logs(running) -> list[dict]:
+    """The supervisor's output: `<name> | <json line>`."""
+    entries = []
+    for line in running.logs().splitlines():
+        _, sep, body = line.partition(" | ")
+        if sep and body.startswith("{"):
+            try:
+                entries.append(json.loads(body))
+            except ValueError:
+                pass
+    return entries
+
+
+def test_one_trace_and_request_id_follow_a_booking_across_processes_and_replicas(replicated):
+    running = replicated
+    org, me, lieu, motif, usager = _setup(running)
+    trace_id, request_id = uuid.uuid4().hex, f"test-{uuid.uuid4().hex[:12]}"
+    with org.admin() as c:
+        resp = c.post("/api/v1/rdvs", json={"motif_id": motif["id"], "lieu_id": lieu["id"], "agent_ids": [me["id"]],
+                                            "usager_ids": [usager["id"]], "starts_at": f"{DAYS[0]}T10:00:00+01:00"},
+                      headers={"traceparent": f"00-{trace_id}-{uuid.uuid4().hex[:16]}-01",
+                               "X-Request-Id": request_id})
+    assert resp.status_code == 201, resp.text
+    assert resp.headers["x-request-id"] == request_id
+
+    def traced_services():
+        return {e["service"] for e in _json_logs(running)
+                if e.get("trace_id") == trace_id and e.get("request_id") == request_id}
+
+    # gateway -> booking (one of two replicas); booking's call to availability goes through its own
+    # HTTP/1.1 client, which carries the ids only if it adds shared.tracing.outgoing_headers()
+    assert wait_until(lambda: traced_services() >= {"gateway", "booking"}, timeout=15,
+                      message="access log lines of the gateway and booking")
+    with psycopg.connect(running.env["BOOKING_DATABASE_URL"].replace("+psycopg", "")) as conn:
+        header = conn.execute("select headers->>'traceparent' from outbox where payload->'data'->'rdv'->>'id' = %s",
+                              (resp.json()["id"],)).fetchone()[0]
+    assert header.split("-")[1] == trace_id  # the event goes on with the request's trace
+
+    for port in _service_pids(running, "booking"):  # each replica reports lag (read every 5 s) and latency
+        def lag_reported(port=port):
+            text = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=5).text
+            return text if 'rdv_consumer_pending{consumer="booking-' in text else None
+
+        body = wait_until(lag_reported, timeout=15, interval=0.5, message="consumer lag on /metrics")
+        assert '# TYPE rdv_http_request_seconds histogram' in body and 'rdv_outbox_backlog{service="booking"}' in body
