@@ -18,7 +18,11 @@ from services.notifications.config import NotificationsSettings
 
 
 class DeliveryFailed(Exception):
-    """The provider did not take the message (down, refused): retry later."""
+    """The provider did not take the message (down, busy): retry later."""
+
+
+class DeliveryRefused(DeliveryFailed):
+    """The message can never be delivered as it is (unknown recipient, no provider): do not retry."""
 
 
 @dataclass
@@ -49,7 +53,7 @@ class DevInboxOnly:
     async def send(self, message: Outgoing) -> None:
         if not self.allowed:
             what = "serveur SMTP" if self.channel == "email" else "fournisseur SMS"
-            raise DeliveryFailed(f"aucun {what} configuré")
+            raise DeliveryRefused(f"aucun {what} configuré")
 
 
 class SmtpSender:
@@ -89,6 +93,13 @@ class SmtpSender:
         mail = self.build(message)
         try:
             await asyncio.to_thread(self._send_sync, mail)
+        except smtplib.SMTPRecipientsRefused as exc:
+            codes = [code for code, _ in exc.recipients.values()]
+            error = DeliveryRefused if codes and all(c >= 500 for c in codes) else DeliveryFailed
+            raise error(f"SMTP : destinataire refusé {codes}") from exc
+        except smtplib.SMTPResponseException as exc:
+            error = DeliveryRefused if exc.smtp_code >= 500 else DeliveryFailed
+            raise error(f"SMTP : {exc.smtp_code} {exc.smtp_error!r}") from exc
         except (smtplib.SMTPException, OSError) as exc:
             raise DeliveryFailed(f"SMTP : {exc!r}") from exc
 
@@ -114,7 +125,9 @@ class HttpJsonSms:
         except httpx.HTTPError as exc:
             raise DeliveryFailed(f"SMS : {exc!r}") from exc
         if not 200 <= resp.status_code < 300:
-            raise DeliveryFailed(f"SMS : HTTP {resp.status_code} {resp.text[:200]}")
+            refused = 400 <= resp.status_code < 500 and resp.status_code not in (401, 403, 408, 429)
+            error = DeliveryRefused if refused else DeliveryFailed
+            raise error(f"SMS : HTTP {resp.status_code} {resp.text[:200]}")
 
 
 def email_sender(settings: NotificationsSettings) -> Sender:

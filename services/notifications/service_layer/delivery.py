@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, insert, select, update
 
 from services.notifications.adapters import tables as t
-from services.notifications.adapters.senders import Outgoing, Sender
+from services.notifications.adapters.senders import DeliveryRefused, Outgoing, Sender
 from services.notifications.config import NotificationsSettings
 from services.notifications.domain.phones import mask
 from services.notifications.domain.rules import retry_delay_seconds
@@ -49,7 +49,7 @@ async def deliver_one(db: Database, *, senders: dict[str, Sender], settings: Not
             except Exception as exc:  # any provider error is retried, never lost
                 metrics.notifications.labels(msg["channel"], msg["kind"], "failed").inc()
                 log.warning("message %s (%s) attempt %d failed: %s", msg["id"], msg["channel"], attempt, exc)
-                if attempt >= settings.max_attempts:
+                if attempt >= settings.max_attempts or isinstance(exc, DeliveryRefused):
                     await _finish(uow, msg, status="failed", attempt=attempt, error=str(exc)[:500], now=now)
                 else:
                     delay = retry_delay_seconds(attempt, base=settings.retry_base_seconds,

@@ -26,10 +26,14 @@ class SmtpInbox:
     def __init__(self):
         self.messages: list[tuple[list[str], email.message.EmailMessage]] = []
         self.down: set[str] = set()
+        self.unknown: set[str] = set()
         self.refused: Counter = Counter()
         self.lock = threading.Lock()
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address in self.unknown:
+            self.refused[address] += 1
+            return "550 5.1.1 Destinataire inconnu"
         if address in self.down:
             self.refused[address] += 1
             return "451 4.3.0 Service momentanément indisponible"
@@ -61,6 +65,7 @@ class SmsGateway:
         self.key = key
         self.received: list[dict] = []
         self.down: set[str] = set()
+        self.invalid: set[str] = set()
         self.refused: Counter = Counter()
         self.lock = threading.Lock()
         gateway = self
@@ -70,6 +75,9 @@ class SmsGateway:
                 body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))))
                 if self.headers.get("Authorization") != f"Bearer {gateway.key}":
                     code = 401
+                elif body["to"] in gateway.invalid:
+                    gateway.refused[body["to"]] += 1
+                    code = 400
                 elif body["to"] in gateway.down:
                     gateway.refused[body["to"]] += 1
                     code = 503

@@ -196,6 +196,22 @@ async def test_provider_down_for_good_marks_failed_and_publishes_it(svc, js, sms
                       "sent_at": None}
 
 
+async def test_a_refused_recipient_fails_at_once(svc, js, smtp, sms, clock):
+    world = await World(js, clock.now()).setup()
+    address, phone = f"inconnu-{uuid.uuid4().hex[:8]}@example.fr", mobile()
+    smtp.unknown.add(address)  # 550: permanent
+    sms.invalid.add(phone)  # 400: permanent
+    usager = await world.usager(email=address, phone=phone)
+    rdv = world.rdv(usager_ids=[usager["id"]], starts_at=clock.now() + timedelta(days=3), agent_ids=[])
+    await world.publish("booking.rdv.created", {"rdv": rdv})
+    with svc.client(make_identity(organisation_id=world.org_id)) as c:
+        await wait_for(lambda: [n["status"] for n in c.get(f"/v1/rdvs/{rdv['id']}/notifications").json()]
+                       == ["failed", "failed"], message="both failed")
+    assert smtp.refused[address] == 1 and sms.refused[phone] == 1
+    assert query(svc.database_url, "select attempts from messages where rdv_id = %(r)s", {"r": rdv["id"]}) == [
+        (1,), (1,)]
+
+
 async def test_anonymized_usager_is_forgotten(svc, js, smtp, clock):
     world = await World(js, clock.now()).setup()
     address = f"rgpd-{uuid.uuid4().hex[:8]}@example.fr"
