@@ -63,3 +63,13 @@ def test_the_agenda_shows_an_rdv_booked_elsewhere_without_reloading(page, setup)
     expect(page.locator(".fc-event.rdv")).to_have_count(0)
     book(setup, "2027-03-02T10:00:00+01:00", first_name="Paul", last_name="Bernard")
     expect(page.locator(".fc-event.rdv", has_text="Paul Bernard")).to_be_visible()
+
+
+def test_the_agenda_of_a_colleague_shows_plages_and_holidays(page, setup):
+    create_plage(setup, first_day="2027-03-29", on=("monday", "tuesday"))
+    login(page, setup.org.admin_email, "Admin-Pass-2027!")
+    open_page(page, f"/?agent_id={setup.agent['id']}&date=2027-03-29")
+    expect(page.get_by_label("Agenda de")).to_have_value(setup.agent["id"])
+    expect(page.locator(".fc-event.holiday")).to_contain_text("Férié : Lundi de Pâques")
+    expect(page.locator(".fc-bg-event.plage")).to_have_count(2)
+    expect(page.get_by_role("heading", name=re.compile("29 mars"))).to_be_visible()

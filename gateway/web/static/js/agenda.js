@@ -19,7 +19,8 @@ run(async (me) => {
   const select = document.getElementById("agent-select");
   if (!agentsById[me.id]) agents.unshift(me);
   options(select, agents, { label: (a) => (a.id === me.id ? `${fullName(a)} (moi)` : fullName(a)) });
-  const wanted = new URLSearchParams(location.search).get("agent_id");
+  const params = new URLSearchParams(location.search);
+  const wanted = params.get("agent_id");
   select.value = wanted && agents.some((a) => a.id === wanted) ? wanted : me.id;
 
   renderLegend(lieux);
@@ -32,7 +33,7 @@ run(async (me) => {
     locale: "fr",
     timeZone: "UTC", // events are given as the organisation's wall clock
     now: wallClock(now, tz),
-    initialDate: startDay,
+    initialDate: /^\d{4}-\d{2}-\d{2}$/.test(params.get("date") || "") ? params.get("date") : startDay,
     initialView: window.innerWidth < 700 ? "timeGridDay" : "timeGridWeek",
     headerToolbar: { left: "prev,next today", center: "title", right: "timeGridWeek,timeGridDay" },
     slotMinTime: "07:00:00",
@@ -66,7 +67,7 @@ run(async (me) => {
   });
   calendar.render();
   select.addEventListener("change", () => {
-    history.replaceState(null, "", `?agent_id=${select.value}`);
+    history.replaceState(null, "", `?agent_id=${select.value}&date=${calendar.getDate().toISOString().slice(0, 10)}`);
     calendar.refetchEvents();
   });
 
@@ -90,7 +91,9 @@ run(async (me) => {
     }
     for (const h of pick(data, "jours_feries", "holidays")) {
       events.push({ start: h.day, allDay: true, display: "block", color: "#595959", title: `Férié : ${h.name}`,
-        extendedProps: { kind: "holiday", description: `Jour férié : ${h.name}` } });
+        classNames: ["holiday"], extendedProps: { kind: "holiday", description: `Jour férié : ${h.name}` } });
+      events.push({ start: `${h.day}T00:00:00`, end: `${addDays(h.day, 1)}T00:00:00`, display: "background",
+        color: "#595959", classNames: ["absence"], extendedProps: { kind: "holiday", description: `Jour férié : ${h.name}` } });
     }
     // The agenda's RDVs come from availability's busy projection; /rdvs adds usagers and display_status
     // for the RDVs the caller may see (a colleague's others keep what the agenda says).
