@@ -218,6 +218,9 @@ async def time_search_and_raw(seeded: Seeded, runs: int) -> dict:
     from shared.db import Database
     from shared.timeutil import parse_instant
 
+    from services.availability.entrypoints.app import tune_garbage_collector
+
+    tune_garbage_collector()  # as the service process does after its startup
     db = Database(seeded.database_url)
     identity = _identity(seeded)
     agent_ids = [uuid.UUID(a) for a in seeded.agents]
