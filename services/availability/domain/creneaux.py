@@ -19,7 +19,7 @@ from typing import Hashable, Iterable, NamedTuple, Sequence
 
 from services.availability.domain.intervals import Interval, cut, merge
 from services.availability.domain.model import Absence, Plage
-from services.availability.domain.occurrences import absence_occurrences, day_start, plage_occurrences
+from services.availability.domain.occurrences import absence_occurrences, day_start, intervals
 
 
 _AGENT_ORDER = attrgetter("int")
@@ -110,9 +110,11 @@ def search(inputs: Inputs, first: date, last: date, *, duration_minutes: int, no
     step = duration_minutes * 60
     openings: dict[uuid.UUID, list[tuple[int, int, uuid.UUID]]] = defaultdict(list)
     for plage in inputs.plages:
-        for o in plage_occurrences(plage, first, last):
-            if o.end > now:
-                openings[plage.agent_id].append((o.start, o.end, plage.lieu_id))
+        lieu_id, agent_openings = plage.lieu_id, openings[plage.agent_id]
+        for start, end in intervals(plage.first_day, plage.recurrence, plage.start_time, plage.end_time,
+                                    plage.timezone, first, last):
+            if end > now:
+                agent_openings.append((start, end, lieu_id))
     if not openings:
         return []
     blocked = blocked_by_agent(inputs, first, last)

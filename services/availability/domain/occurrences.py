@@ -41,6 +41,14 @@ def plage_occurrences(plage: Plage, first: date, last: date) -> list[Occurrence]
             for d in rec_mod.days(plage.first_day, plage.recurrence, first, last)]
 
 
+@lru_cache(maxsize=4096)
+def intervals(first_day: date, rec: rec_mod.Recurrence | None, start: time, end: time, zone: str,
+              first: date, last: date) -> tuple[tuple[int, int], ...]:
+    """(start, end) instants of a rule's occurrences on first..last; cached: a search's plages share few rules."""
+    return tuple((instant(d, start, zone), instant(d, end, zone))
+                 for d in rec_mod.days(first_day, rec, first, last))
+
+
 def absence_occurrences(absence: Absence, first: date, last: date) -> list[Occurrence]:
     """Occurrences of an absence that touch the local days first..last (inclusive)."""
     zone = absence.timezone
