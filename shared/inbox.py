@@ -188,7 +188,8 @@ class ConsumerRunner:
         if not parsed:
             return
         try:
-            applied = await self.apply_batch([envelope for _, envelope in parsed])
+            with tracing.consuming_batch(self.c.name, [msg.headers for msg, _ in parsed]):
+                applied = await self.apply_batch([envelope for _, envelope in parsed])
         except Exception as exc:
             # Nothing of the batch was committed: each message gets its own transaction, retry
             # count and dead-letter path, exactly as without batching.

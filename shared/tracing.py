@@ -236,3 +236,22 @@ def consuming(subject: str, headers: Mapping[str, str] | None, *, consumer: str,
             yield span
     finally:
         request_id_var.reset(token)
+
+
+@contextlib.contextmanager
+def consuming_batch(consumer: str, headers: list[Mapping[str, str] | None]) -> Iterator[trace.Span]:
+    """One span for a batch applied in one transaction, linked to the trace of each event."""
+    links = []
+    for carrier in headers:
+        ctx = trace.get_current_span(_propagator.extract(dict(carrier or {}))).get_span_context()
+        if ctx.is_valid:
+            links.append(trace.Link(ctx))
+    token = request_id_var.set(f"batch-{uuid.uuid4().hex[:16]}")
+    try:
+        with tracer().start_as_current_span(f"consume batch {consumer}", kind=SpanKind.CONSUMER, links=links[:128],
+                                            attributes={"messaging.system": "nats",
+                                                        "messaging.consumer.group.name": consumer,
+                                                        "messaging.batch.message_count": len(headers)}) as span:
+            yield span
+    finally:
+        request_id_var.reset(token)

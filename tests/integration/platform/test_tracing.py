@@ -157,3 +157,57 @@ def test_spans_go_to_the_otlp_endpoint_when_one_is_configured(infra):
     finally:
         svc.stop()
         server.shutdown()
+
+
+async def test_consumer_spans_continue_or_link_the_producers_traces(infra, monkeypatch):
+    """With an exporter (here in memory): a CONSUMER span per event, child of the producer's span; a batch
+    applied in one transaction gets one span linked to every event's trace."""
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    monkeypatch.setattr(tracing, "tracer", lambda: provider.get_tracer("rdv"))
+
+    db = Database(infra.migrated_database("booking"))
+    nc = await connect(infra.nats_url, name="test-tracing-spans")
+    js = nc.jetstream(timeout=5)
+    await ensure_streams(js)
+    single, batch = (f"booking.t{uuid.uuid4().hex[:8]}.created" for _ in range(2))
+    parents: dict[str, list[str]] = {single: [], batch: []}
+    for subject, count in ((single, 1), (batch, 4)):
+        for _ in range(count):
+            parent, trace_id = _traceparent()
+            parents[subject].append(trace_id)
+            await js.publish(subject, Envelope(type=subject).to_json(), headers={"traceparent": parent})
+    done: list = []
+
+    async def handler(uow, envelope):
+        done.append(envelope.id)
+
+    runners = [ConsumerRunner(db, js, Consumer(name=f"test-{uuid.uuid4().hex[:8]}", stream="BOOKING",
+                                               subjects=[subject], handler=handler, batched=subject == batch))
+               for subject in (single, batch)]
+    for runner in runners:
+        runner.start()
+    try:
+        import asyncio
+
+        for _ in range(200):
+            if len(done) == 5:
+                break
+            await asyncio.sleep(0.05)
+    finally:
+        for runner in runners:
+            await runner.stop()
+        await nc.close()
+        await db.dispose()
+    assert len(done) == 5
+    spans = exporter.get_finished_spans()
+    (one,) = [s for s in spans if s.name == f"consume {single}"]
+    assert format(one.context.trace_id, "032x") == parents[single][0] and one.parent is not None
+    linked = {format(link.context.trace_id, "032x") for s in spans if s.name.startswith("consume batch")
+              for link in s.links}
+    assert set(parents[batch]) <= linked  # the four events were in the stream before: one fetch, one batch
