@@ -62,7 +62,17 @@ def test_the_agenda_shows_an_rdv_booked_elsewhere_without_reloading(page, setup)
     expect(page.locator("#live-status")).to_have_text("Mise à jour automatique active.")
     expect(page.locator(".fc-event.rdv")).to_have_count(0)
     book(setup, "2027-03-02T10:00:00+01:00", first_name="Paul", last_name="Bernard")
-    expect(page.locator(".fc-event.rdv", has_text="Paul Bernard")).to_be_visible()
+    event = page.locator(".fc-event.rdv", has_text="Paul Bernard")
+    expect(event).to_be_visible()
+    # Keyboard: the event takes the focus, Enter opens its details, Escape closes them.
+    event.focus()
+    page.keyboard.press("Enter")
+    dialog = page.get_by_role("dialog")
+    expect(dialog).to_contain_text("mardi 2 mars 2027 à 10 h 00")
+    expect(dialog.get_by_role("button", name="Honoré")).to_have_count(0)  # not before the RDV's day
+    expect(dialog.get_by_role("button", name="Annulé")).to_be_visible()
+    page.keyboard.press("Escape")
+    expect(dialog).to_be_hidden()
 
 
 def test_the_agenda_of_a_colleague_shows_plages_and_holidays(page, setup):

@@ -16,7 +16,10 @@ export function statusBadge(rdv) {
 // Buttons that POST /rdvs/{id}/status; onDone(rdv) after a change, onError(err).
 export function statusButtons(rdv, { onDone, onError, small = false } = {}) {
   const cls = small ? ".small" : "";
+  // Honoré / absence non excusée only once the RDV's day has come (display status no longer "à venir").
+  const dayHasCome = (rdv.display_status || "") !== "a_venir";
   return STATUS_ACTIONS.filter(([s]) => s !== rdv.status).filter(([s]) => s !== "unknown" || rdv.status !== "unknown")
+    .filter(([s]) => dayHasCome || !["seen", "noshow"].includes(s))
     .map(([status, label, kind]) => el(`button.button.${kind}${cls}`, {
       type: "button", dataset: { status },
       onclick: async (ev) => {
