@@ -11,6 +11,11 @@ from gateway.domain.model import Agent, Organisation
 from shared.db import UnitOfWork
 
 
+async def lock_key(*, uow: UnitOfWork, key: str) -> None:
+    """Serialise the transactions that use one key (an email, a slug, a throttling bucket) until they end."""
+    await uow.execute(select(func.pg_advisory_xact_lock(func.hashtext(key))))
+
+
 def _org(row) -> Organisation:
     return Organisation(id=row.id, name=row.name, slug=row.slug, timezone=row.timezone,
                         holiday_zone=row.holiday_zone, publish_online=row.publish_online)

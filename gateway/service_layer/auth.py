@@ -6,8 +6,6 @@ import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import func, select
-
 from gateway.adapters import repository as repo
 from gateway.adapters import sessions as store
 from gateway.adapters.hashing import verify_password
@@ -52,7 +50,7 @@ async def login(*, db: Database, email: str, password: str, ip: str, user_agent:
     now = clock.now()
     async with db.uow() as uow:
         # Serialise the attempts of one email+IP so that 10 failures really means 10.
-        await uow.execute(select(func.pg_advisory_xact_lock(func.hashtext(email + "|" + ip))))
+        await repo.lock_key(uow=uow, key=f"login:{email}|{ip}")
         if await store.recent_failures(uow=uow, email=email, ip=ip, since=now - FAILURE_WINDOW) >= MAX_FAILURES:
             raise TooManyAttempts(details={"retry_after_seconds": int(FAILURE_WINDOW.total_seconds())})
         found = await repo.get_credentials(uow=uow, email=email)

@@ -38,6 +38,7 @@ def _check_email(email: str) -> str:
 
 
 async def _check_email_free(uow: UnitOfWork, email: str, except_id: uuid.UUID | None = None) -> None:
+    await repo.lock_key(uow=uow, key="email:" + email)
     if await repo.email_in_use(uow=uow, email=email, except_id=except_id):
         raise Conflict("Cette adresse e-mail est déjà utilisée par un compte.", code="email_taken",
                        details={"fields": {"email": "Adresse déjà utilisée."}})
@@ -77,6 +78,7 @@ async def create_organisation(*, db: Database, name: str, timezone: str, holiday
 
 
 async def _free_slug(uow: UnitOfWork, name: str) -> str:
+    await repo.lock_key(uow=uow, key="slug:" + slugs.slugify(name))
     for candidate in slugs.candidates(name):
         if not await repo.slug_taken(uow=uow, slug=candidate):
             return candidate

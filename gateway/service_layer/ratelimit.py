@@ -3,8 +3,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import func, select
-
+from gateway.adapters import repository as repo
 from gateway.adapters import sessions as store
 from shared import clock
 from shared.db import Database
@@ -21,7 +20,7 @@ async def hit(*, db: Database, bucket: str, limit: int, window: timedelta) -> No
     """Count one action in `bucket`; 429 when `limit` were already counted within `window`."""
     now = clock.now()
     async with db.uow() as uow:
-        await uow.execute(select(func.pg_advisory_xact_lock(func.hashtext(bucket))))
+        await repo.lock_key(uow=uow, key=bucket)
         if await store.count_rate_events(uow=uow, bucket=bucket, since=now - window) >= limit:
             raise TooManyRequests(details={"retry_after_seconds": int(window.total_seconds())})
         await store.add_rate_event(uow=uow, bucket=bucket, now=now)

@@ -124,3 +124,19 @@ def test_nul_characters_and_zone_folders_are_422_not_500(system):
         folder = c.patch("/api/v1/organisation", json={"timezone": "America"})
         assert folder.status_code == 422 and folder.json()["error"]["code"] == "invalid_timezone"
         assert c.get("/api/v1/services").json()["total"] == 0
+
+
+def test_one_email_one_account_even_under_concurrency(system):
+    from concurrent.futures import ThreadPoolExecutor
+
+    org, other = system.new_organisation(), system.new_organisation()
+    body = {"email": f"same-{uuid.uuid4().hex[:8]}@test.rdv", "first_name": "S", "last_name": "T",
+            "password": "Agent-Pass-2027!", "role": "basic", "service_ids": []}
+
+    def post(handle):
+        with handle.admin() as c:
+            return c.post("/api/v1/agents", json=body)
+
+    with ThreadPoolExecutor(4) as pool:
+        statuses = sorted(r.status_code for r in pool.map(post, [org, other, org, other]))
+    assert statuses == [201, 409, 409, 409]
