@@ -22,7 +22,8 @@ def clients(request: Request) -> ServiceClients:
 
 def forwarded_headers(request: Request) -> dict[str, str]:
     headers = {}
-    for name in ("idempotency-key", "traceparent", "accept-language"):
+    # traceparent and X-Request-Id are added by shared.tracing (the gateway's own span is the parent)
+    for name in ("idempotency-key", "accept-language"):
         if request.headers.get(name):
             headers[name] = request.headers[name]
     return headers
