@@ -289,8 +289,8 @@ async def raw_insert_rate(infra, *, clients: int, seconds: float) -> float:
             await conn.execute("insert into rdv_agents values (%s, %s, tstzrange(%s, %s, '[)'), true)",
                                (uuid.uuid4(), agent, start, start + timedelta(minutes=SLOT_MINUTES)))
             done += 1
-        except psycopg.errors.ExclusionViolation:
-            pass
+        except (psycopg.errors.ExclusionViolation, psycopg.errors.DeadlockDetected):
+            pass  # refused (a deadlock between two conflicting inserts is a refusal too)
 
     async def distinct() -> None:
         agent, index = uuid.uuid4(), 0

@@ -10,12 +10,13 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import text
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from services.booking.domain.rdv import Rdv, SlotTaken, Viewer, is_active
 
 EXCLUSION_VIOLATION = "23P01"
 UNIQUE_VIOLATION = "23505"
+RETRYABLE = {"40P01", "40001"}  # deadlock detected, serialization failure
 
 _COLUMNS = ("id, organisation_id, motif_id, service_id, lieu_id, agent_ids, usager_ids, starts_at, "
             "ends_at, status, context, origin, created_at, created_by, cancelled_at, version")
@@ -25,7 +26,16 @@ class DuplicateIdempotencyKey(Exception):
     """Another create with the same Idempotency-Key committed first."""
 
 
-def _sqlstate(exc: IntegrityError) -> str | None:
+class RetryTransaction(Exception):
+    """PostgreSQL aborted the transaction to break a deadlock: run it again.
+
+    Two transactions inserting conflicting rows at the same moment may each wait for the
+    other while checking the exclusion constraint; PostgreSQL aborts one of them. Run again,
+    it either fits (the other rolled back) or meets the committed row (a plain violation).
+    """
+
+
+def _sqlstate(exc: DBAPIError) -> str | None:
     return getattr(exc.orig, "sqlstate", None)
 
 
@@ -41,7 +51,11 @@ async def _guarded(session, statement, params):
     """Run a write; translate the exclusion constraint's refusal into SlotTaken."""
     try:
         return await session.execute(statement, params)
-    except IntegrityError as exc:
+    except DBAPIError as exc:
+        if _sqlstate(exc) in RETRYABLE:
+            raise RetryTransaction() from exc
+        if not isinstance(exc, IntegrityError):
+            raise
         if _sqlstate(exc) == EXCLUSION_VIOLATION:
             raise SlotTaken("Ce créneau est déjà pris pour l'un des agents.") from exc
         if _sqlstate(exc) == UNIQUE_VIOLATION and "rdvs_idempotency" in str(exc.orig):
@@ -60,6 +74,7 @@ with r as (
 insert into rdv_agents (rdv_id, agent_id, during, active)
 select r.id, a.agent_id, tstzrange(:starts_at, :ends_at, '[)'), :active
 from r, unnest(cast(:agent_ids as uuid[])) as a(agent_id)
+order by a.agent_id
 """)
 
 
@@ -109,7 +124,7 @@ async def save(session, *, rdv: Rdv, updated_at: datetime, agents_changed: bool)
         await _guarded(session, text(
             "insert into rdv_agents (rdv_id, agent_id, during, active) "
             "select :id, a.agent_id, tstzrange(:starts_at, :ends_at, '[)'), :active "
-            "from unnest(cast(:agent_ids as uuid[])) as a(agent_id)"), params)
+            "from unnest(cast(:agent_ids as uuid[])) as a(agent_id) order by a.agent_id"), params)
     else:
         await _guarded(session, text(
             "update rdv_agents set during = tstzrange(:starts_at, :ends_at, '[)'), active = :active "

@@ -77,14 +77,23 @@ async def _replay(db: Database, identity: Identity, key: str, request_hash: str)
     return _view(rdv, identity)
 
 
+TRANSACTION_ATTEMPTS = 5
+
+
 async def _create(db: Database, identity: Identity, rdv: Rdv, *, key: str | None, request_hash: str) -> dict:
     try:
-        async with db.uow() as uow:
-            await repo.add(uow.session, rdv=rdv, idempotency_key=key, request_hash=request_hash)
-            uow.publish(new_event("booking.rdv.created", organisation_id=rdv.organisation_id,
-                                  actor=identity.actor(),
-                                  data={"rdv": _event_rdv(rdv, identity), "origin": rdv.origin}))
-            await uow.commit()
+        for attempt in range(TRANSACTION_ATTEMPTS):
+            try:
+                async with db.uow() as uow:
+                    await repo.add(uow.session, rdv=rdv, idempotency_key=key, request_hash=request_hash)
+                    uow.publish(new_event("booking.rdv.created", organisation_id=rdv.organisation_id,
+                                          actor=identity.actor(),
+                                          data={"rdv": _event_rdv(rdv, identity), "origin": rdv.origin}))
+                    await uow.commit()
+                break
+            except repo.RetryTransaction:
+                if attempt == TRANSACTION_ATTEMPTS - 1:
+                    raise SlotTaken("Ce créneau est disputé ; réessayez.") from None
     except SlotTaken:
         raise await _slot_taken(db, organisation_id=rdv.organisation_id, agent_ids=rdv.agent_ids,
                                 starts_at=rdv.starts_at, ends_at=rdv.ends_at) from None
@@ -171,7 +180,7 @@ async def get_rdv(*, db: Database, identity: Identity, rdv_id: uuid.UUID) -> dic
 
 
 async def change_rdv(*, db: Database, availability: AvailabilityClient, identity: Identity,
-                     command: ChangeRdv, attempts: int = 3) -> dict:
+                     command: ChangeRdv, attempts: int = TRANSACTION_ATTEMPTS) -> dict:
     """Move or change an RDV; a new time, agents, lieu or duration is checked like a booking."""
     for _ in range(attempts):
         current = await _visible(db, identity, command.rdv_id)
@@ -207,6 +216,8 @@ async def change_rdv(*, db: Database, availability: AvailabilityClient, identity
                                       actor=identity.actor(),
                                       data={"rdv": _event_rdv(after, identity), "changes": changes}))
                 await uow.commit()
+        except repo.RetryTransaction:
+            continue  # a deadlock broken by PostgreSQL: read again and redo
         except SlotTaken:
             raise await _slot_taken(db, organisation_id=after.organisation_id, agent_ids=after.agent_ids,
                                     starts_at=after.starts_at, ends_at=after.ends_at, rdv_id=after.id) from None
@@ -217,6 +228,18 @@ async def change_rdv(*, db: Database, availability: AvailabilityClient, identity
 
 async def change_rdv_status(*, db: Database, identity: Identity, command: ChangeRdvStatus) -> dict:
     """Set the outcome of an RDV (honoré, absence, annulé) or reset it, as the contract allows."""
+    for _ in range(TRANSACTION_ATTEMPTS - 1):
+        try:
+            return await _change_status_once(db, identity, command)
+        except repo.RetryTransaction:
+            continue  # a deadlock broken by PostgreSQL: run it again
+    try:
+        return await _change_status_once(db, identity, command)
+    except repo.RetryTransaction:
+        raise Conflict("Ce créneau est disputé ; réessayez.", code="slot_taken", details={"rdv_id": None}) from None
+
+
+async def _change_status_once(db: Database, identity: Identity, command: ChangeRdvStatus) -> dict:
     viewer = viewer_of(identity)
     zone = identity.timezone
     try:

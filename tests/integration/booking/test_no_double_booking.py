@@ -93,3 +93,25 @@ def test_a_cancelled_rdv_frees_its_slot_and_cannot_come_back_over_another(world)
         # A cancelled RDV may be moved onto a taken time: it holds no slot.
         assert c.patch(f"/v1/rdvs/{first['id']}", json={"starts_at": "2027-03-02T09:10:00+01:00"}).status_code == 200
     assert _overlaps(world.booking) == 0
+
+
+def test_crossed_multi_agent_bookings_at_once_give_one_rdv_per_slot_and_no_error(world):
+    """[A, B] and [B, A] on one slot at the same moment: the constraint's waits may deadlock in
+    PostgreSQL; the loser is run again and answered 409 slot_taken, never a 500."""
+    first = open_desk(world, days=("2027-03-02",))
+    pairs = []
+    for _ in range(6):
+        a = open_desk(world, days=("2027-03-02",), lieu_id=first.lieu_id, motif_id=first.motif_id).agent_id
+        b = open_desk(world, days=("2027-03-02",), lieu_id=first.lieu_id, motif_id=first.motif_id).agent_id
+        pairs.append((a, b))
+    calls = []
+    for a, b in pairs:
+        for agents in ([a, b], [b, a]):
+            for minute in (0, 10):
+                calls.append(lambda agents=agents, minute=minute: world.book(
+                    motif_id=first.motif_id, lieu_id=first.lieu_id, agent_ids=agents,
+                    starts_at=f"2027-03-02T10:{minute:02d}:00+01:00"))
+    results = _parallel(calls)
+    assert sorted(r.status_code for r in results) == [201] * 6 + [409] * 18, [r.text for r in results]
+    assert all(r.json()["error"]["code"] == "slot_taken" for r in results if r.status_code == 409)
+    assert _overlaps(world.booking) == 0
