@@ -19,6 +19,7 @@ import contextlib
 import contextvars
 import logging
 import os
+import random
 import time
 import uuid
 from typing import Iterator, Mapping
@@ -38,6 +39,7 @@ request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar("rdv
 _propagator = TraceContextTextMapPropagator()
 _state: dict = {"service": None, "exporting": False}
 _UNTRACED_PATHS = ("/healthz", "/readyz", "/metrics")
+_WANTED_HEADERS = (b"traceparent", b"tracestate", b"x-request-id")  # ASGI header names are lower-case
 
 
 def exporter_endpoint() -> str | None:
@@ -76,7 +78,13 @@ def flush(timeout_millis: int = 2000) -> None:
 
 
 def access_log_enabled() -> bool:
-    """One JSON line per request: on in production, else when RDV_ACCESS_LOG=1."""
+    """One JSON line per request: on in production, else when RDV_ACCESS_LOG=1 (read once)."""
+    if "access_log" not in _state:
+        _state["access_log"] = _read_access_log_setting()
+    return _state["access_log"]
+
+
+def _read_access_log_setting() -> bool:
     value = os.environ.get("RDV_ACCESS_LOG")
     if value is not None:
         return value.strip().lower() in ("1", "true", "yes", "on")
@@ -84,7 +92,12 @@ def access_log_enabled() -> bool:
 
 
 def tracer() -> trace.Tracer:
-    return trace.get_tracer("rdv")
+    """The process's tracer (looked up once: the SDK's lookup is slow)."""
+    cached = _state.get("tracer")
+    if cached is None or _state.get("tracer_provider") is not trace.get_tracer_provider():
+        _state["tracer_provider"] = trace.get_tracer_provider()
+        cached = _state["tracer"] = trace.get_tracer("rdv")
+    return cached
 
 
 # ---------- ids ----------
@@ -172,9 +185,12 @@ class TracingMiddleware:
         if scope["type"] != "http" or scope.get("path") in _UNTRACED_PATHS:
             await self.app(scope, receive, send)
             return
-        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
-        request_id = _clean_request_id(headers.get("x-request-id")) or uuid.uuid4().hex
-        parent = _propagator.extract(headers)
+        headers = {}
+        for key, value in scope.get("headers", ()):
+            if key in _WANTED_HEADERS:
+                headers[key.decode("latin-1")] = value.decode("latin-1")
+        request_id = _clean_request_id(headers.get("x-request-id")) or "%032x" % random.getrandbits(128)
+        parent = _propagator.extract(headers) if "traceparent" in headers else None
         span = tracer().start_span(f"{scope.get('method', 'GET')} {scope.get('path', '')}", context=parent,
                                    kind=SpanKind.SERVER,
                                    attributes={"http.request.method": scope.get("method", ""),
