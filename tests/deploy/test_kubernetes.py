@@ -234,3 +234,25 @@ def test_python_assembly_matches_kubectl_kustomize(variant):
     assert [key(d) for d in real] == [key(d) for d in ours]
     for r, o in zip(real, ours):
         assert r == o, key(r)
+
+
+def test_the_contracts_operations_table_is_honoured_by_every_deployment():
+    """Each variable of the contract's Operations table is read by the code, set by compose and by
+    Kubernetes (RDV_NOW excepted: production refuses it), and documented in docs/operations.md."""
+    from tests.deploy.manifests import DEPLOY, contract_operations_names
+
+    table = contract_operations_names()
+    assert {"RDV_ENV", "NATS_URL", "BOOKING_DATABASE_URL", "RDV_PLATFORM_KEY"} <= table
+    assert table <= env_names_read_by_code()
+    compose = yaml.safe_load((DEPLOY / "compose.yaml").read_text())["services"]
+    in_compose = {name for svc in compose.values() for name in svc.get("environment", {})}
+    docs = _build("base")
+    in_k8s = {name for d in docs for c in containers(d) for name in _env(docs, c)}
+    operations = (ROOT / "docs" / "operations.md").read_text()
+    for name in sorted(table - {"RDV_NOW"}):
+        assert name in in_compose, f"compose does not set {name}"
+        assert name in in_k8s, f"Kubernetes does not set {name}"
+    for name in table:
+        documented = name if not name.endswith("_DATABASE_URL") else "<SERVICE>_DATABASE_URL"
+        assert f"`{documented}`" in operations, f"docs/operations.md does not list {name}"
+    assert "RDV_NOW" not in in_compose | in_k8s
