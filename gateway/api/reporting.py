@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import StreamingResponse
 from starlette.background import BackgroundTask
 
-from gateway.api.deps import current_principal, ensure_agents, ensure_services, identity_of
+from gateway.api.deps import Paging, current_principal, ensure_agents, ensure_services, identity_of
 from gateway.api.forward import clients, forward, relay
 from gateway.domain.model import Principal
 from gateway.schemas import reporting as s
@@ -39,8 +39,7 @@ async def create_export(body: s.ExportCreate, request: Request, principal: Princ
 
 
 @router.get("/exports", response_model=Page[s.ExportOut])
-async def list_exports(request: Request, page: int = Query(1, ge=1), per_page: int = Query(50, ge=1, le=200),
-                       principal: Principal = Depends(current_principal)):
+async def list_exports(request: Request, paging: Paging = Depends(), principal: Principal = Depends(current_principal)):
     """The caller's exports of the last 14 days."""
     return await forward(request, "reporting", "/v1/exports", identity=identity_of(principal))
 
