@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from playwright.sync_api import expect
 
-from tests.browser.conftest import login, open_page
+from tests.browser.conftest import create_plage, login, open_page
 
 
 def test_create_a_recurring_plage(page, setup):
@@ -33,14 +33,22 @@ def test_create_a_recurring_plage(page, setup):
         ("Permanence du lundi", {"every": "week", "interval": 2, "on": ["monday", "wednesday"], "until": None})]
 
 
-def test_a_plage_without_motif_shows_the_field_error(page, setup):
+def test_a_wrong_plage_shows_the_error_then_an_overlap_shows_a_warning(page, setup):
+    create_plage(setup)  # Monday to Friday, 09:00-12:00
     login(page, setup.agent_email, setup.agent_password)
     open_page(page, "/plages")
     form = page.locator("#plage-form")
-    form.get_by_label("Titre").fill("Sans motif")
+    form.get_by_label("Titre").fill("Renfort")
     form.get_by_label("Lieu").select_option(setup.lieu["id"])
-    form.get_by_label("Heure de début").fill("09:00")
-    form.get_by_label("Heure de fin").fill("08:00")
+    form.get_by_label(setup.motif["name"]).check()
+    form.get_by_label("Premier jour").fill("2027-03-02")
+    form.get_by_label("Heure de début").fill("11:00")
+    form.get_by_label("Heure de fin").fill("10:00")
     form.get_by_role("button", name="Enregistrer la plage").click()
     expect(form.locator(".error-box")).to_be_visible()
-    expect(page.get_by_text("Aucune plage d'ouverture.")).to_be_visible()
+    expect(page.locator("#plages-list tr", has_text="Renfort")).to_have_count(0)
+
+    form.get_by_label("Heure de fin").fill("13:00")
+    form.get_by_role("button", name="Enregistrer la plage").click()
+    expect(page.locator("#flash .notice.warning")).to_contain_text("chevauche la plage « Permanence »")
+    expect(page.locator("#plages-list tr", has_text="Renfort")).to_contain_text("Exceptionnelle")

@@ -137,7 +137,8 @@ run(async (me) => {
         res.message ? el("p", {}, res.message) : null,
         reasons.length ? el("ul", {}, reasons.map((r) => el("li", {}, typeof r === "string" ? r : r.message || r.code))) : null));
     } catch (e) {
-      showFormError(explainForm, e);
+      showFormError(explainForm, e.status === 404 && e.code === "not_found" && !e.details.resource
+        ? new Error("L'explication n'est pas disponible pour le moment.") : e);
     }
   });
 
