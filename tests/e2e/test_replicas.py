@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import time
 import uuid
@@ -33,6 +34,16 @@ def _children(pid: int) -> list[int]:
             found += kids
             stack += kids
     return found
+
+
+def _consumed(running, consumer: str, result: str) -> float:
+    """Events handled by a durable consumer, summed over the replicas of its service."""
+    total = 0.0
+    for port in _service_pids(running, consumer.split("-")[0]):
+        text = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=5).text
+        found = re.search(rf'^rdv_events_consumed_total{{consumer="{consumer}",result="{result}"}} (\S+)$', text, re.M)
+        total += float(found.group(1)) if found else 0.0
+    return total
 
 
 def _service_pids(running, service: str) -> dict[int, int]:
@@ -93,6 +104,7 @@ def test_a_booking_replica_killed_during_a_burst_loses_and_doubles_nothing(repli
     assert len(booking_pids) == 2 and len(_service_pids(running, "availability")) == 2
     victim_port, victim = sorted(booking_pids.items())[0]
     keys = {start: str(uuid.uuid4()) for start in _starts()}
+    busy_before = _consumed(running, "availability-busy", "applied")
     outcomes: dict[str, list] = {start: [] for start in keys}
 
     def book(start: str) -> dict:
@@ -160,6 +172,9 @@ def test_a_booking_replica_killed_during_a_burst_loses_and_doubles_nothing(repli
         return resp.status_code == 200 and not resp.json()["items"]
 
     wait_until(no_free_slot, timeout=30, message="every booked slot busy in availability")
+    # the durable consumer is shared: each booking.rdv.created was applied by one of the two replicas
+    wait_until(lambda: _consumed(running, "availability-busy", "applied") - busy_before == BOOKINGS, timeout=15,
+               message="availability-busy applied each event once across its replicas")
 
     def reporting_counts_all():
         with org.admin() as c:
