@@ -16,7 +16,9 @@ from shared import clock
 from shared.errors import AppError
 
 HEADER = b"idempotency-key"
-ABANDONED_AFTER = timedelta(minutes=2)
+# A live request ends within the service timeout (15 s): an older "in progress" key was
+# left by a gateway that died mid-request, and its retry may take it over.
+ABANDONED_AFTER = timedelta(seconds=30)
 KEPT_HEADERS = ("content-type", "content-disposition", "location")
 
 
