@@ -41,6 +41,7 @@ SLOT_MINUTES = 5
 SLOTS_PER_DAY = (21 - 7) * 60 // SLOT_MINUTES
 DAYS = 7
 FIGHT_AGENTS, FIGHT_SLOTS_EACH = 10, 10  # 100 contested slots
+USAGERS = 64
 
 
 # ---------------------------------------------------------------- CPU accounting (/proc)
@@ -114,6 +115,7 @@ class Setup:
     lieu_id: str = ""
     distinct_agents: list[str] = field(default_factory=list)
     fight_agents: list[str] = field(default_factory=list)
+    usager_ids: list[str] = field(default_factory=list)
 
 
 def _plage_bodies(agent_id: str, lieu_id: str, motif_id: str) -> dict:
@@ -150,6 +152,11 @@ def start_gateway_target(infra, n_distinct: int) -> Target:
         for agent_id in agents:
             _ok(c.post("/api/v1/plages", json=_plage_bodies(agent_id, setup.lieu_id, setup.motif_id)), "plage")
     setup.distinct_agents, setup.fight_agents = agents[:n_distinct], agents[n_distinct:]
+    with org.admin() as c:  # real usagers, so that every consumer finds who the RDV is for
+        for n in range(USAGERS):
+            setup.usager_ids.append(_ok(c.post("/api/v1/usagers", json={
+                "first_name": "Camille", "last_name": f"Usager{n}", "phone": f"06{n:08d}",
+                "email": f"usager{n}@bench.rdv"}), "usager")["id"])
     token = org.admin_token
     return Target("gateway", system.base_url, system.env["BOOKING_DATABASE_URL"], [system.proc.pid],
                   lambda: {"Authorization": f"Bearer {token}"}, "/api/v1/rdvs", setup, system.stop,
@@ -208,8 +215,9 @@ async def run_load(target: Target, *, clients: int, seconds: float) -> tuple[Tal
 
     async with httpx.AsyncClient(base_url=target.base_url, timeout=30, limits=limits) as http:
         async def book(agent_id: str, starts_at: str) -> None:
+            usager = random.choice(setup.usager_ids) if setup.usager_ids else str(uuid.uuid4())
             body = {"motif_id": setup.motif_id, "lieu_id": setup.lieu_id, "agent_ids": [agent_id],
-                    "usager_ids": [str(uuid.uuid4())], "starts_at": starts_at}
+                    "usager_ids": [usager], "starts_at": starts_at}
             started = time.perf_counter()
             resp = await http.post(target.path, json=body, headers=target.headers_for_booking())
             tally.latencies.append(time.perf_counter() - started)
@@ -336,6 +344,7 @@ def write_results(text: str) -> None:
 async def main_async(args) -> None:
     from tests.support.infra import start_infra
 
+    load_before = os.getloadavg()[0]
     infra = start_infra()
     target = None
     try:
@@ -396,8 +405,9 @@ async def main_async(args) -> None:
         ("ratio system / raw PostgreSQL", f"{rate / raw:.1%}" if raw else "n/a", ""),
     ]
     text = table(rows)
-    text += (f"\n\nMeasured {datetime.now().strftime('%Y-%m-%d %H:%M')} on {os.cpu_count()} CPU(s) "
-             "(benchmark client on the same machine). `.venv/bin/python -m bench.booking`\n")
+    text += (f"\n\nMeasured {datetime.now().strftime('%Y-%m-%d %H:%M')} on {os.cpu_count()} CPU(s), load average "
+             f"{load_before:.1f} before the run and {os.getloadavg()[0]:.1f} after it (the benchmark client runs on "
+             "the same machine). `.venv/bin/python -m bench.booking`\n")
     print(text)
     if not args.no_write:
         write_results(text)
