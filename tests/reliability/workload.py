@@ -70,18 +70,20 @@ class Workbench:
         body = {"motif_id": self.motif_id, "lieu_id": self.lieu_id, "agent_ids": [agent_id],
                 "usager_ids": [usager["id"]], "starts_at": starts_at}
         end = time.time() + deadline
+        last = None
         while True:
             try:
                 resp = client.post("/api/v1/rdvs", json=body, headers={"Idempotency-Key": key})
+                last = (resp.status_code, resp.text[:300])
                 if resp.status_code < 500 and resp.status_code != 409 or resp.status_code == 409 and \
                         resp.json()["error"]["code"] != "idempotency_in_progress":
                     if resp.status_code in (200, 201):
                         self.booked[key] = resp.json()["id"]
                     return resp.status_code, resp.json()
-            except httpx.HTTPError:
-                pass
+            except httpx.HTTPError as exc:
+                last = repr(exc)
             if time.time() > end:
-                raise AssertionError(f"booking {key} never went through")
+                raise AssertionError(f"booking {key} never went through: {last}")
             time.sleep(0.2)
 
     def book_many(self, slots: list[tuple[str, str]], *, workers: int = 8) -> list[int]:
@@ -150,15 +152,10 @@ class Workbench:
 
 
 def _weekday(first: date, n: int) -> date:
-    """The n-th weekday (Mon–Fri) from `first` on (first included)."""
-    day = first
-    seen = 0
-    while True:
-        if day.weekday() < 5:
-            if seen == n:
-                return day
-            seen += 1
-        day += timedelta(days=1)
+    """The n-th weekday (Mon–Fri) from `first` (a weekday) on, `first` being the 0th."""
+    assert first.weekday() < 5
+    weeks, rest = divmod(first.weekday() + n, 5)
+    return first - timedelta(days=first.weekday()) + timedelta(weeks=weeks, days=rest)
 
 
 def make_workbench(system: RunningSystem, *, agents: int = 10, usagers: int = 10) -> Workbench:

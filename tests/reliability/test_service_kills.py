@@ -1,0 +1,59 @@
+"""Each service (and the gateway) SIGKILLed once under booking load, restarted by the supervisor:
+every booking is made once (same Idempotency-Key on retry), nothing is lost or duplicated."""
+import os
+import signal
+import threading
+import time
+from pathlib import Path
+
+from tests.reliability.workload import make_workbench, record, size
+
+TARGETS = ("booking", "availability", "usagers", "notifications", "reporting", "gateway")
+
+
+def service_pids(supervisor_pid: int, name: str) -> list[int]:
+    pids = []
+    for task in Path(f"/proc/{supervisor_pid}/task").glob("*"):
+        try:
+            children = (task / "children").read_text().split()
+        except OSError:
+            continue
+        for pid in map(int, children):
+            try:
+                cmd = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+            except OSError:
+                continue
+            if b"service" in cmd and name.encode() in cmd:
+                pids.append(pid)
+    return pids
+
+
+def _killer(system, done: threading.Event, killed: list) -> None:
+    for name in TARGETS:
+        time.sleep(1.5)
+        pids = service_pids(system.proc.pid, name)
+        if pids:
+            os.kill(pids[0], signal.SIGKILL)
+            killed.append(name)
+    done.set()
+
+
+def test_each_service_killed_once_under_load(rel_system):
+    bench = make_workbench(rel_system)
+    count = size(120, 600)
+    killed: list[str] = []
+    done = threading.Event()
+    killer = threading.Thread(target=_killer, args=(rel_system, done, killed))
+    started = time.time()
+    killer.start()
+    statuses = bench.book_many(bench.slots(count), workers=6)
+    killer.join()
+    assert killed == list(TARGETS)
+    assert statuses.count(201) + statuses.count(200) == count, {s: statuses.count(s) for s in set(statuses)}
+    assert len(set(bench.booked.values())) == count, "one RDV per idempotency key"
+    result = bench.converge(count, timeout=180)
+    assert result["duplicates"] == 0
+    assert bench.overlaps() == 0
+    restarts = rel_system.logs().count("redémarrage n°")
+    record("each_service_sigkilled", bookings=count, killed=len(killed), restarts=restarts,
+           seconds=round(time.time() - started, 1), **result)
