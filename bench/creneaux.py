@@ -57,6 +57,7 @@ class Seeded:
     rare_agents: list[str]
     search: Callable[[dict], httpx.Response] | None = None  # through the gateway
     service_url: str = ""  # the availability service itself
+    roots: list[int] = field(default_factory=list)  # processes whose CPU the HTTP measures count
     stop: Callable[[], None] = lambda: None
     counts: dict = field(default_factory=dict)
 
@@ -150,7 +151,8 @@ def seed_direct(infra, rng: random.Random) -> Seeded:
         ids = seed(c, "/v1", agents, rare_agents, str(uuid.uuid4()), rng)
     rdvs = load_rdvs(svc.database_url, admin.organisation_id, agents, ids["motif"], ids["lieu"], rng)
     return Seeded("service alone (gateway not measured: --direct)", admin.organisation_id, svc.database_url,
-                  ids["motif"], ids["rare"], agents, rare_agents, None, svc.base_url, svc.stop, {**ids, "rdvs": rdvs})
+                  ids["motif"], ids["rare"], agents, rare_agents, None, svc.base_url,
+                  [svc.proc.pid] + ([infra.pg.proc.pid] if infra.pg else []), svc.stop, {**ids, "rdvs": rdvs})
 
 
 def seed_gateway(infra, rng: random.Random) -> Seeded:
@@ -181,10 +183,62 @@ def seed_gateway(infra, rng: random.Random) -> Seeded:
             system.stop()
 
         return Seeded("gateway + service", uuid.UUID(org.id), url, ids["motif"], ids["rare"], agents, rare_agents,
-                      search, f"http://127.0.0.1:{system.ports['availability']}", stop, {**ids, "rdvs": rdvs})
+                      search, f"http://127.0.0.1:{system.ports['availability']}",
+                      [system.proc.pid] + ([infra.pg.proc.pid] if infra.pg else []), stop, {**ids, "rdvs": rdvs})
     except Exception:
         system.stop()
         raise
+
+
+# ---------------------------------------------------------------- CPU of the processes serving a search
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+def _label(pid: int) -> str:
+    try:
+        args = [a.decode(errors="replace") for a in Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0") if a]
+    except OSError:
+        return "?"
+    text = " ".join(args)
+    if "postgres" in text:
+        return "postgres"
+    if "service" in args:
+        return args[args.index("service") + 1] if args.index("service") + 1 < len(args) else "service"
+    return "gateway/supervisor" if "rdv.cli" in text else os.path.basename(args[0]) if args else "?"
+
+
+def processes_cpu(roots: list[int]) -> dict[str, float]:
+    """CPU seconds (user + system) of every process under `roots`, by kind (service, postgres...)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(ppid, []).append(int(entry.name))
+    out: dict[str, float] = {}
+    todo, seen = list(roots), set()
+    while todo:
+        pid = todo.pop()
+        if pid in seen:
+            continue
+        seen.add(pid)
+        try:
+            fields = (Path(f"/proc/{pid}/stat")).read_text().rsplit(")", 1)[1].split()
+            ticks = int(fields[11]) + int(fields[12])
+        except (OSError, IndexError, ValueError):
+            continue
+        kind = _label(pid)
+        out[kind] = out.get(kind, 0.0) + ticks / CLK_TCK
+        todo.extend(children.get(pid, []))
+    return out
+
+
+def cpu_per_call(before: dict[str, float], after: dict[str, float], calls: int) -> str:
+    spent = {k: (after.get(k, 0.0) - before.get(k, 0.0)) * 1000 / calls for k in after}
+    parts = ", ".join(f"{k} {v:.1f}" for k, v in sorted(spent.items(), key=lambda kv: -kv[1]) if v >= 0.05)
+    return f"{sum(spent.values()):.1f} ms ({parts})"
 
 
 # ---------------------------------------------------------------- measures
@@ -274,10 +328,12 @@ async def time_search_and_raw(seeded: Seeded, runs: int) -> dict:
     return out
 
 
-def time_gateway(seeded: Seeded, runs: int) -> tuple[list[float], int]:
+def time_gateway(seeded: Seeded, runs: int) -> tuple[list[float], int, str]:
     assert seeded.search is not None
     timings, count = [], 0
     for i in range(runs + 10):
+        if i == 10:
+            before = processes_cpu(seeded.roots)
         started = time.perf_counter()
         resp = seeded.search({"motif_id": seeded.motif_id})
         elapsed = time.perf_counter() - started
@@ -285,10 +341,10 @@ def time_gateway(seeded: Seeded, runs: int) -> tuple[list[float], int]:
         count = len(body["items"])
         if i >= 10:
             timings.append(elapsed)
-    return timings, count
+    return timings, count, cpu_per_call(before, processes_cpu(seeded.roots), runs)
 
 
-def time_service_http(seeded: Seeded, runs: int) -> list[float]:
+def time_service_http(seeded: Seeded, runs: int) -> tuple[list[float], str]:
     """The service's own route (rendering included), as the gateway calls it, with a signed identity."""
     from shared.identity import headers_for
 
@@ -298,13 +354,15 @@ def time_service_http(seeded: Seeded, runs: int) -> list[float]:
     timings = []
     with httpx.Client(base_url=seeded.service_url, timeout=30) as client:
         for i in range(runs + 10):
+            if i == 10:
+                before = processes_cpu(seeded.roots)
             started = time.perf_counter()
             resp = client.get("/v1/creneaux", params=params, headers=headers_for(identity))
             elapsed = time.perf_counter() - started
             _ok(resp, "GET /v1/creneaux")
             if i >= 10:
                 timings.append(elapsed)
-    return timings
+    return timings, cpu_per_call(before, processes_cpu(seeded.roots), runs)
 
 
 def ms(values: list[float], q: int) -> float:
@@ -349,8 +407,8 @@ async def main_async(args) -> None:
         print(f"seeded ({seeded.mode}) in {time.monotonic() - started:.0f} s: {seeded.counts}")
         m = await time_search_and_raw(seeded, args.runs)
         service, raw, following, result, empty = m["service"], m["raw"], m["next"], m["result"], m["empty"]
-        service_http = time_service_http(seeded, args.runs)
-        gateway, gateway_count = (time_gateway(seeded, args.runs) if seeded.search else ([], 0))
+        service_http, service_http_cpu = time_service_http(seeded, args.runs)
+        gateway, gateway_count, gateway_cpu = (time_gateway(seeded, args.runs) if seeded.search else ([], 0, ""))
         seeded_counts, mode = seeded.counts, seeded.mode
         seeded.stop()
         seeded = None
@@ -376,11 +434,13 @@ async def main_async(args) -> None:
         ("ratio service / raw SQL (p95)", f"{ratio:.2f}", f"<= {TARGETS['ratio']:.0f}"),
         ("7-day search over HTTP to the service itself (route, JSON rendering) p50 / p95",
          f"{ms(service_http, 50):.1f} / {ms(service_http, 95):.1f} ms", ""),
+        ("  CPU per search of the serving processes (load-independent)", service_http_cpu, ""),
     ]
     if gateway:
         rows.append(("7-day search through the gateway (HTTP, admin) p50 / p95",
                      f"{ms(gateway, 50):.1f} / {ms(gateway, 95):.1f} ms ({gateway_count} créneaux)",
                      f"p95 <= {TARGETS['gateway']:.0f} ms"))
+        rows.append(("  CPU per search of the serving processes (load-independent)", gateway_cpu, ""))
     else:
         rows.append(("7-day search through the gateway", "not measured: " + (gateway_note or "--direct"),
                      f"p95 <= {TARGETS['gateway']:.0f} ms"))
