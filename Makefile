@@ -32,7 +32,9 @@ bench: venv
 	$(BIN)/python -m bench
 
 reliability: venv
-	RDV_RELIABILITY=full $(BIN)/python -m pytest tests/reliability -s
+	rm -f test-artifacts/reliability.json
+	RDV_RELIABILITY=full $(BIN)/python -m pytest tests/reliability -s -p no:randomly
+	$(BIN)/python -m tests.reliability.report
 
 check: venv
 	$(BIN)/rdv check
