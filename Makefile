@@ -33,7 +33,7 @@ bench: venv
 
 reliability: venv
 	rm -f test-artifacts/reliability.json
-	RDV_RELIABILITY=full $(BIN)/python -m pytest tests/reliability -s -p no:randomly
+	RDV_RELIABILITY=full $(BIN)/python -m pytest tests/reliability -s
 	$(BIN)/python -m tests.reliability.report
 
 check: venv
