@@ -35,6 +35,11 @@ def test_window_rules(org):
     bad = org.creneaux(motif, "2027-13-01", "2027-03-01")
     assert bad.status_code == 422 and bad.json()["error"]["code"] == "validation_error"
     assert org.creneaux(motif, "2027-03-01", "2027-03-02", agent_ids="pas-un-uuid").status_code == 422
+    lieu = org.lieu()
+    org.plage(agent_id=uuid.uuid4(), lieu_id=lieu, motif_ids=[motif], first_day="2027-03-02")
+    assert len(org.creneaux(motif, "2027-03-02", "2027-03-02").json()["items"]) == 6  # no filter: every agent
+    assert org.creneaux(motif, "2027-03-02", "2027-03-02", agent_ids="").json() == {  # no candidate agent
+        "items": [], "next_available": None}
 
 
 def test_today_starts_at_now_and_next_available_looks_ahead(org):
