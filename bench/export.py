@@ -155,10 +155,11 @@ def main(argv: list[str] | None = None) -> int:
         lines.append(f"| {fmt(r['rows'])} | {r['seconds']:.2f} | {r['cpu']:.2f} | {fmt(r['rows'] / r['seconds'])} | {r['peak_mb']:.0f} | "
                      f"{r['baseline_mb']:.0f} | {r['file_mb']:.1f} |")
     big = max(results, key=lambda r: r["rows"])
-    verdict = (f"Targets: {fmt(big['rows'])} rows in <= {TARGET_SECONDS_100K:.0f} s "
-               f"({'met' if big['seconds'] <= TARGET_SECONDS_100K else 'NOT met'}: {big['seconds']:.1f} s); "
-               f"peak memory <= {TARGET_MB:.0f} MB "
-               f"({'met' if max(r['peak_mb'] for r in results) <= TARGET_MB else 'NOT met'}), "
+    verdict = (f"Targets: {fmt(big['rows'])} rows in <= {TARGET_SECONDS_100K:.0f} s: wall {big['seconds']:.1f} s "
+               f"({'met' if big['seconds'] <= TARGET_SECONDS_100K else 'NOT met'}), CPU of the export process "
+               f"{big['cpu']:.1f} s ({'met' if big['cpu'] <= TARGET_SECONDS_100K else 'NOT met'}; the wall time of an "
+               "idle machine, PostgreSQL's share running on the other core); peak memory <= "
+               f"{TARGET_MB:.0f} MB ({'met' if max(r['peak_mb'] for r in results) <= TARGET_MB else 'NOT met'}), "
                f"flat with the size (peak {results[0]['peak_mb']:.0f} MB -> {big['peak_mb']:.0f} MB).")
     table = "\n".join(lines)
     text = (f"{table}\n\n{verdict}\n\nMeasured by `python -m bench.export` on {date.today().isoformat()} "
