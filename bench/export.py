@@ -157,8 +157,9 @@ def main(argv: list[str] | None = None) -> int:
     big = max(results, key=lambda r: r["rows"])
     verdict = (f"Targets: {fmt(big['rows'])} rows in <= {TARGET_SECONDS_100K:.0f} s: wall {big['seconds']:.1f} s "
                f"({'met' if big['seconds'] <= TARGET_SECONDS_100K else 'NOT met'}), CPU of the export process "
-               f"{big['cpu']:.1f} s ({'met' if big['cpu'] <= TARGET_SECONDS_100K else 'NOT met'}; close to the wall time on an "
-               "idle machine, where PostgreSQL's share runs on the other core); peak memory <= "
+               f"{big['cpu']:.1f} s ({'met' if big['cpu'] <= TARGET_SECONDS_100K else 'NOT met'}; "
+               "close to the wall time on an idle machine, where PostgreSQL's share runs on the other core); "
+               "peak memory <= "
                f"{TARGET_MB:.0f} MB ({'met' if max(r['peak_mb'] for r in results) <= TARGET_MB else 'NOT met'}), "
                f"flat with the size (peak {results[0]['peak_mb']:.0f} MB -> {big['peak_mb']:.0f} MB).")
     table = "\n".join(lines)
