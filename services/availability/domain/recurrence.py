@@ -83,7 +83,8 @@ def check_first_day(first_day: date, rec: Recurrence | None) -> None:
             raise InvalidRule("first_day", "Le premier jour doit être l'un des jours de répétition choisis.")
         return
     weekday, n = rec.nth  # type: ignore[misc]
-    if first_day.weekday() != weekday or _nth_of(first_day) != n and not (n == -1 and _is_last(first_day)):
+    rank_ok = _is_last(first_day) if n == -1 else _nth_of(first_day) == n
+    if first_day.weekday() != weekday or not rank_ok:
         raise InvalidRule("first_day", "Le premier jour doit correspondre au jour choisi dans le mois.")
 
 
