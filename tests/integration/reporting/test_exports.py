@@ -3,6 +3,7 @@ owner-only download, expiry."""
 from __future__ import annotations
 
 import io
+import json
 import re
 import time
 import uuid
@@ -169,6 +170,22 @@ async def test_export_shows_only_what_the_requester_sees_and_only_the_owner_down
         "id": export["id"], "kind": "rdvs", "status": "done", "progress": 100, "rows": 1}
     assert item["filename"].endswith(".xlsx") and item["created_at"] and item["expires_at"]
 
+    # the outbox told the others (reporting.export.ready, with the row count)
+    sub = await js.subscribe("reporting.export.ready", ordered_consumer=True)
+    deadline = time.monotonic() + 10
+    ready = None
+    while ready is None and time.monotonic() < deadline:
+        try:
+            msg = await sub.next_msg(timeout=1)
+        except Exception:
+            continue
+        body = json.loads(msg.data)
+        if body["data"]["export"]["id"] == export["id"]:
+            ready = body
+    await sub.unsubscribe()
+    assert ready and ready["data"]["export"]["rows"] == 1 and ready["organisation_id"] == str(w.id)
+    assert ready["data"]["export"]["agent_id"] == str(w.agents["alice"])
+
 
 async def test_expired_export_file_is_removed(reporting, js):
     w = await _world(js)
@@ -197,4 +214,3 @@ def test_bad_export_requests(reporting):
         assert c.post("/v1/exports", json={"filters": {"motif_id": "nope"}}).status_code == 422
         assert c.get(f"/v1/exports/{uuid.uuid4()}/file").status_code == 404
         assert c.get("/v1/exports?per_page=500").status_code == 422
-    assert time
