@@ -83,3 +83,28 @@ def test_the_agenda_of_a_colleague_shows_plages_and_holidays(page, setup):
     expect(page.locator(".fc-event.holiday")).to_contain_text("Férié : Lundi de Pâques")
     expect(page.locator(".fc-bg-event.plage")).to_have_count(2)
     expect(page.get_by_role("heading", name=re.compile("29 mars"))).to_be_visible()
+
+
+def test_next_availability_and_widening_the_search(page, setup):
+    create_plage(setup, first_day="2027-03-15", on=("monday",))
+    with setup.org.admin() as admin:
+        other_service = admin.post("/api/v1/services", json={"name": "RSA", "short_name": "RSA"}).json()
+    colleague, _ = setup.org.new_agent(service_ids=[other_service["id"]])
+    login(page, colleague["email"], "Agent-Pass-2027!")
+    open_page(page, "/trouver-un-rdv")
+    page.get_by_label("Motif").select_option(setup.motif["id"])
+    page.get_by_label("Élargir la recherche").check()
+    page.get_by_role("button", name="Rechercher des créneaux").click()
+    next_button = page.get_by_role("button", name="Voir les créneaux à partir de ce jour")
+    wait_until(lambda: next_button.count() > 0 or page.get_by_role("button", name="Rechercher des créneaux").click(),
+               timeout=15, interval=0.5, message="next availability")
+    expect(page.locator("#slots")).to_contain_text("Prochaine disponibilité : lundi 15 mars 2027 à 09 h 00")
+    next_button.click()
+    expect(page.get_by_role("heading", name="lundi 15 mars 2027")).to_be_visible()
+    expect(page.locator(".slot").first).to_contain_text("09 h 00")
+
+    # Without « Élargir la recherche », only agents of the colleague's services count: none here.
+    page.get_by_label("Élargir la recherche").uncheck()
+    page.get_by_role("button", name="Rechercher des créneaux").click()
+    expect(page.locator("#slots")).to_contain_text("Aucun créneau disponible")
+    expect(page.locator("#slots")).to_contain_text("Aucune disponibilité dans les six mois suivants.")
