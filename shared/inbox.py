@@ -11,12 +11,20 @@ one transaction, inbox rows included, then acks it; if anything in the batch fai
 transaction is rolled back and each message goes through the per-message path above. With
 `batch_handler` the new events of a batch are applied in one call (bulk statements); `max_wait`
 bounds how long a fetch waits for a batch to fill once a message has arrived (latency).
+
+Chaos (tests and staging only): `RDV_CHAOS_REDELIVER=<p>` (0..1) makes every runner nak a message
+with probability p instead of applying it, and nak an applied and committed event with probability
+p instead of acking it, so that JetStream delivers it again and the inbox must drop the copy. Only the
+first deliveries of a message are chaotic (a nak counts towards `max_deliver`). Refused (error log,
+no chaos) when RDV_ENV=production.
 """
 from __future__ import annotations
 
 import asyncio
 import json
 import logging
+import os
+import random
 from dataclasses import dataclass, field
 from typing import Awaitable, Callable
 
@@ -61,6 +69,30 @@ class Consumer:
     crash_before_ack: bool = field(default=False, repr=False)
 
 
+CHAOS_ENV = "RDV_CHAOS_REDELIVER"
+CHAOS_DELAY = 0.05  # seconds before a chaos-nak'ed message comes back
+CHAOS_MAX_ATTEMPT = 3  # deliveries after this one are never chaotic: they keep room for real retries
+
+
+def chaos_probability() -> float:
+    """The forced-redelivery probability from RDV_CHAOS_REDELIVER (0 when unset, invalid or in production)."""
+    raw = os.environ.get(CHAOS_ENV, "").strip()
+    if not raw:
+        return 0.0
+    if os.environ.get("RDV_ENV") == "production":
+        log.error("%s est refusé en production : ignoré", CHAOS_ENV)
+        return 0.0
+    try:
+        value = float(raw)
+    except ValueError:
+        log.error("%s=%r n'est pas une probabilité : ignoré", CHAOS_ENV, raw)
+        return 0.0
+    if not 0.0 <= value <= 1.0:
+        log.error("%s=%r hors de [0, 1] : ignoré", CHAOS_ENV, raw)
+        return 0.0
+    return value
+
+
 def _backoff(attempt: int) -> float:
     return min(0.2 * (2 ** (attempt - 1)), 10.0)
 
@@ -73,6 +105,25 @@ class ConsumerRunner:
         self._stopping = False
         self._task: asyncio.Task | None = None
         self._sub = None
+        self.chaos = chaos_probability()
+        self.chaos_naks = 0  # messages nak'ed by the chaos hook (before or after applying)
+        self._random = random.Random()
+        if self.chaos:
+            log.warning("consumer %s: chaos, redelivery forced with probability %s", consumer.name, self.chaos)
+
+    def _chaos(self, msg) -> bool:
+        """Whether the chaos hook redelivers this message now (never past its first deliveries)."""
+        if not self.chaos:
+            return False
+        attempt = msg.metadata.num_delivered if msg.metadata else 1
+        if attempt > min(CHAOS_MAX_ATTEMPT, self.c.max_deliver - 3):
+            return False
+        return self._random.random() < self.chaos
+
+    async def _chaos_nak(self, msg) -> None:
+        self.chaos_naks += 1
+        metrics.events_consumed.labels(self.c.name, "chaos_nak").inc()
+        await msg.nak(delay=CHAOS_DELAY)
 
     async def ensure(self) -> None:
         cfg = ConsumerConfig(
@@ -159,6 +210,9 @@ class ConsumerRunner:
             await self._process(msg, envelope, attempt, span)
 
     async def _process(self, msg, envelope: Envelope, attempt: int, span) -> None:
+        if self._chaos(msg):  # chaos: redelivered without being applied
+            await self._chaos_nak(msg)
+            return
         try:
             applied = await self.apply(envelope)
         except Exception as exc:
@@ -174,6 +228,10 @@ class ConsumerRunner:
             return
         if self.c.crash_before_ack:
             raise RuntimeError("consumer crashed before ack (test hook)")
+        if applied and self._chaos(msg):  # chaos: applied and committed, yet delivered again
+            metrics.events_consumed.labels(self.c.name, "applied").inc()
+            await self._chaos_nak(msg)
+            return
         await msg.ack()
         metrics.events_consumed.labels(self.c.name, "applied" if applied else "duplicate").inc()
 
@@ -185,6 +243,14 @@ class ConsumerRunner:
                 parsed.append((msg, Envelope.model_validate(json.loads(msg.data))))
             except Exception as exc:
                 await self._dead_letter(msg, f"invalid envelope: {exc!r}")
+        if self.chaos:  # chaos: some messages of the batch are redelivered without being applied
+            kept = []
+            for msg, envelope in parsed:
+                if self._chaos(msg):
+                    await self._chaos_nak(msg)
+                else:
+                    kept.append((msg, envelope))
+            parsed = kept
         if not parsed:
             return
         try:
@@ -199,10 +265,17 @@ class ConsumerRunner:
             return
         if self.c.crash_before_ack:
             raise RuntimeError("consumer crashed before ack (test hook)")
+        duplicates = len(parsed) - applied
+        if self.chaos:  # chaos: applied and committed, yet some are delivered again
+            redeliver = {id(msg) for msg, _ in parsed if self._chaos(msg)}
+            for msg, _ in parsed:
+                if id(msg) in redeliver:
+                    await self._chaos_nak(msg)
+            parsed = [(msg, e) for msg, e in parsed if id(msg) not in redeliver]
         await asyncio.gather(*(msg.ack() for msg, _ in parsed))
         metrics.events_consumed.labels(self.c.name, "applied").inc(applied)
-        if len(parsed) > applied:
-            metrics.events_consumed.labels(self.c.name, "duplicate").inc(len(parsed) - applied)
+        if duplicates > 0:
+            metrics.events_consumed.labels(self.c.name, "duplicate").inc(duplicates)
 
     async def apply_batch(self, envelopes: list[Envelope]) -> int:
         """Record the ids and run the handlers of the new events in one transaction; return how many."""
