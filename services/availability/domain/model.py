@@ -10,6 +10,12 @@ from services.availability.domain.errors import InvalidRule
 from services.availability.domain.recurrence import Recurrence
 
 LOCATION_TYPES = ("public_office", "phone", "home", "visio")
+FIRST_DAY, LAST_DAY = date(1970, 1, 1), date(2199, 12, 31)  # days the service reasons about
+
+
+def check_day(field: str, day: date | None) -> None:
+    if day is not None and not FIRST_DAY <= day <= LAST_DAY:
+        raise InvalidRule(field, "Date hors de la période prise en charge (1970 à 2199).")
 ACTIVE_STATUSES = ("unknown", "seen", "noshow")
 
 
@@ -57,6 +63,8 @@ class Plage:
             raise InvalidRule("motif_ids", "Choisissez au moins un motif.")
         if self.end_time <= self.start_time:
             raise InvalidRule("end_time", "L'heure de fin doit être après l'heure de début.")
+        check_day("first_day", self.first_day)
+        check_day("recurrence.until", self.recurrence.until if self.recurrence else None)
         rec_mod.check_first_day(self.first_day, self.recurrence)
 
     @property
@@ -84,6 +92,9 @@ class Absence:
             raise InvalidRule("end_time", "La fin de l'indisponibilité doit être après son début.")
         if self.recurrence is not None and self.end_day != self.first_day:
             raise InvalidRule("end_day", "Une indisponibilité récurrente doit tenir dans une seule journée.")
+        check_day("first_day", self.first_day)
+        check_day("end_day", self.end_day)
+        check_day("recurrence.until", self.recurrence.until if self.recurrence else None)
         rec_mod.check_first_day(self.first_day, self.recurrence)
 
     @property

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import uuid
 from contextlib import contextmanager
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -14,6 +14,14 @@ from shared.errors import AppError, Forbidden, ValidationFailed
 from shared.identity import Identity
 
 MAX_WINDOW_DAYS = 62
+
+
+def instant_in_range(field: str, value: datetime) -> None:
+    from services.availability.domain.model import FIRST_DAY, LAST_DAY
+
+    if not FIRST_DAY.year <= value.year <= LAST_DAY.year:
+        message = "Instant hors de la période prise en charge (1970 à 2199)."
+        raise ValidationFailed(message, details={"fields": {field: message}})
 
 
 def can_manage(identity: Identity, agent_id: uuid.UUID) -> None:
@@ -55,7 +63,13 @@ async def lieu_of(session: AsyncSession, identity: Identity, lieu_id: uuid.UUID)
 
 
 def window(first: date, last: date) -> None:
-    """`[from 00:00, to 24:00)` local, at most 62 days."""
+    """`[from 00:00, to 24:00)` local, at most 62 days, within the days the service handles."""
+    from services.availability.domain.model import FIRST_DAY, LAST_DAY
+
+    for field, day in (("from", first), ("to", last)):
+        if not FIRST_DAY <= day <= LAST_DAY:
+            message = "Date hors de la période prise en charge (1970 à 2199)."
+            raise ValidationFailed(message, details={"fields": {field: message}})
     if last < first:
         raise ValidationFailed("La date de fin précède la date de début.",
                                details={"fields": {"to": "La date de fin précède la date de début."}})

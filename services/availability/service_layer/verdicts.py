@@ -10,7 +10,7 @@ from services.availability.domain import jours_feries, verdict
 from services.availability.domain.model import Lieu, Motif
 from services.availability.domain.verdict import Reason
 from services.availability.service_layer.creneaux import holiday_zone
-from services.availability.service_layer.rules import lieu_of, motif_of
+from services.availability.service_layer.rules import instant_in_range, lieu_of, motif_of
 from shared import clock
 from shared.db import Database
 from shared.identity import Identity
@@ -29,6 +29,7 @@ async def explain(*, db: Database, identity: Identity, agent_id: uuid.UUID, moti
                   starts_at: datetime, now: datetime | None = None) -> Explanation:
     """Say whether a start is free for this agent and motif, and every reason why not."""
     identity.require_agent()
+    instant_in_range("starts_at", starts_at)
     zone = identity.timezone
     async with db.uow() as uow:
         motif = await motif_of(uow.session, identity, motif_id)
@@ -69,6 +70,7 @@ async def check(*, db: Database, identity: Identity, agent_ids: list[uuid.UUID],
     `public`: the usager's page; apply `reservable_online` and the motif's delays, and pick
     a free agent (not busy in the projection) whose plage holds the slot.
     """
+    instant_in_range("starts_at", starts_at)
     zone = identity.timezone
     async with db.uow() as uow:
         motif = await motif_of(uow.session, identity, motif_id)

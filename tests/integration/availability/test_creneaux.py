@@ -35,6 +35,10 @@ def test_window_rules(org):
     bad = org.creneaux(motif, "2027-13-01", "2027-03-01")
     assert bad.status_code == 422 and bad.json()["error"]["code"] == "validation_error"
     assert org.creneaux(motif, "2027-03-01", "2027-03-02", agent_ids="pas-un-uuid").status_code == 422
+    assert org.creneaux(motif, "0001-01-01", "0001-01-02").status_code == 422
+    assert org.creneaux(motif, "9999-12-30", "9999-12-31").status_code == 422
+    far = org.get("/v1/creneaux/explain", agent_id=str(uuid.uuid4()), motif_id=motif, starts_at="0001-01-01T09:00:00Z")
+    assert far.status_code == 422
     lieu = org.lieu()
     org.plage(agent_id=uuid.uuid4(), lieu_id=lieu, motif_ids=[motif], first_day="2027-03-02")
     assert len(org.creneaux(motif, "2027-03-02", "2027-03-02").json()["items"]) == 6  # no filter: every agent

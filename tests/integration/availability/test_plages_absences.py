@@ -50,6 +50,8 @@ def test_basic_agent_cannot_touch_a_colleagues_plage(org):
     ({"recurrence": {"every": "week", "interval": 6, "on": ["monday"]}}, "recurrence.interval"),
     ({"recurrence": {"every": "month", "interval": 1, "on": {"monday": 2}}}, "first_day"),
     ({"first_day": "2027-02-30"}, "first_day"),
+    ({"first_day": "0001-01-01"}, "first_day"),
+    ({"recurrence": {"every": "week", "interval": 1, "on": ["monday"], "until": "9999-12-31"}}, "recurrence.until"),
     ({"start_time": "9h"}, "start_time"),
 ])
 def test_plage_rules_are_422_with_the_field(org, change, field):
