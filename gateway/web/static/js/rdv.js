@@ -42,7 +42,10 @@ export function rdvDetails(rdv, { motifs = {}, lieux = {}, agents = {}, usagers 
     ["Motif", (motifs[rdv.motif_id] || {}).name || "—"],
     ["Lieu", rdv.lieu_id ? (lieux[rdv.lieu_id] || {}).name || "—" : "—"],
     ["Agent(s)", (rdv.agent_ids || []).map((id) => fullName(agents[id]) || "agent").join(", ") || "—"],
-    ["Usager(s)", (rdv.usager_ids || []).map((id) => usagers[id] ? fullName(usagers[id]) : "usager").join(", ") || "—"],
+    ["Usager(s)", (rdv.usager_ids || []).length
+      ? rdv.usager_ids.flatMap((id, i) => [i ? ", " : null,
+        usagers[id] ? el("a", { href: `/usagers/${id}` }, fullName(usagers[id])) : "usager"]).filter(Boolean)
+      : "—"],
     ["Statut", statusBadge(rdv)],
   ];
   if (rdv.context) rows.push(["Contexte", rdv.context]);
