@@ -26,7 +26,7 @@ class Page:
     per_page: int
 
 
-def page(page: int = Query(1, ge=1), per_page: int = Query(50, ge=1, le=200)) -> Page:
+def page(page: int = Query(1, ge=1, le=1_000_000), per_page: int = Query(50, ge=1, le=200)) -> Page:
     return Page(page, per_page)
 
 
