@@ -218,10 +218,9 @@ def test_one_trace_and_request_id_follow_a_booking_across_processes_and_replicas
         return {e["service"] for e in _json_logs(running)
                 if e.get("trace_id") == trace_id and e.get("request_id") == request_id}
 
-    # gateway -> booking (one of two replicas); booking's call to availability goes through its own
-    # HTTP/1.1 client, which carries the ids only if it adds shared.tracing.outgoing_headers()
-    assert wait_until(lambda: traced_services() >= {"gateway", "booking"}, timeout=15,
-                      message="access log lines of the gateway and booking")
+    # gateway -> booking (one of two replicas) -> availability /internal/check (one of two replicas)
+    assert wait_until(lambda: traced_services() >= {"gateway", "booking", "availability"}, timeout=15,
+                      message="access log lines of the three hops")
     with psycopg.connect(running.env["BOOKING_DATABASE_URL"].replace("+psycopg", "")) as conn:
         header = conn.execute("select headers->>'traceparent' from outbox where payload->'data'->'rdv'->>'id' = %s",
                               (resp.json()["id"],)).fetchone()[0]
