@@ -194,6 +194,9 @@ AbsenceData = _data("AbsenceData", absence=(Absence, ...), rdv_ids_in_conflict=(
 RdvCreatedData = _data("RdvCreatedData", rdv=(Rdv, ...), origin=(Literal["agent", "usager"], "agent"))
 RdvUpdatedData = _data("RdvUpdatedData", rdv=(Rdv, ...), changes=(dict[str, list[Any]], {}))
 RdvStatusChangedData = _data("RdvStatusChangedData", rdv=(Rdv, ...), previous_status=(str, ...))
+# Retention (RGPD): an RDV past its keeping period was deleted with its history; consumers drop what they hold of it.
+RdvPurgedData = _data("RdvPurgedData", rdv_id=(uuid.UUID, ...), usager_ids=(list[uuid.UUID], []),
+                      agent_ids=(list[uuid.UUID], []), ends_at=(datetime | None, None))
 UsagerData = _data("UsagerData", usager=(Usager, ...))
 UsagerAnonymizedData = _data("UsagerAnonymizedData", usager_id=(uuid.UUID, ...))
 MessageData = _data("MessageData", message=(Message, ...))
@@ -211,6 +214,7 @@ for _aggregate, _model, _verbs in [
     ("booking.rdv", RdvCreatedData, ("created",)),
     ("booking.rdv", RdvUpdatedData, ("updated",)),
     ("booking.rdv", RdvStatusChangedData, ("status_changed",)),
+    ("booking.rdv", RdvPurgedData, ("purged",)),
     ("usagers.usager", UsagerData, ("created", "updated")),
     ("usagers.usager", UsagerAnonymizedData, ("anonymized",)),
     ("notifications.message", MessageData, ("sent", "failed")),
