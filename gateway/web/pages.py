@@ -14,6 +14,7 @@ from fastapi.responses import RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from shared.errors import NotFound
+from shared.settings import rdv_env
 
 router = APIRouter()
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
@@ -45,7 +46,8 @@ def _page(request: Request, template: str, page: str, title: str, **context) -> 
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
     return templates.TemplateResponse(request, template, {
-        "page": page, "title": title, "nav": NAV, "admin_sections": ADMIN_SECTIONS, **context})
+        "page": page, "title": title, "nav": NAV, "admin_sections": ADMIN_SECTIONS,
+        "dev_inbox": rdv_env() != "production", **context})
 
 
 @router.get("/login")
