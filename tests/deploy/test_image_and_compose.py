@@ -84,6 +84,13 @@ def test_dockerfile_hygiene():
     assert {".git", ".venv", "node_modules", ".rdv"} <= set(ignore)
 
 
+def test_hadolint_finds_nothing_in_the_dockerfile():
+    hadolint = Path(sys.executable).parent / "hadolint"
+    out = subprocess.run([str(hadolint), "--failure-threshold", "style", "--no-color", str(DEPLOY / "Dockerfile")],
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0 and not out.stdout.strip(), out.stdout + out.stderr
+
+
 def test_image_and_k8s_and_compose_name_the_same_image():
     compose_image = re.fullmatch(r"\$\{RDV_IMAGE:-([^}]+)\}", COMPOSE["x-rdv-image"]["image"]).group(1)
     base = build(DEPLOY / "k8s" / "base")
