@@ -30,7 +30,7 @@ def pytest_runtest_makereport(item, call):
     setattr(item, f"rep_{rep.when}", rep)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")  # closed when tests/browser/ is done, before async tests run
 def browser():
     from playwright.sync_api import expect
 
