@@ -313,3 +313,8 @@ async def upsert_busy(*, session: AsyncSession, rdv: BusyRdv, event_at: datetime
                                       set_={k: excluded[k] for k in values if k != "id"}, where=newer)
     result = await session.execute(stmt.returning(busy_rdvs.c.id))
     return result.first() is not None
+
+
+async def delete_busy(*, session: AsyncSession, rdv_id: uuid.UUID) -> None:
+    """Forget an RDV that booking purged (retention)."""
+    await session.execute(busy_rdvs.delete().where(busy_rdvs.c.id == rdv_id))

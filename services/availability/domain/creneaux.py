@@ -97,7 +97,11 @@ def blocked_by_agent(inputs: Inputs, first: date, last: date) -> dict[uuid.UUID,
     """Per agent: absences, holidays and busy RDVs, merged (holidays for every agent)."""
     per_agent: dict[uuid.UUID, list[Interval]] = defaultdict(list)
     for absence in inputs.absences:
-        per_agent[absence.agent_id].extend((o.start, o.end) for o in absence_occurrences(absence, first, last))
+        if absence.recurrence is not None:  # within one day: the same cached expansion as plages
+            per_agent[absence.agent_id].extend(intervals(absence.first_day, absence.recurrence, absence.start_time,
+                                                         absence.end_time, absence.timezone, first, last))
+        else:
+            per_agent[absence.agent_id].extend((o.start, o.end) for o in absence_occurrences(absence, first, last))
     for agent_id, start, end in inputs.busy:
         per_agent[agent_id].append((start, end))
     closed = holiday_intervals([d for d in inputs.holidays if first <= d <= last], inputs.zone)
