@@ -18,6 +18,9 @@ log = logging.getLogger("rdv.web")
 router = APIRouter()
 
 HEARTBEAT_SECONDS = 15.0
+# A stream ends after this long; the browser reconnects (EventSource) and the session is checked again,
+# so a logged-out or expired session stops receiving.
+STREAM_SECONDS = 600.0
 
 
 async def _current_agent(request: Request) -> dict | None:
@@ -61,7 +64,8 @@ async def rdv_events(request: Request):
     async def stream():
         try:
             yield "retry: 3000\n\n"
-            while not await request.is_disconnected():
+            deadline = asyncio.get_running_loop().time() + STREAM_SECONDS
+            while asyncio.get_running_loop().time() < deadline and not await request.is_disconnected():
                 try:
                     item = await asyncio.wait_for(queue.get(), timeout=HEARTBEAT_SECONDS)
                 except asyncio.TimeoutError:
