@@ -96,6 +96,8 @@ def test_each_service_runs_the_image_as_rdv_service_name_with_probes_on_its_port
         env = _env(docs, c)
         host, port = ("RDV_HOST", "RDV_PORT") if name == "gateway" else (f"{name.upper()}_HOST", f"{name.upper()}_PORT")
         assert env[host] == "0.0.0.0" and env[port] == str(DEFAULT_PORTS[name])
+        pre_stop = c["lifecycle"]["preStop"]["exec"]["command"]  # endpoints updated before uvicorn stops
+        assert pre_stop[0] == "sleep" and int(pre_stop[1]) < pod_spec(dep)["terminationGracePeriodSeconds"]
         annotations = dep["spec"]["template"]["metadata"]["annotations"]
         assert annotations["prometheus.io/port"] == str(DEFAULT_PORTS[name])
         assert annotations["prometheus.io/path"] == "/metrics"
