@@ -27,10 +27,19 @@ def test_create_a_recurring_plage(page, setup):
     expect(row).to_contain_text("Permanente : lundi, mercredi, toutes les 2 semaines, sans date de fin")
     expect(row).to_contain_text("09 h 00 – 12 h 00")
 
+    # Edit it: an end date.
+    row.get_by_role("button", name="Modifier").click()
+    expect(form.get_by_label("Titre")).to_have_value("Permanence du lundi")
+    expect(form.get_by_label("mercredi")).to_be_checked()
+    form.get_by_label("Date de fin").fill("2027-06-30")
+    form.get_by_role("button", name="Enregistrer la plage").click()
+    expect(page.locator("#flash")).to_contain_text("Plage d'ouverture modifiée.")
+    expect(row).to_contain_text("toutes les 2 semaines jusqu'au mercredi 30 juin 2027")
+
     with setup.org.admin() as admin:
         plages = admin.get("/api/v1/plages", params={"agent_id": setup.agent["id"]}).json()["items"]
     assert [(p["title"], p["recurrence"]) for p in plages] == [
-        ("Permanence du lundi", {"every": "week", "interval": 2, "on": ["monday", "wednesday"], "until": None})]
+        ("Permanence du lundi", {"every": "week", "interval": 2, "on": ["monday", "wednesday"], "until": "2027-06-30"})]
 
 
 def test_a_wrong_plage_shows_the_error_then_an_overlap_shows_a_warning(page, setup):

@@ -66,6 +66,10 @@ run(async (me) => {
     },
   });
   calendar.render();
+  const findLink = document.getElementById("find-link");
+  const syncFindLink = () => { findLink.href = `/trouver-un-rdv?agent_id=${select.value}`; };
+  syncFindLink();
+  select.addEventListener("change", syncFindLink);
   select.addEventListener("change", () => {
     history.replaceState(null, "", `?agent_id=${select.value}&date=${calendar.getDate().toISOString().slice(0, 10)}`);
     calendar.refetchEvents();

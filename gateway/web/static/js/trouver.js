@@ -32,6 +32,7 @@ run(async (me) => {
   searchForm.from.value = q.get("from") || startDay;
   searchForm.to.value = q.get("to") || addDays(startDay, 6);
   if (q.get("motif_id")) motifSelect.value = q.get("motif_id");
+  if (q.get("agent_id") && agentsById[q.get("agent_id")]) searchForm.agent_id.value = q.get("agent_id");
   document.getElementById("x-day").value = startDay;
 
   const state = { slot: null, usager: null };
