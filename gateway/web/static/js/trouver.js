@@ -180,8 +180,9 @@ run(async (me) => {
     event.preventDefault();
     clearFormError(newForm);
     const v = formValues(newForm);
-    const body = { first_name: v.first_name, last_name: v.last_name };
-    for (const k of ["birth_date", "phone", "email"]) if (v[k]) body[k] = v[k];
+    const body = { first_name: v.first_name, last_name: v.last_name, notify_by_sms: v.notify_by_sms,
+      notify_by_email: v.notify_by_email };
+    for (const k of ["birth_date", "phone", "email", "address"]) if (v[k]) body[k] = v[k];
     try {
       const u = await api("POST", "/usagers", body);
       newForm.reset();
