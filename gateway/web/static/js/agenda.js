@@ -172,7 +172,7 @@ function renderLegend(lieux) {
   for (const l of lieux) {
     legend.append(el("li", {}, el("span.swatch", { style: `background:${colorFor(l.id)};opacity:.5` }), `Plage — ${l.name}`));
   }
-  legend.append(el("li", {}, el("span.swatch", { style: "background:#595959;opacity:.6" }), "Indisponibilité"));
+  legend.append(el("li", {}, el("span.swatch.hatched", { "aria-hidden": "true" }), "Indisponibilité ou jour férié"));
   for (const key of ["a_venir", "a_renseigner", "seen", "noshow", "revoked"]) {
     legend.append(el("li", {}, el("span.swatch", { style: `background:${STATUS_COLORS[key]}` }), STATUS_LABELS[key]));
   }
