@@ -54,7 +54,10 @@ def test_a_wrong_plage_shows_the_error_then_an_overlap_shows_a_warning(page, set
     form.get_by_label("Heure de début").fill("11:00")
     form.get_by_label("Heure de fin").fill("10:00")
     form.get_by_role("button", name="Enregistrer la plage").click()
-    expect(form.locator(".error-box")).to_be_visible()
+    expect(form.locator(".error-box")).to_have_text("L'heure de fin doit être après l'heure de début.")
+    end = form.get_by_label("Heure de fin")
+    expect(end).to_have_attribute("aria-invalid", "true")  # the field's message is tied to its input
+    expect(end).to_have_accessible_description("L'heure de fin doit être après l'heure de début.")
     expect(page.locator("#plages-list tr", has_text="Renfort")).to_have_count(0)
 
     form.get_by_label("Heure de fin").fill("13:00")
