@@ -67,6 +67,9 @@ def setup(service: str) -> None:
     trace.set_tracer_provider(provider)
     _install_log_ids()
     _instrument_httpx()
+    # one line per call is the callee's access log (same request and trace ids): httpx's own INFO line
+    # for every outgoing request would double the volume
+    logging.getLogger("httpx").setLevel(max(logging.WARNING, logging.getLogger("httpx").level))
 
 
 def flush(timeout_millis: int = 2000) -> None:
