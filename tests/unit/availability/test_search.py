@@ -138,3 +138,13 @@ def test_first_available_searches_chunk_by_chunk():
     assert starts([found]) == ["2027-06-15T09:00:00+02:00"]
     assert first_available(inputs([p]), date(2027, 7, 1), date(2027, 9, 1), duration_minutes=30,
                            now=LONG_AGO) is None
+
+
+def test_absence_across_the_spring_change_ends_at_its_wall_time():
+    p = plage(AGENT, first_day=date(2027, 3, 26), start="09:00", end="11:00",
+              recurrence=weekly("monday", "tuesday", "friday", "saturday", "sunday"))
+    a = absence(AGENT, first_day=date(2027, 3, 27), start="12:00", end_day=date(2027, 3, 29), end="10:00")
+    found = search(inputs([p], [a]), date(2027, 3, 26), date(2027, 3, 30), duration_minutes=60, now=LONG_AGO)
+    assert starts(found) == ["2027-03-26T09:00:00+01:00", "2027-03-26T10:00:00+01:00",
+                             "2027-03-27T09:00:00+01:00", "2027-03-27T10:00:00+01:00",
+                             "2027-03-29T10:00:00+02:00", "2027-03-30T09:00:00+02:00", "2027-03-30T10:00:00+02:00"]
