@@ -1,8 +1,9 @@
 """The booking service's FastAPI app."""
 from services.booking.config import BookingSettings
 from services.booking.entrypoints.consumers import CONSUMERS
+from services.booking.entrypoints.retention import retention_loop
 from services.booking.entrypoints.routes import router
 from shared.service import ServiceRuntime
 
-runtime = ServiceRuntime("booking", BookingSettings(), consumers=CONSUMERS)
+runtime = ServiceRuntime("booking", BookingSettings(), consumers=CONSUMERS, background=[retention_loop])
 app = runtime.create_app(routers=[router])

@@ -12,6 +12,13 @@ from services.booking.domain.rdv import STATUSES
 Status = Literal["unknown", "seen", "noshow", "excused", "revoked"]
 
 
+def _plausible(value):
+    """Refuse instants no appointment can have (and that date arithmetic cannot carry)."""
+    if value is not None and not 2000 <= value.year <= 2200:
+        raise ValueError("La date doit être comprise entre l'an 2000 et l'an 2200.")
+    return value
+
+
 class RdvIn(BaseModel):
     motif_id: uuid.UUID
     lieu_id: uuid.UUID | None = None
@@ -21,12 +28,16 @@ class RdvIn(BaseModel):
     duration_minutes: int | None = Field(default=None, ge=5, le=480)
     context: str | None = Field(default=None, max_length=5000)
 
+    _starts_at = field_validator("starts_at")(_plausible)
+
 
 class PublicRdvIn(BaseModel):
     motif_id: uuid.UUID
     lieu_id: uuid.UUID | None = None
     starts_at: AwareDatetime
     usager_id: uuid.UUID
+
+    _starts_at = field_validator("starts_at")(_plausible)
 
 
 class RdvPatch(BaseModel):
@@ -42,6 +53,8 @@ class RdvPatch(BaseModel):
         if value is None:
             raise ValueError("Ce champ ne peut pas être vide.")
         return value
+
+    _starts_at = field_validator("starts_at")(_plausible)
 
     def given(self) -> dict:
         return {name: getattr(self, name) for name in self.model_fields_set}
@@ -65,8 +78,11 @@ def parse_statuses(raw: str | None) -> tuple[str, ...]:
 
 
 def check_window(start: date | None, end: date | None) -> None:
-    if start and end and end < start:
-        from shared.errors import ValidationFailed
+    from shared.errors import ValidationFailed
 
+    for name, day in (("from", start), ("to", end)):
+        if day is not None and not 1900 <= day.year <= 2200:
+            raise ValidationFailed(details={"fields": {name: "La date doit être comprise entre 1900 et 2200."}})
+    if start and end and end < start:
         raise ValidationFailed("La fin de la période précède son début.",
                                details={"fields": {"to": "Doit être postérieur ou égal à « from »."}})

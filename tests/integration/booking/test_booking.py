@@ -77,7 +77,9 @@ def test_bad_input_is_a_422_in_french_and_writes_nothing(world):
                  {"motif_id": desk.motif_id, "agent_ids": [str(desk.agent_id)], "usager_ids": [str(uuid.uuid4())],
                   "starts_at": "2027-03-02T09:00:00"},
                  {"motif_id": "nope", "agent_ids": [str(desk.agent_id)], "usager_ids": [str(uuid.uuid4())],
-                  "starts_at": "2027-03-02T09:00:00+01:00", "duration_minutes": 2}):
+                  "starts_at": "2027-03-02T09:00:00+01:00", "duration_minutes": 2},
+                 {"motif_id": desk.motif_id, "agent_ids": [str(desk.agent_id)], "usager_ids": [str(uuid.uuid4())],
+                  "starts_at": "9999-12-31T23:50:00+00:00"}):
         with world.client() as c:
             resp = c.post("/v1/rdvs", json=body)
         assert resp.status_code == 422, resp.text
@@ -87,6 +89,7 @@ def test_bad_input_is_a_422_in_french_and_writes_nothing(world):
         assert c.get("/v1/rdvs", params={"per_page": 201}).status_code == 422
         assert c.get("/v1/rdvs", params={"status": "done"}).status_code == 422
         assert c.get("/v1/rdvs", params={"from": "2027-03-05", "to": "2027-03-01"}).status_code == 422
+        assert c.get("/v1/rdvs", params={"from": "0001-01-01", "to": "9999-12-31"}).status_code == 422
         assert c.post(f"/v1/rdvs/{uuid.uuid4()}/status", json={"status": "gone"}).status_code == 422
 
 
