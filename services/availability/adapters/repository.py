@@ -1,21 +1,21 @@
 """Reading and writing the availability tables (SQLAlchemy Core, keyword-only functions).
 
-Every query of organisation data filters by `organisation_id`; absences and busy RDVs
-of an agent are read across organisations when computing créneaux (an agent is closed
-whatever organisation closed them).
+Every query of organisation data filters by `organisation_id`; absences of an agent are
+read across organisations when computing créneaux (an agent is closed whatever
+organisation closed them). The busy projection lives in `adapters/busy.py`.
 """
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
-from sqlalchemy import and_, delete, func, insert, or_, select, text, update
+from sqlalchemy import and_, delete, func, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from services.availability.adapters.tables import absences, busy_rdvs, lieux, motifs, plages
+from services.availability.adapters.tables import absences, lieux, motifs, plages
 from services.availability.domain import recurrence as rec_mod
-from services.availability.domain.model import ACTIVE_STATUSES, Absence, BusyRdv, Lieu, Motif, Plage
+from services.availability.domain.model import Absence, Lieu, Motif, Plage
 
 # ---------- lieux and motifs ----------
 
@@ -257,64 +257,3 @@ async def absences_for_agents(*, session: AsyncSession | AsyncConnection, agent_
         return []
     rows = (await session.execute(_SEARCH_ABSENCES, {"agents": agent_ids, "first": first, "last": last})).all()
     return [Absence(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], _recurrence_text(r[8]), r[9]) for r in rows]
-
-
-_SEARCH_BUSY = text(
-    "select a.agent_id, extract(epoch from b.starts_at)::bigint, extract(epoch from b.ends_at)::bigint "
-    "from busy_rdvs b cross join lateral unnest(b.agent_ids) as a(agent_id) "
-    "where b.agent_ids && cast(:agents as uuid[]) and b.starts_at < :end and b.ends_at > :start "
-    "and b.status = any(:active) and a.agent_id = any(:agents)")
-
-
-async def busy_intervals(*, session: AsyncSession | AsyncConnection, agent_ids: list[uuid.UUID], start: datetime,
-                         end: datetime) -> list[tuple[uuid.UUID, int, int]]:
-    """(agent_id, start, end) in epoch seconds of the active RDVs of these agents in [start, end)."""
-    if not agent_ids:
-        return []
-    return [tuple(r) for r in (await session.execute(_SEARCH_BUSY, {  # type: ignore[misc]
-        "agents": agent_ids, "start": start, "end": end, "active": list(ACTIVE_STATUSES)})).all()]
-
-
-# ---------- busy RDVs (projection of booking.rdv.*) ----------
-
-def _busy(row) -> BusyRdv:
-    return BusyRdv(id=row.id, organisation_id=row.organisation_id, agent_ids=list(row.agent_ids),
-                   starts_at=row.starts_at, ends_at=row.ends_at, status=row.status, version=row.version,
-                   motif_id=row.motif_id, lieu_id=row.lieu_id)
-
-
-async def busy_rdvs_of(*, session: AsyncSession, agent_ids: list[uuid.UUID], start: datetime | None,
-                       end: datetime | None, active_only: bool = True) -> list[BusyRdv]:
-    """RDVs of these agents overlapping [start, end) (None = unbounded), by start."""
-    conds = [busy_rdvs.c.agent_ids.overlap(agent_ids)]
-    if start is not None:
-        conds.append(busy_rdvs.c.ends_at > start)
-    if end is not None:
-        conds.append(busy_rdvs.c.starts_at < end)
-    if active_only:
-        conds.append(busy_rdvs.c.status.in_(ACTIVE_STATUSES))
-    rows = (await session.execute(select(busy_rdvs).where(*conds).order_by(busy_rdvs.c.starts_at))).all()
-    return [_busy(r) for r in rows]
-
-
-async def upsert_busy(*, session: AsyncSession, rdv: BusyRdv, event_at: datetime) -> bool:
-    """Keep the RDV's newest state: an event whose version is not newer changes nothing."""
-    from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-    values = dict(id=rdv.id, organisation_id=rdv.organisation_id, agent_ids=rdv.agent_ids,
-                  starts_at=rdv.starts_at, ends_at=rdv.ends_at, status=rdv.status, version=rdv.version,
-                  event_at=event_at, motif_id=rdv.motif_id, lieu_id=rdv.lieu_id)
-    stmt = pg_insert(busy_rdvs).values(**values)
-    excluded = stmt.excluded
-    newer = or_(excluded.version > busy_rdvs.c.version,
-                # Producers without versions: the later event wins.
-                and_(excluded.version == 0, busy_rdvs.c.version == 0, excluded.event_at > busy_rdvs.c.event_at))
-    stmt = stmt.on_conflict_do_update(index_elements=[busy_rdvs.c.id],
-                                      set_={k: excluded[k] for k in values if k != "id"}, where=newer)
-    result = await session.execute(stmt.returning(busy_rdvs.c.id))
-    return result.first() is not None
-
-
-async def delete_busy(*, session: AsyncSession, rdv_id: uuid.UUID) -> None:
-    """Forget an RDV that booking purged (retention)."""
-    await session.execute(busy_rdvs.delete().where(busy_rdvs.c.id == rdv_id))

@@ -9,6 +9,7 @@ import uuid
 from dataclasses import replace
 from datetime import datetime, time, timedelta, timezone
 
+from services.availability.adapters import busy as busy_repo
 from services.availability.adapters import repository as repo
 from services.availability.domain import recurrence as rec_mod
 from services.availability.domain.intervals import overlaps
@@ -96,7 +97,7 @@ async def rdvs_in_conflict(*, uow: UnitOfWork, absence: Absence) -> list[BusyRdv
     end = None
     if absence.last_day is not None:
         end = instant(absence.last_day + timedelta(days=1), time(0), absence.timezone)
-    rdvs = await repo.busy_rdvs_of(session=uow.session, agent_ids=[absence.agent_id],
+    rdvs = await busy_repo.busy_rdvs_of(session=uow.session, agent_ids=[absence.agent_id],
                                    start=datetime.fromtimestamp(start, timezone.utc),
                                    end=datetime.fromtimestamp(end, timezone.utc) if end else None)
     if not rdvs:

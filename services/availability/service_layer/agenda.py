@@ -5,6 +5,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 
+from services.availability.adapters import busy as busy_repo
 from services.availability.adapters import repository as repo
 from services.availability.domain import jours_feries
 from services.availability.domain.model import BusyRdv
@@ -35,7 +36,7 @@ async def agenda(*, db: Database, identity: Identity, agent_id: uuid.UUID, first
                                            agent_id=agent_id, page=1, per_page=10_000)
         absences = await repo.absences_for_agents(session=uow.session, agent_ids=[agent_id], first=first,
                                                   last=last)
-        rdvs = await repo.busy_rdvs_of(session=uow.session, agent_ids=[agent_id],
+        rdvs = await busy_repo.busy_rdvs_of(session=uow.session, agent_ids=[agent_id],
                                        start=datetime.fromtimestamp(start, timezone.utc),
                                        end=datetime.fromtimestamp(end, timezone.utc), active_only=False)
     plage_occ = sorted((o for p in plages for o in plage_occurrences(p, first, last)), key=lambda o: o.start)

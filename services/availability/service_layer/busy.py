@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import uuid
 
-from services.availability.adapters import repository as repo
+from services.availability.adapters import busy as busy_repo
 from services.availability.domain.model import BusyRdv
 from shared.db import UnitOfWork
 from shared.events import Envelope
@@ -28,4 +28,4 @@ async def record_rdv(uow: UnitOfWork, envelope: Envelope) -> None:
                    status=rdv.get("status") or "unknown", version=int(rdv.get("version") or 0),
                    motif_id=uuid.UUID(str(rdv["motif_id"])) if rdv.get("motif_id") else None,
                    lieu_id=uuid.UUID(str(rdv["lieu_id"])) if rdv.get("lieu_id") else None)
-    await repo.upsert_busy(session=uow.session, rdv=busy, event_at=envelope.occurred_at)
+    await busy_repo.upsert_busy(session=uow.session, rdv=busy, event_at=envelope.occurred_at)

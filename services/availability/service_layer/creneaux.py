@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta, timezone
 from dateutil.relativedelta import relativedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.availability.adapters import busy as busy_repo
 from services.availability.adapters import repository as repo
 from services.availability.domain import creneaux as domain
 from services.availability.domain import jours_feries
@@ -60,7 +61,7 @@ async def load_inputs(*, session: AsyncSession, identity: Identity, motif_id: uu
     absences, busy = [], []
     if agents:
         absences = await repo.absences_for_agents(session=session, agent_ids=agents, first=first, last=last)
-        busy = await repo.busy_intervals(
+        busy = await busy_repo.busy_intervals(
             session=session, agent_ids=agents,
             start=datetime.fromtimestamp(day_start(first, zone), timezone.utc),
             end=datetime.fromtimestamp(day_start(last + timedelta(days=1), zone), timezone.utc))

@@ -5,6 +5,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
+from services.availability.adapters import busy as busy_repo
 from services.availability.adapters import repository as repo
 from services.availability.domain import jours_feries, verdict
 from services.availability.domain.model import Lieu, Motif
@@ -42,7 +43,7 @@ async def explain(*, db: Database, identity: Identity, agent_id: uuid.UUID, moti
                                               first=first, last=last)
         absences = await repo.absences_for_agents(session=uow.session, agent_ids=[agent_id], first=first,
                                                   last=last)
-        busy = await repo.busy_rdvs_of(session=uow.session, agent_ids=[agent_id],
+        busy = await busy_repo.busy_rdvs_of(session=uow.session, agent_ids=[agent_id],
                                        start=datetime.fromtimestamp(start, timezone.utc),
                                        end=datetime.fromtimestamp(end, timezone.utc))
     reasons = verdict.explain(organisation_id=identity.organisation_id, plages=plages, absences=absences,
@@ -93,7 +94,7 @@ async def check(*, db: Database, identity: Identity, agent_ids: list[uuid.UUID],
                                                   last=last)
         busy_agents: set[uuid.UUID] = set()
         if public and candidates:
-            busy_agents = {a for a, _, _ in await repo.busy_intervals(
+            busy_agents = {a for a, _, _ in await busy_repo.busy_intervals(
                 session=uow.session, agent_ids=candidates, start=datetime.fromtimestamp(start, timezone.utc),
                 end=datetime.fromtimestamp(end, timezone.utc))}
     holidays = jours_feries.between(first, last, holiday_zone(identity))
