@@ -28,6 +28,17 @@ def test_search_an_usager_and_open_their_fiche(page, setup, system):
     expect(page.locator(".stat-card", has_text="RDV au total")).to_contain_text("1")
     assert usager["id"] in page.url
 
+    relative = page.locator("#relative-form")
+    relative.get_by_label("Prénom").fill("Léo")
+    relative.get_by_role("button", name="Ajouter le proche").click()
+    expect(page.locator("#flash")).to_contain_text("Léo Garnier est ajouté(e) aux proches de Éloïse Garnier.")
+    proches = page.locator("section", has=page.get_by_role("heading", name="Proches"))
+    expect(proches.get_by_role("link", name="Léo Garnier")).to_be_visible()
+
+    page.get_by_role("link", name="Voir ses rendez-vous dans la liste des RDV").click()
+    expect(page.locator("#rdv-count")).to_have_text("1 rendez-vous")
+    expect(page.locator("#rdv-list")).to_contain_text("Éloïse Garnier")
+
 
 def test_ui_files_are_served_and_nothing_else(system):
     with system.client() as c:

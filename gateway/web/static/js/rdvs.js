@@ -23,7 +23,13 @@ run(async (me) => {
   for (const k of ["agent_id", "service_id", "motif_id", "lieu_id", "status", "from", "to"]) if (params.get(k)) form[k].value = params.get(k);
   let page = Number(params.get("page") || 1);
 
-  const filters = () => Object.fromEntries(Object.entries(formValues(form)).filter(([, v]) => v));
+  // An usager's RDVs (link from their fiche): a filter without a field of its own.
+  const usagerId = params.get("usager_id");
+  if (usagerId) {
+    form.querySelector(".actions").prepend(el("span.badge", { style: "background:#000091" }, "Filtré sur un usager"), " ",
+      el("a", { href: "/rdvs" }, "Retirer ce filtre"));
+  }
+  const filters = () => Object.fromEntries(Object.entries({ ...formValues(form), usager_id: usagerId }).filter(([, v]) => v));
 
   async function load() {
     const f = filters();

@@ -1,12 +1,17 @@
 // Fiche usager: information, relatives, upcoming and past RDVs, statistics.
-import { api, run, listAll, byId, el, clear, fullName, fmtDay, fmtDateTime, orgTimezone, STATUS_LABELS, fmtPhone } from "/static/js/app.js";
+import { api, run, listAll, byId, el, clear, fullName, fmtDay, fmtDateTime, orgTimezone, STATUS_LABELS, fmtPhone,
+  flash, showFormError, clearFormError, formValues } from "/static/js/app.js";
 import { statusBadge } from "/static/js/rdv.js";
 
 run(async (me) => {
-  const tz = orgTimezone(me);
   const box = document.getElementById("fiche");
-  const [fiche, motifs, lieux, agents] = await Promise.all([
-    api("GET", `/usagers/${box.dataset.usagerId}`), listAll("/motifs"), listAll("/lieux"), listAll("/agents")]);
+  const [motifs, lieux, agents] = await Promise.all([listAll("/motifs"), listAll("/lieux"), listAll("/agents")]);
+  await render(me, box, motifs, lieux, agents);
+});
+
+async function render(me, box, motifs, lieux, agents) {
+  const tz = orgTimezone(me);
+  const fiche = await api("GET", `/usagers/${box.dataset.usagerId}`);
   const motifsById = byId(motifs);
   const lieuxById = byId(lieux);
   const agentsById = byId(agents);
@@ -38,13 +43,42 @@ run(async (me) => {
         (fiche.relatives || []).length
           ? el("ul", {}, fiche.relatives.map((p) => el("li", {}, el("a", { href: `/usagers/${p.id}` }, fullName(p)),
               p.birth_date ? ` (né(e) le ${fmtDay(p.birth_date)})` : "")))
-          : el("p.empty", {}, "Aucun proche."))),
+          : el("p.empty", {}, "Aucun proche."),
+        relativeForm(u, () => render(me, box, motifs, lieux, agents)))),
     el("section", { "aria-labelledby": "stats-title" }, el("h2", { id: "stats-title" }, "Statistiques"),
       el("div.stat-cards", {}, [["total", "RDV au total"], ["a_venir", STATUS_LABELS.a_venir], ["a_renseigner", STATUS_LABELS.a_renseigner],
         ["seen", "Honorés"], ["noshow", "Absences non excusées"], ["excused", "Annulés par l'usager"], ["revoked", "Annulés par le service"]]
         .map(([k, label]) => el("div.stat-card", {}, el("strong", {}, String(stats[k] ?? 0)), label)))),
+    el("p", {}, el("a", { href: `/rdvs?usager_id=${u.id}` }, "Voir ses rendez-vous dans la liste des RDV")),
     el("section", { "aria-labelledby": "upcoming-title" }, el("h2", { id: "upcoming-title" }, "Rendez-vous à venir"),
       rdvTable(fiche.rdvs_upcoming || [], "Aucun rendez-vous à venir.")),
     el("section", { "aria-labelledby": "past-title" }, el("h2", { id: "past-title" }, "Rendez-vous passés"),
       rdvTable(fiche.rdvs_past || [], "Aucun rendez-vous passé.")));
-});
+}
+
+// "Ajouter un proche": an usager whose responsible is this one.
+function relativeForm(u, onDone) {
+  const form = el("form#relative-form", { novalidate: true },
+    el("h3", {}, "Ajouter un proche"),
+    el("div.error-box", { role: "alert", tabindex: "-1", hidden: true }),
+    el("div.row", {},
+      el("div.field", {}, el("label", { for: "r-first" }, "Prénom"), el("input#r-first", { name: "first_name", type: "text", required: true })),
+      el("div.field", {}, el("label", { for: "r-last" }, "Nom"), el("input#r-last", { name: "last_name", type: "text", required: true, value: u.last_name || "" })),
+      el("div.field", {}, el("label", { for: "r-birth" }, "Date de naissance"), el("input#r-birth", { name: "birth_date", type: "date" }))),
+    el("button.button.secondary", { type: "submit" }, "Ajouter le proche"));
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    clearFormError(form);
+    const v = formValues(form);
+    const body = { first_name: v.first_name, last_name: v.last_name, responsible_id: u.id };
+    if (v.birth_date) body.birth_date = v.birth_date;
+    try {
+      await api("POST", "/usagers", body);
+      flash(`${v.first_name} ${v.last_name} est ajouté(e) aux proches de ${fullName(u)}.`);
+      await onDone();
+    } catch (e) {
+      showFormError(form, e);
+    }
+  });
+  return form;
+}
