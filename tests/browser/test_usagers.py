@@ -28,6 +28,16 @@ def test_search_an_usager_and_open_their_fiche(page, setup, system):
     expect(page.locator(".stat-card", has_text="RDV au total")).to_contain_text("1")
     assert usager["id"] in page.url
 
+    page.get_by_role("button", name="Modifier ces informations").click()
+    edit = page.locator("#usager-edit-form")
+    edit.get_by_label("E-mail", exact=True).fill("pas-un-email")
+    edit.get_by_role("button", name="Enregistrer").click()
+    expect(edit.get_by_role("alert")).to_be_visible()
+    edit.get_by_label("E-mail", exact=True).fill("eloise.garnier@example.org")
+    edit.get_by_role("button", name="Enregistrer").click()
+    expect(page.locator("#flash")).to_contain_text("Informations de l'usager enregistrées.")
+    expect(page.get_by_text("eloise.garnier@example.org")).to_be_visible()
+
     relative = page.locator("#relative-form")
     relative.get_by_label("Prénom").fill("Léo")
     relative.get_by_role("button", name="Ajouter le proche").click()

@@ -38,7 +38,8 @@ async function render(me, box, motifs, lieux, agents) {
   clear(box).append(
     el("div.split", {},
       el("section.card", { "aria-labelledby": "info-title" }, el("h2", { id: "info-title" }, "Informations"),
-        el("dl.details", {}, info.flatMap(([k, v]) => [el("dt", {}, k), el("dd", {}, v)]))),
+        el("dl.details", {}, info.flatMap(([k, v]) => [el("dt", {}, k), el("dd", {}, v)])),
+        editForm(u, () => render(me, box, motifs, lieux, agents))),
       el("section.card", { "aria-labelledby": "proches-title" }, el("h2", { id: "proches-title" }, "Proches"),
         (fiche.relatives || []).length
           ? el("ul", {}, fiche.relatives.map((p) => el("li", {}, el("a", { href: `/usagers/${p.id}` }, fullName(p)),
@@ -81,4 +82,39 @@ function relativeForm(u, onDone) {
     }
   });
   return form;
+}
+
+// "Modifier ces informations": PATCH the usager (contact details drive the notifications).
+function editForm(u, onDone) {
+  const fields = [["first_name", "Prénom", "text"], ["last_name", "Nom", "text"], ["birth_name", "Nom de naissance", "text"],
+    ["birth_date", "Date de naissance", "date"], ["phone", "Téléphone", "tel"], ["email", "E-mail", "email"],
+    ["address", "Adresse", "text"]];
+  const form = el("form#usager-edit-form", { novalidate: true, hidden: true },
+    el("div.error-box", { role: "alert", tabindex: "-1", hidden: true }),
+    fields.map(([name, label, type]) => el("div.field", {}, el("label", { for: `e-${name}` }, label),
+      el(`input#e-${name}`, { name, type, value: name === "phone" ? fmtPhone(u[name]) : (u[name] || "") }))),
+    el("div.checks.field", {},
+      el("label", { for: "e-notify-sms" }, el("input#e-notify-sms", { type: "checkbox", name: "notify_by_sms", checked: !!u.notify_by_sms }), "Prévenir par SMS"),
+      el("label", { for: "e-notify-email" }, el("input#e-notify-email", { type: "checkbox", name: "notify_by_email", checked: !!u.notify_by_email }), "Prévenir par e-mail")),
+    el("button.button", { type: "submit" }, "Enregistrer"));
+  const toggle = el("button.button.secondary.small", { type: "button", "aria-expanded": "false", "aria-controls": "usager-edit-form",
+    onclick: () => {
+      form.hidden = !form.hidden;
+      toggle.setAttribute("aria-expanded", String(!form.hidden));
+      if (!form.hidden) form.querySelector("input").focus();
+    } }, "Modifier ces informations");
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    clearFormError(form);
+    const v = formValues(form);
+    for (const k of ["birth_name", "birth_date", "phone", "email", "address"]) if (v[k] === "") v[k] = null;
+    try {
+      await api("PATCH", `/usagers/${u.id}`, v);
+      flash("Informations de l'usager enregistrées.");
+      await onDone();
+    } catch (e) {
+      showFormError(form, e);
+    }
+  });
+  return el("div", {}, toggle, form);
 }
