@@ -34,7 +34,7 @@ async def busy_intervals(*, session: AsyncSession | AsyncConnection, agent_ids: 
 def _busy(row) -> BusyRdv:
     return BusyRdv(id=row.id, organisation_id=row.organisation_id, agent_ids=list(row.agent_ids),
                    starts_at=row.starts_at, ends_at=row.ends_at, status=row.status, version=row.version,
-                   motif_id=row.motif_id, lieu_id=row.lieu_id)
+                   motif_id=row.motif_id, lieu_id=row.lieu_id, payload=row.payload or {})
 
 
 async def busy_rdvs_of(*, session: AsyncSession, agent_ids: list[uuid.UUID], start: datetime | None,
@@ -55,7 +55,7 @@ async def upsert_busy(*, session: AsyncSession, rdv: BusyRdv, event_at: datetime
     """Keep the RDV's newest state: an event whose version is not newer changes nothing."""
     values = dict(id=rdv.id, organisation_id=rdv.organisation_id, agent_ids=rdv.agent_ids,
                   starts_at=rdv.starts_at, ends_at=rdv.ends_at, status=rdv.status, version=rdv.version,
-                  event_at=event_at, motif_id=rdv.motif_id, lieu_id=rdv.lieu_id)
+                  event_at=event_at, motif_id=rdv.motif_id, lieu_id=rdv.lieu_id, payload=rdv.payload)
     stmt = pg_insert(busy_rdvs).values(**values)
     excluded = stmt.excluded
     newer = or_(excluded.version > busy_rdvs.c.version,

@@ -1,6 +1,6 @@
 """SQLAlchemy tables of the availability service."""
 from sqlalchemy import (Boolean, Column, Date, DateTime, Index, Integer, MetaData, Table, Text, Time,
-                        func)
+                        func, text)
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 
 from shared.tables import add_platform_tables
@@ -92,6 +92,7 @@ busy_rdvs = Table(
     Column("event_at", DateTime(timezone=True), nullable=False),
     Column("motif_id", UUID(as_uuid=True)),
     Column("lieu_id", UUID(as_uuid=True)),
+    Column("payload", JSONB, nullable=False, server_default=text("'{}'::jsonb")),  # the event's RDV
 )
 Index("busy_rdvs_starts", busy_rdvs.c.starts_at)
 Index("busy_rdvs_agents", busy_rdvs.c.agent_ids, postgresql_using="gin")

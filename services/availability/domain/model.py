@@ -117,7 +117,7 @@ class BusyRdv:
     version: int = 0
     motif_id: uuid.UUID | None = None
     lieu_id: uuid.UUID | None = None
-    extra: dict = field(default_factory=dict)
+    payload: dict = field(default_factory=dict)  # the RDV as booking published it (usager_ids, context...)
 
     @property
     def active(self) -> bool:

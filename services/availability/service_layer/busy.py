@@ -27,5 +27,6 @@ async def record_rdv(uow: UnitOfWork, envelope: Envelope) -> None:
                    starts_at=_instant(rdv["starts_at"]), ends_at=_instant(rdv["ends_at"]),
                    status=rdv.get("status") or "unknown", version=int(rdv.get("version") or 0),
                    motif_id=uuid.UUID(str(rdv["motif_id"])) if rdv.get("motif_id") else None,
-                   lieu_id=uuid.UUID(str(rdv["lieu_id"])) if rdv.get("lieu_id") else None)
+                   lieu_id=uuid.UUID(str(rdv["lieu_id"])) if rdv.get("lieu_id") else None,
+                   payload={k: v for k, v in rdv.items() if k != "display_status"})
     await busy_repo.upsert_busy(session=uow.session, rdv=busy, event_at=envelope.occurred_at)

@@ -46,7 +46,8 @@ def absence(absence: Absence) -> dict:
 
 
 def rdv(rdv: BusyRdv, zone: str) -> dict:
-    return {"id": str(rdv.id), "agent_ids": [str(a) for a in rdv.agent_ids],
+    """The RDV as booking published it, with its current agents, times and status from the projection."""
+    return {**rdv.payload, "id": str(rdv.id), "agent_ids": [str(a) for a in rdv.agent_ids],
             "starts_at": iso(rdv.starts_at, zone), "ends_at": iso(rdv.ends_at, zone), "status": rdv.status,
             "motif_id": str(rdv.motif_id) if rdv.motif_id else None,
             "lieu_id": str(rdv.lieu_id) if rdv.lieu_id else None}
