@@ -22,7 +22,8 @@ run(async (me) => {
             ? el("progress.progress", { max: "100", value: String(x.progress || 0), "aria-label": `Progression ${x.progress || 0} %` }) : null),
         el("td", {}, x.rows ?? "—"),
         el("td", {}, x.status === "done"
-          ? el("a.button.small", { href: `/api/v1/exports/${x.id}/file`, download: x.filename || "" }, `Télécharger ${x.filename || ""}`)
+          ? el("div", {}, el("a.button.small", { href: `/api/v1/exports/${x.id}/file`, download: x.filename || "",
+              "aria-label": `Télécharger ${x.filename || "l'export"}` }, "Télécharger"), el("div.small.muted", {}, x.filename || ""))
           : "—"),
         el("td", {}, x.expires_at ? fmtDateTime(x.expires_at, tz) : "—")))))));
     const busy = items.some((x) => ["pending", "running"].includes(x.status));
