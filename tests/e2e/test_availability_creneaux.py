@@ -59,6 +59,7 @@ def test_search_by_service_elargir_booking_and_absence_conflicts(system):
             "items": [], "next_available": "2027-03-03T09:00:00+01:00"}
         agenda = c.get("/api/v1/agenda", params={"agent_id": me["id"], "from": "2027-03-02", "to": "2027-03-02"}).json()
         assert [r["id"] for r in agenda["rdvs"]] == [rdv.json()["id"]]
+        assert agenda["rdvs"][0]["usager_ids"] == [usager] and agenda["rdvs"][0]["status"] == "unknown"
         assert [a["title"] for a in agenda["absences"]] == ["Formation"]
 
         cancelled = c.post(f"/api/v1/rdvs/{rdv.json()['id']}/status", json={"status": "revoked"})
