@@ -1,4 +1,4 @@
-"""The `rdv` command line: up, migrate, seed, service, check, asyncapi, makemigration."""
+"""The `rdv` command line: up, migrate, seed, service, check, asyncapi, retention, makemigration."""
 from __future__ import annotations
 
 import argparse
@@ -93,6 +93,11 @@ def main(argv: list[str] | None = None) -> int:
     p_reporting = sub.add_parser("reporting", help="outils du service de statistiques")
     reporting_sub = p_reporting.add_subparsers(dest="reporting_cmd", required=True)
     reporting_sub.add_parser("rebuild", help="reconstruit les projections de reporting en rejouant les flux")
+    p_retention = sub.add_parser("retention", help="conservation des données (RGPD)")
+    retention_sub = p_retention.add_subparsers(dest="retention_cmd", required=True)
+    p_retention_run = retention_sub.add_parser(
+        "run", help="supprime les RDV finis depuis 2 ans, anonymise les usagers sans RDV depuis 2 ans")
+    p_retention_run.add_argument("--as-of", help="instant de référence au lieu de maintenant (refusé en production)")
     p_rev = sub.add_parser("makemigration", help="génère une migration Alembic pour un service")
     p_rev.add_argument("service", choices=ALL)
     p_rev.add_argument("-m", "--message", required=True)
@@ -133,6 +138,10 @@ def main(argv: list[str] | None = None) -> int:
         from services.reporting.entrypoints.rebuild import main as rebuild_main
 
         return rebuild_main()
+    if args.cmd == "retention" and args.retention_cmd == "run":
+        from rdv.retention import main as retention_main
+
+        return retention_main(args.as_of)
     if args.cmd == "makemigration":
         from shared.migrations import revision
 

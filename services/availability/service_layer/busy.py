@@ -18,7 +18,7 @@ async def record_rdv(uow: UnitOfWork, envelope: Envelope) -> None:
     """Keep the RDV's newest state; an event whose `rdv.version` is not newer changes nothing."""
     if envelope.type == "booking.rdv.purged":  # RGPD retention: booking deleted it, so do we
         if envelope.data.get("rdv_id"):
-            await repo.delete_busy(session=uow.session, rdv_id=uuid.UUID(str(envelope.data["rdv_id"])))
+            await busy_repo.delete_busy(session=uow.session, rdv_id=uuid.UUID(str(envelope.data["rdv_id"])))
         return
     rdv = envelope.data["rdv"]
     organisation_id = envelope.organisation_id or uuid.UUID(str(rdv["organisation_id"]))

@@ -93,6 +93,8 @@ async def anonymize(uow: UnitOfWork, *, usager_id: uuid.UUID, organisation_id) -
     rows = (await uow.execute(select(t.messages.c.id, t.messages.c.channel, t.messages.c.recipient,
                                      t.messages.c.status, t.messages.c.agent_id)
                               .where(or_(theirs, about)))).all()
+    # the dev inbox's copies of those messages (dev/test only) hold the same address and content
+    await uow.execute(delete(t.dev_messages).where(t.dev_messages.c.message_id.in_([row.id for row in rows])))
     for row in rows:
         recipient = row.recipient if row.agent_id else mask(row.channel, row.recipient)
         await uow.execute(update(t.messages).where(t.messages.c.id == row.id).values(

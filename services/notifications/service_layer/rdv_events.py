@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import uuid
 
+from sqlalchemy import delete
+
 from services.notifications.adapters import repository as repo
 from services.notifications.adapters import tables as t
 from services.notifications.domain import rules
@@ -41,6 +43,9 @@ def make_rdv_handler(*, sender: str):
 async def handle_rdv_event(uow: UnitOfWork, envelope: Envelope, *, sender: str) -> None:
     """Apply one RDV event; an event older than the RDV we hold changes nothing."""
     data = envelope.data
+    if envelope.type == "booking.rdv.purged":
+        await purge_rdv(uow, rdv_id=_uuid(data["rdv_id"]))
+        return
     held = await repo.get(uow, t.rdvs, _uuid(data["rdv"]["id"]))
     rdv = rdv_row(data["rdv"], organisation_id=envelope.organisation_id,
                   held_version=held["version"] if held else None)
@@ -72,3 +77,10 @@ async def handle_rdv_event(uow: UnitOfWork, envelope: Envelope, *, sender: str) 
                                 now=now)
     elif plan.reminder == "cancel":
         await repo.set_reminder(uow, rdv_id=rdv["id"], organisation_id=rdv["organisation_id"], due_at=None, now=now)
+
+
+async def purge_rdv(uow: UnitOfWork, *, rdv_id: uuid.UUID) -> None:
+    """RGPD retention: booking deleted the RDV; its messages (sent or not), reminder and copy go too."""
+    for table in (t.dev_messages, t.messages, t.reminders):
+        await uow.execute(delete(table).where(table.c.rdv_id == rdv_id))
+    await uow.execute(delete(t.rdvs).where(t.rdvs.c.id == rdv_id))

@@ -136,3 +136,10 @@ async def upsert_usager(session, row: dict) -> None:
 
 async def anonymize_usager(session, row: dict) -> None:
     await session.execute(_ANONYMIZE, row)
+
+
+async def purge_rdv(session, rdv_id) -> None:
+    """Forget an RDV that booking deleted (retention): its fact, status history, notification outcomes."""
+    for table in ("rdv_notifications", "rdv_status_changes", "rdv_facts"):
+        column = "id" if table == "rdv_facts" else "rdv_id"
+        await session.execute(text(f"delete from {table} where {column} = :id"), {"id": rdv_id})

@@ -93,8 +93,21 @@ def _fact_rows(envelope: Envelope) -> tuple[dict, dict | None] | None:
     return row, change
 
 
+PURGED = "booking.rdv.purged"
+
+
+async def _purge(uow, envelope: Envelope) -> None:
+    """RGPD retention: booking deleted the RDV; its fact, history and notification outcomes go too."""
+    rdv_id = _uuid(envelope.data.get("rdv_id"))
+    if rdv_id:
+        await projections.purge_rdv(uow.session, rdv_id)
+
+
 async def on_rdv(uow, envelope: Envelope) -> None:
     """Upsert the RDV's fact row (newest version wins) and keep its status history."""
+    if envelope.type == PURGED:
+        await _purge(uow, envelope)
+        return
     rows = _fact_rows(envelope)
     if rows is None:
         return
@@ -111,8 +124,19 @@ def _newer(candidate: dict, held: dict) -> bool:
 
 
 async def on_rdvs(uow, envelopes: list[Envelope]) -> None:
-    """A batch of RDV events in bulk: per RDV only its newest version is written (the database
-    still refuses a version older than the one it holds), every status change is kept."""
+    """A batch of RDV events in bulk; a purge (retention) applies in its place in the sequence."""
+    start = 0
+    for i, envelope in enumerate(envelopes):
+        if envelope.type == PURGED:
+            await _facts_in_bulk(uow, envelopes[start:i])
+            await _purge(uow, envelope)
+            start = i + 1
+    await _facts_in_bulk(uow, envelopes[start:])
+
+
+async def _facts_in_bulk(uow, envelopes: list[Envelope]) -> None:
+    """Per RDV only its newest version is written (the database still refuses a version older
+    than the one it holds), every status change is kept."""
     facts: dict = {}
     changes: list[dict] = []
     for envelope in envelopes:

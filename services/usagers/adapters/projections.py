@@ -41,6 +41,13 @@ class ProjectionRepository:
         await self.refresh_service_links(usager_ids={*removed, *rdv["usager_ids"]})
         return True
 
+    async def purge_rdv(self, *, rdv_id: uuid.UUID) -> None:
+        """Forget an RDV booking deleted (retention) and the service links it made."""
+        removed = (await self.session.execute(text("delete from rdv_usagers where rdv_id = :id returning usager_id"),
+                                              {"id": rdv_id})).scalars().all()
+        await self.session.execute(text("delete from rdvs where id = :id"), {"id": rdv_id})
+        await self.refresh_service_links(usager_ids=set(removed))
+
     async def refresh_service_links(self, *, usager_ids: set[uuid.UUID]) -> None:
         """Recompute usagers.service_ids (scope=service) from their RDVs; write only what changed."""
         if not usager_ids:

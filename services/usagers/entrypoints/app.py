@@ -5,11 +5,12 @@ from fastapi.responses import JSONResponse
 from services.usagers.config import UsagersSettings
 from services.usagers.domain.errors import UsagerError
 from services.usagers.entrypoints.consumers import consumers
+from services.usagers.entrypoints.retention import retention_loop
 from services.usagers.entrypoints.routes import router
 from shared.errors import AppError
 from shared.service import ServiceRuntime
 
-runtime = ServiceRuntime("usagers", UsagersSettings(), consumers=consumers())
+runtime = ServiceRuntime("usagers", UsagersSettings(), consumers=consumers(), background=[retention_loop])
 app = runtime.create_app(routers=[router])
 
 

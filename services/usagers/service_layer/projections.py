@@ -16,6 +16,10 @@ def _id(value: Any) -> uuid.UUID | None:
 
 async def on_rdv_event(uow: UnitOfWork, envelope: Envelope) -> None:
     """booking.rdv.*: keep the RDV and its usager <-> service links; ignore a version not newer."""
+    if envelope.type == "booking.rdv.purged":  # RGPD retention: the RDV leaves the fiches
+        if envelope.data.get("rdv_id"):
+            await ProjectionRepository(uow.session).purge_rdv(rdv_id=_id(envelope.data["rdv_id"]))
+        return
     rdv = envelope.data.get("rdv") or {}
     if not rdv.get("id"):
         return

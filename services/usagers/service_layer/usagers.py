@@ -91,6 +91,11 @@ async def update_usager(*, uow: UnitOfWork, identity: Identity, usager_id: uuid.
 async def anonymise_usager(*, uow: UnitOfWork, identity: Identity, usager_id: uuid.UUID) -> Usager:
     """Wipe the usager's personal data (RGPD), keep its id; its relatives become independent."""
     identity.require_admin()
+    return await anonymise(uow=uow, identity=identity, usager_id=usager_id)
+
+
+async def anonymise(*, uow: UnitOfWork, identity: Identity, usager_id: uuid.UUID) -> Usager:
+    """Anonymise without a role check: DELETE (after it) and the retention job (identity `system`)."""
     async with uow:
         repo = UsagerRepository(uow.session)
         current = await repo.get(organisation_id=identity.organisation_id, usager_id=usager_id, for_update=True)

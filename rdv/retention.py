@@ -1,0 +1,52 @@
+"""`rdv retention run`: the RGPD retention passes of booking and usagers, once, from the command line.
+
+Booking deletes the RDVs ended more than 2 years ago (publishing `booking.rdv.purged` through its
+outbox, which the running service relays), then usagers anonymises the usagers without an RDV for
+2 years. Each part runs when its `<SERVICE>_DATABASE_URL` is set. `--as-of` (tests, rehearsals)
+replaces "now" and is refused in production, like RDV_NOW.
+"""
+from __future__ import annotations
+
+import asyncio
+import os
+from datetime import datetime
+
+from shared.db import Database
+
+
+def parse_as_of(raw: str | None) -> datetime | None:
+    if not raw:
+        return None
+    if os.environ.get("RDV_ENV") == "production":
+        raise SystemExit("--as-of est refusé en production")
+    instant = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    if instant.tzinfo is None:
+        raise SystemExit("--as-of doit porter un décalage horaire (ex. 2029-03-03T09:00:00+01:00)")
+    return instant
+
+
+async def run(as_of: datetime | None = None) -> dict[str, int]:
+    from services.booking.service_layer.retention import purge_expired_rdvs
+    from services.usagers.service_layer.retention import anonymise_expired_usagers
+
+    done: dict[str, int] = {}
+    for service, job, key in (("booking", purge_expired_rdvs, "rdvs_purged"),
+                              ("usagers", anonymise_expired_usagers, "usagers_anonymized")):
+        url = os.environ.get(f"{service.upper()}_DATABASE_URL")
+        if not url:
+            continue
+        db = Database(url)
+        try:
+            done[key] = await job(db=db, as_of=as_of)
+        finally:
+            await db.dispose()
+    return done
+
+
+def main(as_of_text: str | None = None) -> int:
+    if not any(os.environ.get(f"{s}_DATABASE_URL") for s in ("BOOKING", "USAGERS")):
+        raise SystemExit("BOOKING_DATABASE_URL ou USAGERS_DATABASE_URL manquant")
+    done = asyncio.run(run(parse_as_of(as_of_text)))
+    for key, count in done.items():
+        print(f"{key}: {count}")
+    return 0
