@@ -264,7 +264,7 @@ async def measure_lag(url: str, nats_url: str, organisation_id: uuid.UUID, servi
 
 def render(rows, *, count: int, load_seconds: float, lag: tuple[float, float, float] | None = None,
            lag_events: int = 0, lag_rate: float = 0) -> str:
-    lines = [f"### Usagers search ({count:_} usagers in one organisation, 20 per page, ".replace("_", " ")
+    lines = [f"## Usagers search ({count:_} usagers in one organisation, 20 per page, ".replace("_", " ")
              + "use case `search_usagers` against PostgreSQL)", "",
              f"Run {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC; bulk load (COPY, generated search columns, "
              f"indexes, RDV links) {load_seconds:.1f} s. Target: p95 <= {TARGET_P95_MS:.0f} ms. "
