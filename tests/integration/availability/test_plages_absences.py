@@ -5,7 +5,6 @@ import uuid
 
 import pytest
 
-from tests.integration.availability.conftest import WEEKDAYS
 
 
 def test_agent_manages_own_plage_and_gets_an_overlap_warning(org):
