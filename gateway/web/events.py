@@ -10,9 +10,11 @@ import contextlib
 import json
 import logging
 
-import httpx
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi.responses import StreamingResponse
+
+from gateway.web.session import current_agent, organisation_id
+from shared.errors import Unauthorized
 
 log = logging.getLogger("rdv.web")
 router = APIRouter()
@@ -23,28 +25,13 @@ HEARTBEAT_SECONDS = 15.0
 STREAM_SECONDS = 600.0
 
 
-async def _current_agent(request: Request) -> dict | None:
-    """Ask the gateway itself (in process) who the request's session is."""
-    headers = {k: v for k, v in request.headers.items() if k.lower() in ("cookie", "authorization")}
-    transport = httpx.ASGITransport(app=request.app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://gateway.internal", timeout=5) as client:
-        resp = await client.get("/api/v1/me", headers=headers)
-    return resp.json() if resp.status_code == 200 else None
-
-
-def _organisation_id(agent: dict) -> str | None:
-    org = agent.get("organisation")
-    return (org.get("id") if isinstance(org, dict) else None) or agent.get("organisation_id")
-
-
 @router.get("/web/events")
 async def rdv_events(request: Request):
     """Stream `rdv` events (`{rdv_id, type}`) of the session's organisation as text/event-stream."""
-    agent = await _current_agent(request)
+    agent = await current_agent(request)
     if agent is None:
-        return JSONResponse({"error": {"code": "unauthorized", "message": "Veuillez vous connecter.",
-                                       "details": {}}}, status_code=401)
-    organisation_id = _organisation_id(agent)
+        raise Unauthorized("Veuillez vous connecter.")
+    org_id = organisation_id(agent)
     nc = getattr(request.app.state.runtime, "nc", None)
     queue: asyncio.Queue[dict] = asyncio.Queue(maxsize=1000)
 
@@ -53,7 +40,7 @@ async def rdv_events(request: Request):
             envelope = json.loads(msg.data)
         except ValueError:
             return
-        if envelope.get("organisation_id") != organisation_id:
+        if envelope.get("organisation_id") != org_id:
             return
         rdv = (envelope.get("data") or {}).get("rdv") or {}
         with contextlib.suppress(asyncio.QueueFull):

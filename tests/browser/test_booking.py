@@ -103,6 +103,18 @@ def test_next_availability_and_widening_the_search(page, setup):
     expect(page.get_by_role("heading", name="lundi 15 mars 2027")).to_be_visible()
     expect(page.locator(".slot").first).to_contain_text("09 h 00")
 
+    # Why is 08:00 not free? The plage opens at 09:00.
+    page.get_by_text("Pourquoi un horaire n'est-il pas libre ?").click()
+    explain = page.locator("#explain-form")
+    explain.get_by_label("Agent").select_option(setup.agent["id"])
+    explain.get_by_label("Jour").fill("2027-03-15")
+    explain.get_by_label("Heure").fill("08:00")
+    explain.get_by_role("button", name="Expliquer").click()
+    expect(page.locator("#explain-result")).to_contain_text("Cet horaire n'est pas libre.")
+    explain.get_by_label("Heure").fill("09:00")
+    explain.get_by_role("button", name="Expliquer").click()
+    expect(page.locator("#explain-result")).to_contain_text("Cet horaire est libre.")
+
     # Without « Élargir la recherche », only agents of the colleague's services count: none here.
     page.get_by_label("Élargir la recherche").uncheck()
     page.get_by_role("button", name="Rechercher des créneaux").click()

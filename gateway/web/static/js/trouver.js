@@ -129,8 +129,8 @@ run(async (me) => {
     if (!motifId) return showFormError(explainForm, new Error("Choisissez d'abord un motif dans la recherche."));
     if (!v.day || !v.time) return showFormError(explainForm, new Error("Indiquez un jour et une heure."));
     try {
-      const res = await api("GET", "/creneaux/explain", undefined, { query: {
-        motif_id: motifId, agent_id: v.agent_id, lieu_id: searchForm.lieu_id.value, starts_at: toInstant(v.day, v.time, tz) } });
+      const res = await api("GET", "/web/creneaux/explain", undefined, { query: {
+        motif_id: motifId, agent_id: v.agent_id, starts_at: toInstant(v.day, v.time, tz) } });
       const free = res.free ?? res.ok ?? res.available;
       const reasons = res.reasons || (res.reason ? [res.reason] : []);
       out.append(el(`div.notice.${free ? "success" : "warning"}`, {},
@@ -138,8 +138,7 @@ run(async (me) => {
         res.message ? el("p", {}, res.message) : null,
         reasons.length ? el("ul", {}, reasons.map((r) => el("li", {}, typeof r === "string" ? r : r.message || r.code))) : null));
     } catch (e) {
-      showFormError(explainForm, e.status === 404 && e.code === "not_found" && !e.details.resource
-        ? new Error("L'explication n'est pas disponible pour le moment.") : e);
+      showFormError(explainForm, e);
     }
   });
 
