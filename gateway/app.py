@@ -4,6 +4,7 @@ import asyncio
 import httpx
 from sqlalchemy.exc import IntegrityError
 
+from gateway import retention
 from gateway.adapters.services import ServiceClients
 from gateway.api import audit, auth, availability, booking, dev, directory, public, reporting, usagers
 from gateway.api.middleware import install_middlewares
@@ -45,7 +46,7 @@ async def _service_ready(client: httpx.AsyncClient, name: str) -> str:
     return "down"
 
 
-runtime = GatewayRuntime("gateway", GatewaySettings())
+runtime = GatewayRuntime("gateway", GatewaySettings(), background=[retention.retention_loop])
 app = runtime.create_app(title="rdv — API de la passerelle", routers=[
     auth.router, directory.router, availability.router, booking.router, usagers.router, reporting.router,
     public.router, audit.router, dev.router])

@@ -2,7 +2,8 @@
 
 Booking deletes the RDVs ended more than 2 years ago (publishing `booking.rdv.purged` through its
 outbox, which the running service relays), then usagers anonymises the usagers without an RDV for
-2 years. Each part runs when its `<SERVICE>_DATABASE_URL` is set. `--as-of` (tests, rehearsals)
+2 years, and the gateway deletes the stored Idempotency-Key responses past their validity. Each part
+runs when its `<SERVICE>_DATABASE_URL` is set. `--as-of` (tests, rehearsals)
 replaces "now" and is refused in production, like RDV_NOW.
 """
 from __future__ import annotations
@@ -38,6 +39,17 @@ async def run(as_of: datetime | None = None) -> dict[str, int]:
         db = Database(url)
         try:
             done[key] = await job(db=db, as_of=as_of)
+        finally:
+            await db.dispose()
+    url = os.environ.get("GATEWAY_DATABASE_URL")
+    if url:
+        from gateway.config import GatewaySettings
+        from gateway.retention import purge_idempotency_keys
+
+        db = Database(url)
+        try:
+            done["idempotency_responses_deleted"] = await purge_idempotency_keys(
+                db=db, ttl_hours=GatewaySettings().idempotency_ttl_hours, as_of=as_of)
         finally:
             await db.dispose()
     return done

@@ -44,7 +44,8 @@ def _export_text(bench) -> str:
 
 
 def _usager(c, last_name: str, *, phone: str | None = None) -> dict:
-    resp = c.post("/api/v1/usagers", json={"first_name": "Camille", "last_name": last_name, "birth_date": "1980-05-17",
+    # with an Idempotency-Key: the gateway stores the answer (names, contacts) for its validity
+    resp = c.post("/api/v1/usagers", headers={"Idempotency-Key": str(uuid.uuid4())}, json={"first_name": "Camille", "last_name": last_name, "birth_date": "1980-05-17",
                                            "email": f"{last_name.lower()}@example.fr", **({"phone": phone} if phone else {})})
     assert resp.status_code == 201, resp.text
     body = resp.json()
@@ -87,6 +88,12 @@ def test_retention_and_anonymisation_reach_every_service(rel_system):
         resp = c.delete(f"/api/v1/usagers/{erased['id']}")
         assert resp.status_code == 200 and resp.json()["anonymized"], resp.text
 
+    def gateway_holds(person) -> int:
+        return _count(rel_system, "gateway", "select count(*) from idempotency_keys "
+                      "where convert_from(response_body, 'UTF8') like %s", f"%{person['last_name']}%")
+
+    assert gateway_holds(erased) == 1
+
     # two years and a day after the first day: the retention job
     retention_at = time.time()
     run = subprocess.run([sys.executable, "-m", "rdv.cli", "retention", "run", "--as-of", AS_OF],
@@ -98,6 +105,8 @@ def test_retention_and_anonymisation_reach_every_service(rel_system):
     again = subprocess.run([sys.executable, "-m", "rdv.cli", "retention", "run", "--as-of", AS_OF],
                            env=rel_system.env, capture_output=True, text=True, timeout=60)
     assert "rdvs_purged: 0" in again.stdout and "usagers_anonymized: 0" in again.stdout, again.stdout
+
+    assert all(gateway_holds(p) == 0 for p in (old, kept, idle, erased))  # past their 24 h validity
 
     # booking: the purged RDVs are gone, the others stay
     with bench.org.admin() as c:

@@ -1,0 +1,40 @@
+"""RGPD hygiene of the gateway: stored Idempotency-Key responses (they may hold an usager's name,
+contacts or birth date, e.g. the answer of POST /usagers or of a public booking) are deleted once
+past their validity (GATEWAY_IDEMPOTENCY_TTL_HOURS), instead of staying until the key is reused."""
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete
+
+from gateway.adapters.tables import idempotency_keys
+from shared import clock
+from shared.db import Database
+
+log = logging.getLogger("rdv.gateway.retention")
+
+INTERVAL = 3600.0  # seconds between two passes
+
+
+async def purge_idempotency_keys(*, db: Database, ttl_hours: int = 24, as_of: datetime | None = None) -> int:
+    """Delete the stored responses older than their validity; return how many."""
+    cutoff = (as_of or clock.now()) - timedelta(hours=ttl_hours)
+    async with db.uow() as uow:
+        result = await uow.execute(delete(idempotency_keys).where(idempotency_keys.c.created_at < cutoff))
+        await uow.commit()
+    return result.rowcount or 0
+
+
+async def retention_loop(runtime) -> None:
+    """Background task of the gateway's runtime: one pass a minute after start, then hourly."""
+    await asyncio.sleep(60.0)
+    while True:
+        try:
+            await purge_idempotency_keys(db=runtime.db, ttl_hours=runtime.settings.idempotency_ttl_hours)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            log.warning("retention: échec (%r), nouvel essai au prochain passage", exc)
+        await asyncio.sleep(INTERVAL)
