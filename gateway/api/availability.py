@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, datetime
 
 from fastapi import APIRouter, Depends, Query, Request
 
@@ -196,6 +196,15 @@ async def creneaux(request: Request, motif_id: uuid.UUID, from_: date = Query(al
     if lieu_id:
         params.append(("lieu_id", str(lieu_id)))
     return await _fwd(request, principal, "/v1/creneaux", params=params)
+
+
+@router.get("/creneaux/explain", response_model=s.ExplainOut)
+async def explain_creneau(request: Request, agent_id: uuid.UUID, motif_id: uuid.UUID, starts_at: datetime,
+                          principal: Principal = Depends(current_principal)):
+    """Whether a start is free for an agent and a motif, and why not (outside every plage, absence,
+    jour férié, RDV, in the past)."""
+    await ensure_agents(request, principal, [agent_id])
+    return await _fwd(request, principal, "/v1/creneaux/explain")
 
 
 @router.get("/agenda", response_model=s.AgendaOut)

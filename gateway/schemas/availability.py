@@ -174,5 +174,19 @@ class CreneauxOut(Open):
     next_available: datetime | None
 
 
+class ExplainReason(Open):
+    code: str
+    message: str
+
+
+class ExplainOut(Open):
+    """Why a start is (not) offered: `reasons` in French, `details` with codes and references."""
+    free: bool
+    reasons: list[str]
+    details: list[ExplainReason] = []
+    starts_at: datetime | None = None
+    ends_at: datetime | None = None
+
+
 class AgendaOut(Open):
     """Plage occurrences, absence occurrences, holidays and RDVs of one agent in the window."""
