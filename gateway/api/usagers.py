@@ -42,7 +42,7 @@ async def patch_usager(usager_id: uuid.UUID, body: s.UsagerPatch, request: Reque
     return await forward(request, "usagers", f"/v1/usagers/{usager_id}", identity=identity_of(principal))
 
 
-@router.delete("/usagers/{usager_id}", status_code=204)
+@router.delete("/usagers/{usager_id}", response_model=s.UsagerOut)
 async def delete_usager(usager_id: uuid.UUID, request: Request, principal: Principal = Depends(admin_principal)):
     """Anonymise an usager (RGPD; admins)."""
     return await forward(request, "usagers", f"/v1/usagers/{usager_id}", identity=identity_of(principal))
