@@ -171,5 +171,5 @@ def test_retention_and_anonymisation_reach_every_service(rel_system):
                   "(first_name <> '' or last_name <> '' or email is not null or phone is not null "
                   "or birth_date is not null)", [old["id"], idle["id"], erased["id"]]) == 0
 
-    record("rgpd_retention", rdvs_booked=total, rdvs_purged=per_group, usagers_anonymized_by_retention=anonymised,
+    record("rgpd", rdvs_booked=total, rdvs_purged=per_group, usagers_anonymized_by_retention=anonymised,
            usagers_anonymized_by_request=1, propagated_s=propagated_s, total_s=round(time.time() - started, 1))
