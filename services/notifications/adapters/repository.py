@@ -49,10 +49,12 @@ async def agents_by_id(uow: UnitOfWork, ids: Iterable[uuid.UUID]) -> dict[uuid.U
 
 
 def contact_of(usager: dict, responsible: dict | None) -> Contact | None:
-    """A relative is reached through their responsible's contacts and preferences."""
+    """A relative without contacts of their own is reached through their responsible's contacts
+    and preferences; one with an email or a phone is reached directly."""
     if usager.get("anonymized"):
         return None
-    reach = responsible if usager.get("responsible_id") else usager
+    own = usager.get("email") or usager.get("phone")
+    reach = responsible if usager.get("responsible_id") and not own else usager
     if reach is None or reach.get("anonymized"):
         return None
     return Contact(usager_id=usager["id"], first_name=reach["first_name"], last_name=reach["last_name"],

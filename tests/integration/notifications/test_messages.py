@@ -95,14 +95,16 @@ async def test_opt_outs_landlines_and_relatives(svc, js, smtp, sms, clock):
     no_mail = await world.usager(email=no_mail_mail, phone=no_mail_phone, mail=False)
     landline = await world.usager(phone="+33140000099")
     parent = await world.usager(email=parent_mail, phone=parent_phone)
-    child = await world.usager(responsible_id=uuid.UUID(parent["id"]))
-    rdv = world.rdv(usager_ids=[no_sms["id"], no_mail["id"], landline["id"], child["id"]],
+    child = await world.usager(responsible_id=uuid.UUID(parent["id"]))  # no contacts: through the parent
+    teen_mail = f"teen-{uuid.uuid4().hex[:6]}@example.fr"
+    teen = await world.usager(email=teen_mail, responsible_id=uuid.UUID(parent["id"]))  # reached directly
+    rdv = world.rdv(usager_ids=[no_sms["id"], no_mail["id"], landline["id"], child["id"], teen["id"]],
                     starts_at=clock.now() + timedelta(days=5))
     await world.publish("booking.rdv.created", {"rdv": rdv}, actor=world.actor(0))
-    await wait_for(lambda: len(dev_messages(svc, rdv_id=rdv["id"])) == 5, message="5 messages")
+    await wait_for(lambda: len(dev_messages(svc, rdv_id=rdv["id"])) == 6, message="6 messages")
     got = {(m["channel"], m["to"]) for m in dev_messages(svc, rdv_id=rdv["id"])}
     assert got == {("email", no_sms_mail), ("sms", no_mail_phone), ("email", parent_mail),
-                   ("sms", parent_phone), ("email", world.agent_emails[1])}
+                   ("sms", parent_phone), ("email", teen_mail), ("email", world.agent_emails[1])}
     assert sms.to(no_sms_phone) == [] and smtp.to(no_mail_mail) == [] and sms.to("+33140000099") == []
 
 
