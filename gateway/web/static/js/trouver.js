@@ -132,7 +132,10 @@ run(async (me) => {
       const res = await api("GET", "/web/creneaux/explain", undefined, { query: {
         motif_id: motifId, agent_id: v.agent_id, starts_at: toInstant(v.day, v.time, tz) } });
       const free = res.free ?? res.ok ?? res.available;
-      const reasons = res.reasons || (res.reason ? [res.reason] : []);
+      // Availability names a busy interval by its RDV id: say it in words.
+      const reasons = Array.isArray(res.details) && res.details.length
+        ? res.details.map((d) => (d.code === "rdv" ? "Un autre rendez-vous de l'agent occupe cet horaire." : d.message))
+        : res.reasons || [];
       out.append(el(`div.notice.${free ? "success" : "warning"}`, {},
         el("strong", {}, free ? "Cet horaire est libre." : "Cet horaire n'est pas libre."),
         res.message ? el("p", {}, res.message) : null,
