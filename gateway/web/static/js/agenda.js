@@ -106,8 +106,12 @@ run(async (me) => {
       full = byId(await listAll("/rdvs", { agent_id: select.value, from, to }, 2000));
     } catch (e) { /* not allowed to list: keep the agenda's view */ }
     const todayDay = await today(tz);
-    const rdvs = pick(data, "rdvs").map((r) => full[r.id] || { ...r,
-      display_status: r.status === "unknown" ? (dayOf(r.starts_at, tz) <= todayDay ? "a_renseigner" : "a_venir") : r.status });
+    const fromAgenda = pick(data, "rdvs");
+    const known = new Set(fromAgenda.map((r) => r.id));
+    // Booking's list is up to date at once (availability's projection follows by events): show both.
+    const rdvs = fromAgenda.map((r) => full[r.id] || { ...r,
+      display_status: r.status === "unknown" ? (dayOf(r.starts_at, tz) <= todayDay ? "a_renseigner" : "a_venir") : r.status })
+      .concat(Object.values(full).filter((r) => !known.has(r.id)));
     rdvsById = byId(rdvs);
     await loadUsagers(rdvs.flatMap((r) => r.usager_ids || []), usagers);
     for (const r of rdvs) {
