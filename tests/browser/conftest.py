@@ -146,4 +146,9 @@ def book(setup: Setup, starts_at: str, *, first_name="Jeanne", last_name="Martin
             resp = admin.post("/api/v1/rdvs", json=body)
             return resp.json() if resp.status_code == 201 else None
         rdv = wait_until(attempt, timeout=15, interval=0.3, message="RDV booked")
+        day = starts_at[:10]
+        # Availability learns the RDV by events (agenda, absences' conflicts): wait until it knows it.
+        wait_until(lambda: rdv["id"] in {r["id"] for r in admin.get("/api/v1/agenda", params={
+            "agent_id": setup.agent["id"], "from": day, "to": day}).json().get("rdvs", [])},
+            timeout=15, interval=0.2, message="availability knows the RDV")
     return usager, rdv

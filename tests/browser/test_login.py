@@ -26,6 +26,7 @@ def test_logout_ends_the_session(page, setup):
     login(page, setup.agent_email, setup.agent_password)
     expect(page.get_by_role("link", name="Administration")).to_be_hidden()
     page.get_by_role("button", name="Se déconnecter").click()
-    expect(page).to_have_url(re.compile(r"/login$"))
+    expect(page).to_have_url(re.compile(r"/login(\?.*)?$"))
+    expect(page.get_by_role("heading", name="Connexion à votre espace agent")).to_be_visible()
     page.goto("/")
     expect(page).to_have_url(re.compile(r"/login"))

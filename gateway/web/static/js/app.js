@@ -18,7 +18,10 @@ export function cookie(name) {
   return found ? decodeURIComponent(found.slice(name.length + 1)) : null;
 }
 
+let loggingOut = false;
+
 function goLogin() {
+  if (loggingOut) return; // logout() goes to /login itself
   const next = location.pathname + location.search;
   location.href = "/login?next=" + encodeURIComponent(next);
 }
@@ -88,6 +91,7 @@ export function orgTimezone(agent) {
 }
 
 export async function logout() {
+  loggingOut = true;
   try { await api("POST", "/auth/logout", undefined, { redirectOn401: false }); } catch (e) { /* already out */ }
   location.href = "/login";
 }
