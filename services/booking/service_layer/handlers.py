@@ -19,7 +19,7 @@ from services.booking.service_layer.commands import BookPublicRdv, BookRdv, Chan
 from services.booking.service_layer.views import changes_view, rdv_event_view, rdv_view
 from shared import clock
 from shared.db import Database
-from shared.errors import Conflict, Forbidden, NotFound
+from shared.errors import AppError, Conflict, Forbidden, NotFound
 from shared.events import new_event
 from shared.identity import Identity
 from shared.timeutil import local_day, today
@@ -80,6 +80,28 @@ async def _replay(db: Database, identity: Identity, key: str, request_hash: str)
 TRANSACTION_ATTEMPTS = 5
 
 
+async def _check_or_replay(db: Database, identity: Identity, key: str | None, request_hash: str,
+                           checking) -> CheckResult | dict:
+    """Availability's verdict; when it refuses, a retried request gets the RDV its first try created.
+
+    A retry of a create that went through meets the key's unique index at insert time
+    (DuplicateIdempotencyKey) and is answered there, so the happy path reads nothing first;
+    only a refusal (the slot may have closed since, or availability is down) looks the key up.
+    """
+    try:
+        check = await checking
+        if check.ok:
+            return check
+        refusal: AppError = _refused(check)
+    except AppError as exc:
+        refusal = exc
+    if key:
+        replayed = await _replay(db, identity, key, request_hash)
+        if replayed is not None:
+            return replayed
+    raise refusal
+
+
 async def _create(db: Database, identity: Identity, rdv: Rdv, *, key: str | None, request_hash: str) -> dict:
     try:
         for attempt in range(TRANSACTION_ATTEMPTS):
@@ -119,15 +141,11 @@ async def book_rdv(*, db: Database, availability: AvailabilityClient, identity: 
     agent_ids, usager_ids = normalise_ids(command.agent_ids), normalise_ids(command.usager_ids)
     request_hash = _request_hash({**command.__dict__, "idempotency_key": None,
                                   "starts_at": command.starts_at.astimezone(timezone.utc)})
-    if command.idempotency_key:
-        replayed = await _replay(db, identity, command.idempotency_key, request_hash)
-        if replayed is not None:
-            return replayed
-    check = await availability.check(identity=identity, motif_id=command.motif_id, lieu_id=command.lieu_id,
-                                     agent_ids=agent_ids, starts_at=command.starts_at,
-                                     duration_minutes=command.duration_minutes)
-    if not check.ok:
-        raise _refused(check)
+    check = await _check_or_replay(db, identity, command.idempotency_key, request_hash, availability.check(
+        identity=identity, motif_id=command.motif_id, lieu_id=command.lieu_id, agent_ids=agent_ids,
+        starts_at=command.starts_at, duration_minutes=command.duration_minutes))
+    if isinstance(check, dict):
+        return check
     now = clock.now()
     rdv = Rdv(id=uuid.uuid4(), organisation_id=identity.organisation_id, motif_id=command.motif_id,
               service_id=check.service_id, lieu_id=command.lieu_id, agent_ids=agent_ids,
@@ -146,15 +164,11 @@ async def book_public_rdv(*, db: Database, availability: AvailabilityClient, ide
         raise Forbidden("Cette adresse est réservée à la prise de rendez-vous en ligne.")
     request_hash = _request_hash({**command.__dict__, "idempotency_key": None,
                                   "starts_at": command.starts_at.astimezone(timezone.utc)})
-    if command.idempotency_key:
-        replayed = await _replay(db, identity, command.idempotency_key, request_hash)
-        if replayed is not None:
-            return replayed
-    check = await availability.check(identity=identity, motif_id=command.motif_id, lieu_id=command.lieu_id,
-                                     agent_ids=(), starts_at=command.starts_at, duration_minutes=None,
-                                     public=True)
-    if not check.ok:
-        raise _refused(check)
+    check = await _check_or_replay(db, identity, command.idempotency_key, request_hash, availability.check(
+        identity=identity, motif_id=command.motif_id, lieu_id=command.lieu_id, agent_ids=(),
+        starts_at=command.starts_at, duration_minutes=None, public=True))
+    if isinstance(check, dict):
+        return check
     if not check.agent_ids:
         raise Conflict("Ce créneau n'est plus disponible.", code="outside_opening")
     rdv = Rdv(id=uuid.uuid4(), organisation_id=identity.organisation_id, motif_id=command.motif_id,
