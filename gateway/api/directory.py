@@ -105,7 +105,7 @@ async def get_agent(agent_id: uuid.UUID, request: Request, principal: Principal 
 @router.patch("/agents/{agent_id}", response_model=AgentOut)
 async def patch_agent(agent_id: uuid.UUID, body: AgentPatch, request: Request,
                       principal: Principal = Depends(current_principal)):
-    """Change an agent (admins)."""
+    """Change an agent (admins); an agent may change their own names, email and password."""
     agent = await directory.update_agent(db=get_db(request), principal=principal, agent_id=agent_id,
                                          changes=body.model_dump(exclude_unset=True))
     return agent.as_dict()

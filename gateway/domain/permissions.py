@@ -13,6 +13,17 @@ def require_admin(agent: Agent) -> None:
         raise Forbidden("Cette action est réservée aux administrateurs.")
 
 
+SELF_EDITABLE = frozenset({"first_name", "last_name", "email", "password"})
+
+
+def require_may_edit_agent(agent: Agent, target_agent_id: uuid.UUID, fields: set[str]) -> None:
+    """An admin edits any agent; an agent edits their own names, email and password, not their role or services."""
+    if agent.is_admin:
+        return
+    if agent.id != target_agent_id or not fields <= SELF_EDITABLE:
+        raise Forbidden("Un agent ne modifie que son propre profil (nom, e-mail, mot de passe).")
+
+
 def may_write_for(agent: Agent, target_agent_id: uuid.UUID) -> bool:
     """An agent writes their own plages and absences; an admin writes anyone's."""
     return agent.is_admin or agent.id == target_agent_id

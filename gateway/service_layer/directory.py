@@ -11,7 +11,7 @@ from gateway.adapters.hashing import hash_password
 from gateway.domain import slugs
 from gateway.domain.model import Agent, Organisation, Principal, is_valid_email, normalise_email
 from gateway.domain.passwords import check_password
-from gateway.domain.permissions import require_admin
+from gateway.domain.permissions import require_admin, require_may_edit_agent
 from shared import clock
 from shared.db import Database, UnitOfWork
 from shared.errors import Conflict, NotFound, ValidationFailed
@@ -176,8 +176,9 @@ async def create_agent(*, db: Database, principal: Principal, email: str, first_
 
 
 async def update_agent(*, db: Database, principal: Principal, agent_id: uuid.UUID, changes: dict) -> Agent:
-    """Change an agent (admins): names, email, role, services, password (revokes their other sessions)."""
-    require_admin(principal.agent)
+    """Change an agent (admins; an agent their own profile): names, email, role, services, password
+    (a new password revokes their other sessions)."""
+    require_may_edit_agent(principal.agent, agent_id, {k for k, v in changes.items() if v is not None})
     org_id = principal.organisation.id
     password = changes.pop("password", None)
     if password is not None:

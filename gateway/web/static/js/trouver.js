@@ -129,7 +129,7 @@ run(async (me) => {
     if (!motifId) return showFormError(explainForm, new Error("Choisissez d'abord un motif dans la recherche."));
     if (!v.day || !v.time) return showFormError(explainForm, new Error("Indiquez un jour et une heure."));
     try {
-      const res = await api("GET", "/web/creneaux/explain", undefined, { query: {
+      const res = await api("GET", "/api/v1/creneaux/explain", undefined, { query: {
         motif_id: motifId, agent_id: v.agent_id, starts_at: toInstant(v.day, v.time, tz) } });
       const free = res.free ?? res.ok ?? res.available;
       // Availability names a busy interval by its RDV id: say it in words.
