@@ -16,8 +16,10 @@ from shared.settings import to_async_url
 
 
 def make_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
+    # No pre-ping: it costs a round trip per transaction; a connection broken by a PostgreSQL
+    # restart fails once, is recognised as a disconnect, and SQLAlchemy empties the pool.
     return create_async_engine(to_async_url(url), pool_size=pool_size, max_overflow=20,
-                               pool_pre_ping=True, pool_recycle=1800)
+                               pool_recycle=1800)
 
 
 class UnitOfWork:
