@@ -28,10 +28,15 @@ def sms_text(kind: str, rdv: RdvView) -> str:
     service = _service_names(rdv)[-1]
     when = short_datetime_fr(rdv.starts_at, rdv.timezone)
     base = _compose(kind, service, when, "", rdv.lieu_phone)
-    room = MAX_SMS - septets(base) - 1
     place = to_gsm7(rdv.place)
-    if room > 10:
-        return _compose(kind, service, when, place[: room - 3].rstrip() + "...", rdv.lieu_phone)
+    # Cut the place until the whole text fits (the ", " separator and GSM-7 extension
+    # characters, which take two septets, make a character count unreliable).
+    cut = MAX_SMS - septets(base) - 3
+    while cut > 7:
+        text = _compose(kind, service, when, place[:cut].rstrip() + "...", rdv.lieu_phone)
+        if septets(text) <= MAX_SMS:
+            return text
+        cut -= 1
     return base[:MAX_SMS]
 
 

@@ -134,3 +134,11 @@ def test_gsm7_transliteration_and_masks():
     assert to_gsm7("Maïté « ça » – œuvre") == 'Maité " ca " - oeuvre'
     assert mask("sms", "+33612345678") == "+336******78"
     assert mask("email", "jeanne@example.fr") == "j*****@example.fr"
+
+
+def test_a_very_long_address_is_cut_to_fit_exactly():
+    for kind in ("confirmation", "change", "reminder"):
+        for length in range(80, 300, 7):
+            text = sms_text(kind, view(lieu_address="0" * length, service_name="P", service_short_name="PMI"))
+            assert septets(text) <= 160, (kind, length, text)
+            assert text.endswith("Infos : 01 40 00 00 01") or "Infos" not in text
