@@ -48,8 +48,10 @@ def run_service(name: str, port: int | None) -> None:
                    or DEFAULT_PORTS[name])
     host = os.environ.get("RDV_HOST", "127.0.0.1") if name == "gateway" else \
         os.environ.get(f"{name.upper()}_HOST", "127.0.0.1")
+    # Keep idle connections longer than the callers' pools do (httpx: 5 s), so a caller never
+    # sends a request on a connection the server is closing at that moment (a ReadError, then 503).
     uvicorn.run(APPS[name], host=host, port=port, log_config=None, access_log=False,
-                timeout_graceful_shutdown=5)
+                timeout_graceful_shutdown=5, timeout_keep_alive=65)
 
 
 def check() -> int:
