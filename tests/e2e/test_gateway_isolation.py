@@ -104,6 +104,12 @@ def world(system):
             resp = c.post("/api/v1/rdvs", json=rdv_body)
             return resp if resp.status_code == 201 else None
         rdv = wait_until(book, timeout=20, message="booking knows the motif").json()
+
+        def fiche_settled():  # the usagers projections (RDV, motif and lieu names) have caught up
+            fiche = c.get(f"/api/v1/usagers/{usager.json()['id']}").json()
+            rdvs = fiche.get("rdvs_upcoming", []) + fiche.get("rdvs_past", [])
+            return rdvs and all(r.get("motif_name") and r.get("lieu_name", True) for r in rdvs)
+        wait_until(fiche_settled, timeout=20, message="the fiche shows the RDV with its names")
     with system.client(owner_token) as c:
         export = c.post("/api/v1/exports", json={"kind": "rdvs", "filters": {}})
         assert export.status_code == 202, export.text

@@ -228,7 +228,10 @@ def test_one_trace_and_request_id_follow_a_booking_across_processes_and_replicas
 
     for port in _service_pids(running, "booking"):  # each replica reports lag (read every 5 s) and latency
         def lag_reported(port=port):
-            text = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=5).text
+            try:  # the replica killed by the other test may still be restarting
+                text = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=5).text
+            except httpx.HTTPError:
+                return None
             return text if 'rdv_consumer_pending{consumer="booking-' in text else None
 
         body = wait_until(lag_reported, timeout=15, interval=0.5, message="consumer lag on /metrics")
