@@ -24,7 +24,7 @@ def test_outbox_backlog_drains_within_10s_of_nats_return(rel_system):
     rel_system.infra.nats.kill()
     down_at = time.time()
     made = 0
-    slots = iter(bench.slots(2000))
+    slots = iter(bench.slots(size(2000, 20000)))
     with bench.org.admin() as c:
         while time.time() - down_at < outage:
             agent, start = next(slots)
