@@ -12,25 +12,9 @@ from pathlib import Path
 import httpx
 
 from rdv.embedded import free_port, port_open
+from tests.support.procs import descendants
 
 SERVICES = ("gateway", "availability", "booking", "usagers", "notifications", "reporting")
-
-
-def _descendants(pid: int) -> set[int]:
-    found: set[int] = set()
-    stack = [pid]
-    while stack:
-        current = stack.pop()
-        for task in Path(f"/proc/{current}/task").glob("*"):
-            try:
-                children = (task / "children").read_text().split()
-            except OSError:
-                continue
-            for child in map(int, children):
-                if child not in found:
-                    found.add(child)
-                    stack.append(child)
-    return found
 
 
 def _alive(pid: int) -> bool:
@@ -70,7 +54,7 @@ def test_rdv_up_on_a_fresh_data_dir_is_ready_and_stops_cleanly():
         checks = body.get("checks", body)
         for name in ("database", "nats", *SERVICES[1:]):
             assert checks[name] == "ok", body
-        children = _descendants(proc.pid)
+        children = descendants(proc.pid)
         assert len(children) >= 8  # 6 services + postgres + nats (+ postgres workers)
     finally:
         proc.send_signal(signal.SIGINT)

@@ -11,29 +11,16 @@ import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
-from pathlib import Path
 
 import httpx
 import psycopg
 import pytest
 
+from tests.support.procs import service_pids
 from tests.support.system import start_system, wait_until
 
 BOOKINGS = 48  # 30-minute slots, 16 a day, over three days
 DAYS = ("2027-03-02", "2027-03-03", "2027-03-04")  # Tuesday to Thursday after RDV_NOW (Monday 1 March)
-
-
-def _children(pid: int) -> list[int]:
-    found, stack = [], [pid]
-    while stack:
-        for task in Path(f"/proc/{stack.pop()}/task").glob("*"):
-            try:
-                kids = [int(k) for k in (task / "children").read_text().split()]
-            except OSError:
-                continue
-            found += kids
-            stack += kids
-    return found
 
 
 def _consumed(running, consumer: str, result: str) -> float:
@@ -48,15 +35,7 @@ def _consumed(running, consumer: str, result: str) -> float:
 
 def _service_pids(running, service: str) -> dict[int, int]:
     """{port: pid} of the `rdv service <service>` processes under the supervisor."""
-    pids = {}
-    for pid in _children(running.proc.pid):
-        try:
-            args = Path(f"/proc/{pid}/cmdline").read_bytes().decode().split("\0")
-        except OSError:
-            continue
-        if "service" in args and service in args and "--port" in args:
-            pids[int(args[args.index("--port") + 1])] = pid
-    return pids
+    return service_pids(running.proc.pid, service)
 
 
 @pytest.fixture(scope="module")

@@ -4,31 +4,14 @@ import os
 import signal
 import threading
 import time
-from pathlib import Path
 
 import httpx
 
 from tests.reliability.workload import make_workbench, record, size
+from tests.support.procs import service_pids
 from tests.support.system import wait_until
 
 TARGETS = ("booking", "availability", "usagers", "notifications", "reporting", "gateway")
-
-
-def service_pids(supervisor_pid: int, name: str) -> list[int]:
-    pids = []
-    for task in Path(f"/proc/{supervisor_pid}/task").glob("*"):
-        try:
-            children = (task / "children").read_text().split()
-        except OSError:
-            continue
-        for pid in map(int, children):
-            try:
-                cmd = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
-            except OSError:
-                continue
-            if b"service" in cmd and name.encode() in cmd:
-                pids.append(pid)
-    return pids
 
 
 def _ready(system) -> bool:
@@ -41,7 +24,7 @@ def _ready(system) -> bool:
 def _killer(system, done: threading.Event, killed: list, back_in: list) -> None:
     for name in TARGETS:
         time.sleep(1.5)
-        pids = service_pids(system.proc.pid, name)
+        pids = list(service_pids(system.proc.pid, name).values())
         if pids:
             os.kill(pids[0], signal.SIGKILL)
             killed.append(name)
