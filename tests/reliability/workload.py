@@ -75,8 +75,9 @@ class Workbench:
             try:
                 resp = client.post("/api/v1/rdvs", json=body, headers={"Idempotency-Key": key})
                 last = (resp.status_code, resp.text[:300])
-                if resp.status_code < 500 and resp.status_code != 409 or resp.status_code == 409 and \
-                        resp.json()["error"]["code"] != "idempotency_in_progress":
+                in_progress = resp.status_code == 409 and \
+                    resp.json()["error"]["code"] == "idempotency_in_progress"
+                if resp.status_code < 500 and not in_progress:  # else retry with the same key
                     if resp.status_code in (200, 201):
                         self.booked[key] = resp.json()["id"]
                     return resp.status_code, resp.json()
