@@ -44,7 +44,12 @@ def test_an_agent_finds_the_usager_and_the_fiche_follows_the_rdv(system):
         assert rdv.status_code == 201, rdv.text
         wait_until(lambda: c.get("/api/v1/usagers", params={"q": "durand"}).json()["total"] == 1,
                    message="usager in the agent's service scope")
-        fiche = c.get(f"/api/v1/usagers/{usager['id']}").json()
+
+        def fiche_with_names():  # motif and lieu names come from their own events, maybe a moment later
+            got = c.get(f"/api/v1/usagers/{usager['id']}").json()
+            lines = got["rdvs_upcoming"]
+            return got if lines and lines[0]["motif"] and lines[0]["lieu"] else None
+        fiche = wait_until(fiche_with_names, message="the fiche shows the RDV with its motif and lieu")
         assert fiche["stats"]["total"] == 1 and fiche["stats"]["a_venir"] == 1
         [line] = fiche["rdvs_upcoming"]
         assert line["id"] == rdv.json()["id"] and line["starts_at"] == "2027-03-02T09:30:00+01:00"
