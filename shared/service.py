@@ -121,17 +121,7 @@ class ServiceRuntime:
         app.state.runtime = self
         install_error_handlers(app)
         tracing.setup(self.name)
-        app.add_middleware(tracing.TracingMiddleware, service=self.name)
-
-        @app.middleware("http")
-        async def _timing(request: Request, call_next):
-            started = time.perf_counter()
-            response = await call_next(request)
-            route = request.scope.get("route")
-            metrics.http_latency.labels(runtime.name, request.method,
-                                        getattr(route, "path", "unmatched"),
-                                        str(response.status_code)).observe(time.perf_counter() - started)
-            return response
+        app.add_middleware(tracing.TracingMiddleware, service=self.name)  # also times each request
 
         @app.get("/healthz", include_in_schema=False)
         async def healthz():

@@ -31,6 +31,8 @@ from opentelemetry.sdk.trace.sampling import ALWAYS_OFF
 from opentelemetry.trace import SpanKind, Status, StatusCode
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
+from shared import metrics
+
 log = logging.getLogger("rdv.tracing")
 access_log = logging.getLogger("rdv.access")
 
@@ -217,6 +219,10 @@ class TracingMiddleware:
             raise
         finally:
             route = scope.get("route")
+            elapsed = time.perf_counter() - started
+            metrics.http_latency.labels(self.service, scope.get("method", ""),
+                                        getattr(route, "path", None) or "unmatched",
+                                        str(status["code"])).observe(elapsed)
             if route is not None and getattr(route, "path", None):
                 span.update_name(f"{scope.get('method', 'GET')} {route.path}")
                 span.set_attribute("http.route", route.path)
@@ -227,7 +233,7 @@ class TracingMiddleware:
                 with trace.use_span(span, end_on_exit=False):
                     access_log.log(logging.WARNING if status["code"] >= 500 else logging.INFO,
                                    "%s %s %d %.1fms", scope.get("method", ""), scope.get("path", ""),
-                                   status["code"], (time.perf_counter() - started) * 1000)
+                                   status["code"], elapsed * 1000)
             span.end()
             request_id_var.reset(token)
 

@@ -16,7 +16,7 @@ from shared.settings import SERVICE_NAMES, service_url
 log = logging.getLogger("rdv.gateway.services")
 
 TIMEOUT = httpx.Timeout(15.0, connect=2.0)
-LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=20)
+LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=100)  # no reconnect under load
 # Errors where the request never reached the service: safe to try the next replica.
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
