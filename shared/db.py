@@ -6,7 +6,8 @@ rows added through it are written inside that same commit.
 from __future__ import annotations
 
 import asyncio
-from typing import Any, Callable
+import contextlib
+from typing import Any, AsyncIterator, Callable
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
@@ -67,6 +68,18 @@ class UnitOfWork:
         return await self.session.execute(statement, params or {})
 
 
+class Statements:
+    """Statements run one by one, each its own transaction (autocommit): no BEGIN / COMMIT round
+    trips. For a read that needs no snapshot shared with another statement, or a one-statement
+    write; never for writes that must commit together or with events (use the unit of work)."""
+
+    def __init__(self, conn):
+        self._conn = conn
+
+    async def execute(self, statement, params: dict | None = None):
+        return await self._conn.execute(statement, params or {})
+
+
 class Database:
     """One per service process: engine, session factory and a unit-of-work factory."""
 
@@ -74,9 +87,17 @@ class Database:
         self.engine = make_engine(url, pool_size=pool_size)
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
         self.on_commit: Callable[[], None] | None = None
+        # Same pool; psycopg switches autocommit on the client side, so it costs no round trip.
+        self._autocommit_engine = self.engine.execution_options(isolation_level="AUTOCOMMIT")
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.sessionmaker, on_commit=self.on_commit)
+
+    @contextlib.asynccontextmanager
+    async def statements(self) -> AsyncIterator[Statements]:
+        """`async with db.statements() as st: await st.execute(...)`: see `Statements`."""
+        async with self._autocommit_engine.connect() as conn:
+            yield Statements(conn)
 
     async def ping(self, timeout: float = 2.0) -> bool:
         try:

@@ -4,9 +4,10 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import and_, delete, func, insert, select, text, update
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 
-from gateway.adapters.tables import login_attempts, rate_events, sessions
+from gateway.adapters.tables import agent_services, agents, login_attempts, organisations, rate_events, sessions
 from shared.db import UnitOfWork
 
 
@@ -20,6 +21,28 @@ async def add_session(*, uow: UnitOfWork, session_id: uuid.UUID, token_hash: str
 
 async def find_session(*, uow: UnitOfWork, token_hash: str):
     stmt = select(sessions).where(sessions.c.token_hash == token_hash, sessions.c.revoked_at.is_(None))
+    return (await uow.execute(stmt)).first()
+
+
+async def find_caller(*, uow, token_hash: str):
+    """The live session of a token with its agent (None once deleted), the agent's services and its
+    organisation, in one statement: `session_id, agent_id, last_seen_at, csrf_token, agent_*, org_*`."""
+    service_ids = (select(func.coalesce(func.array_agg(aggregate_order_by(agent_services.c.service_id,
+                                                                          agent_services.c.service_id)), text("'{}'::uuid[]")))
+                   .where(agent_services.c.agent_id == agents.c.id).scalar_subquery())
+    stmt = (select(sessions.c.id.label("session_id"), sessions.c.agent_id, sessions.c.last_seen_at,
+                   sessions.c.csrf_token, agents.c.id.label("agent_found"),
+                   agents.c.organisation_id.label("agent_organisation_id"), agents.c.email.label("agent_email"),
+                   agents.c.first_name.label("agent_first_name"), agents.c.last_name.label("agent_last_name"),
+                   agents.c.role.label("agent_role"), service_ids.label("agent_service_ids"),
+                   organisations.c.id.label("org_id"), organisations.c.name.label("org_name"),
+                   organisations.c.slug.label("org_slug"), organisations.c.timezone.label("org_timezone"),
+                   organisations.c.holiday_zone.label("org_holiday_zone"),
+                   organisations.c.publish_online.label("org_publish_online"))
+            .select_from(sessions.outerjoin(agents, and_(agents.c.id == sessions.c.agent_id,
+                                                         agents.c.deleted_at.is_(None)))
+                         .outerjoin(organisations, organisations.c.id == agents.c.organisation_id))
+            .where(sessions.c.token_hash == token_hash, sessions.c.revoked_at.is_(None)))
     return (await uow.execute(stmt)).first()
 
 

@@ -54,9 +54,8 @@ class AuditWrites:
                  "at": clock.now(), "method": scope["method"], "path": scope["path"][:500],
                  "resource_id": resource_id, "status": recorder.status or 500,
                  "ip": client[0] if client else None, "replayed": bool(scope.get("rdv.replayed"))}
-        async with scope["app"].state.runtime.db.uow() as uow:
-            await store.add_entry(uow=uow, entry=entry)
-            await uow.commit()
+        async with scope["app"].state.runtime.db.statements() as st:  # one INSERT: its own transaction
+            await store.add_entry(uow=st, entry=entry)
 
 
 def _instant(value: str | None, zone: str, *, end: bool, field: str) -> datetime | None:

@@ -82,8 +82,8 @@ async def ensure_agents(request: Request, principal: Principal, agent_ids) -> No
     ids = [uuid.UUID(str(a)) for a in agent_ids if a is not None]
     if not ids:
         return
-    async with get_db(request).uow() as uow:
-        found = await repo.existing_agent_ids(uow=uow, organisation_id=principal.organisation.id, agent_ids=ids)
+    async with get_db(request).statements() as st:
+        found = await repo.existing_agent_ids(uow=st, organisation_id=principal.organisation.id, agent_ids=ids)
     if set(ids) - found:
         raise NotFound("Agent introuvable dans votre organisation.",
                        details={"agent_ids": [str(i) for i in ids if i not in found]})
@@ -94,8 +94,8 @@ async def ensure_services(request: Request, principal: Principal, service_ids) -
     ids = [uuid.UUID(str(s)) for s in service_ids if s is not None]
     if not ids:
         return
-    async with get_db(request).uow() as uow:
-        found = await repo.existing_service_ids(uow=uow, organisation_id=principal.organisation.id, service_ids=ids)
+    async with get_db(request).statements() as st:
+        found = await repo.existing_service_ids(uow=st, organisation_id=principal.organisation.id, service_ids=ids)
     if set(ids) - found:
         raise NotFound("Service introuvable dans votre organisation.",
                        details={"service_ids": [str(i) for i in ids if i not in found]})

@@ -51,8 +51,8 @@ class Idempotency:
                           if p.startswith("rdv_session=")), None)
         if not token:
             return None
-        async with db.uow() as uow:
-            row = await sessions.find_session(uow=uow, token_hash=hash_token(token))
+        async with db.statements() as st:
+            row = await sessions.find_session(uow=st, token_hash=hash_token(token))
         return f"agent:{row.agent_id}" if row else None
 
     async def __call__(self, scope, receive, send):

@@ -9,7 +9,7 @@ from datetime import timedelta
 from gateway.adapters import repository as repo
 from gateway.adapters import sessions as store
 from gateway.adapters.hashing import verify_password
-from gateway.domain.model import Agent, Principal, normalise_email
+from gateway.domain.model import Agent, Organisation, Principal, normalise_email
 from gateway.domain.tokens import TOUCH_EVERY, hash_token, is_idle_expired, new_token
 from shared import clock
 from shared.db import Database
@@ -75,24 +75,27 @@ async def login(*, db: Database, email: str, password: str, ip: str, user_agent:
 
 
 async def authenticate(*, db: Database, token: str, via_cookie: bool) -> Principal:
-    """Return the caller of a session token; 401 when unknown, revoked or idle for 14 days."""
+    """Return the caller of a session token; 401 when unknown, revoked or idle for 14 days.
+
+    One statement reads the session, its agent and organisation (the hot path of every call)."""
     now = clock.now()
-    async with db.uow() as uow:
-        row = await store.find_session(uow=uow, token_hash=hash_token(token))
+    async with db.statements() as st:
+        row = await store.find_caller(uow=st, token_hash=hash_token(token))
         if not row:
             raise Unauthorized("Session inconnue ou terminée. Connectez-vous.")
         if is_idle_expired(row.last_seen_at, now):
-            await store.revoke_session(uow=uow, session_id=row.id, now=now)
-            await uow.commit()
+            await store.revoke_session(uow=st, session_id=row.session_id, now=now)
             raise Unauthorized("Session expirée après 14 jours d'inactivité. Connectez-vous.")
-        agent = await repo.get_agent(uow=uow, agent_id=row.agent_id)
-        if agent is None:
+        if row.agent_found is None:
             raise Unauthorized("Ce compte n'existe plus.")
-        org = await repo.get_organisation(uow=uow, organisation_id=agent.organisation_id)
         if now - row.last_seen_at > TOUCH_EVERY:
-            await store.touch_session(uow=uow, session_id=row.id, now=now)
-            await uow.commit()
-    return Principal(agent=agent, organisation=org, session_id=row.id, csrf_token=row.csrf_token,
+            await store.touch_session(uow=st, session_id=row.session_id, now=now)
+    agent = Agent(id=row.agent_found, organisation_id=row.agent_organisation_id, email=row.agent_email,
+                  first_name=row.agent_first_name, last_name=row.agent_last_name, role=row.agent_role,
+                  service_ids=tuple(row.agent_service_ids))
+    org = Organisation(id=row.org_id, name=row.org_name, slug=row.org_slug, timezone=row.org_timezone,
+                       holiday_zone=row.org_holiday_zone, publish_online=row.org_publish_online)
+    return Principal(agent=agent, organisation=org, session_id=row.session_id, csrf_token=row.csrf_token,
                      via_cookie=via_cookie)
 
 
