@@ -117,7 +117,10 @@ class ServiceRuntime:
             finally:
                 await runtime.stop()
 
-        app = FastAPI(title=title or f"rdv {self.name}", lifespan=lifespan)
+        # FastAPI's own OpenTelemetry layer would trace, measure and log every request a second time
+        # (shared.tracing does it once, with our request ids): it stays off.
+        app = FastAPI(title=title or f"rdv {self.name}", lifespan=lifespan,
+                      telemetry={"tracing": False, "metrics": False, "logs": False, "operation_spans": False})
         app.state.runtime = self
         install_error_handlers(app)
         tracing.setup(self.name)
