@@ -151,6 +151,40 @@ async def find_conflict(session, *, agent_ids, starts_at: datetime, ends_at: dat
     return (row.rdv_id, row.organisation_id) if row else None
 
 
+# A hit is answered only when the create could not be answered otherwise before the insert: the
+# motif (and lieu) are known and live in the catalogue projection (else availability answers 422
+# first), and no RDV holds the Idempotency-Key (a retry is answered with its first RDV).
+_TAKEN_AT = (
+    "select ra.rdv_id, r.organisation_id from rdv_agents ra join rdvs r on r.id = ra.rdv_id "
+    "where ra.active and {agents} and ra.during @> cast(:at as timestamptz) "
+    "and exists (select 1 from motifs m where m.id = :motif and m.organisation_id = :org and not m.deleted) "
+    "and (cast(:lieu as uuid) is null or exists (select 1 from lieux l where l.id = cast(:lieu as uuid) "
+    "and l.organisation_id = :org and not l.deleted)) "
+    "and (cast(:key as text) is null or not exists (select 1 from rdvs k where k.organisation_id = :org "
+    "and k.idempotency_key = cast(:key as text))) "
+    "order by lower(ra.during) limit 1")
+# One agent (the usual case) by equality: a prepared statement's generic plan then still probes the
+# GiST index by agent and instant, where `= any(...)` would read every agent's RDVs at that instant.
+_TAKEN_AT_ONE = text(_TAKEN_AT.format(agents="ra.agent_id = :agent"))
+_TAKEN_AT_ANY = text(_TAKEN_AT.format(agents="ra.agent_id = any(cast(:agents as uuid[]))"))
+
+
+async def taken_at(session, *, organisation_id: uuid.UUID, agent_ids, starts_at: datetime, motif_id: uuid.UUID,
+                   lieu_id: uuid.UUID | None, idempotency_key: str | None) -> tuple[uuid.UUID, uuid.UUID] | None:
+    """Before a create: the active RDV (id, organisation) that holds one of these agents at the start instant.
+
+    Any RDV starting there overlaps it whatever its duration, so a hit is a sure `slot_taken`; a miss
+    proves nothing (the insert under the exclusion constraint decides).
+    """
+    params = {"at": starts_at, "motif": motif_id, "lieu": lieu_id, "org": organisation_id, "key": idempotency_key}
+    if len(agent_ids) == 1:
+        statement, params["agent"] = _TAKEN_AT_ONE, agent_ids[0]
+    else:
+        statement, params["agents"] = _TAKEN_AT_ANY, list(agent_ids)
+    row = (await session.execute(statement, params)).first()
+    return (row.rdv_id, row.organisation_id) if row else None
+
+
 @dataclass(frozen=True)
 class RdvFilters:
     agent_id: uuid.UUID | None = None

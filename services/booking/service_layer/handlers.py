@@ -49,15 +49,34 @@ def _refused(check: CheckResult) -> Conflict:
                     code=check.code or "outside_opening", details=check.details)
 
 
-async def _slot_taken(db: Database, *, organisation_id, agent_ids, starts_at, ends_at, rdv_id=None) -> Conflict:
-    """Name the RDV that holds the slot (looked up after the constraint refused ours)."""
-    async with db.uow() as uow:
-        found = await repo.find_conflict(uow.session, agent_ids=agent_ids, starts_at=starts_at,
-                                         ends_at=ends_at, exclude_rdv_id=rdv_id)
+def _taken(organisation_id, found: tuple[uuid.UUID, uuid.UUID] | None) -> Conflict:
     # Another organisation's RDV (an agent working for two organisations) stays anonymous.
     conflicting = str(found[0]) if found and found[1] == organisation_id else None
     return Conflict("Ce créneau est déjà pris : l'un des agents a déjà un rendez-vous à ce moment-là.",
                     code="slot_taken", details={"rdv_id": conflicting})
+
+
+async def _slot_taken(db: Database, *, organisation_id, agent_ids, starts_at, ends_at, rdv_id=None) -> Conflict:
+    """Name the RDV that holds the slot (looked up after the constraint refused ours)."""
+    async with db.statements() as st:
+        found = await repo.find_conflict(st, agent_ids=agent_ids, starts_at=starts_at,
+                                         ends_at=ends_at, exclude_rdv_id=rdv_id)
+    return _taken(organisation_id, found)
+
+
+async def _taken_early(db: Database, identity: Identity, command: BookRdv, agent_ids) -> None:
+    """Refuse at once a create whose start lies in an active RDV of one of its agents.
+
+    Half of a busy day's creates fight for slots already booked: this read answers them before
+    availability's check and the insert. It only ever answers what the full path would (the
+    exclusion constraint stays the arbiter for every create it lets through).
+    """
+    async with db.statements() as st:
+        found = await repo.taken_at(st, organisation_id=identity.organisation_id, agent_ids=agent_ids,
+                                    starts_at=command.starts_at, motif_id=command.motif_id,
+                                    lieu_id=command.lieu_id, idempotency_key=command.idempotency_key)
+    if found is not None:
+        raise _taken(identity.organisation_id, found)
 
 
 def _request_hash(payload: dict) -> str:
@@ -139,6 +158,7 @@ async def book_rdv(*, db: Database, availability: AvailabilityClient, identity: 
     """Book an RDV for agents and usagers, if availability opens the slot and no agent is taken."""
     viewer_of(identity)
     agent_ids, usager_ids = normalise_ids(command.agent_ids), normalise_ids(command.usager_ids)
+    await _taken_early(db, identity, command, agent_ids)
     request_hash = _request_hash({**command.__dict__, "idempotency_key": None,
                                   "starts_at": command.starts_at.astimezone(timezone.utc)})
     check = await _check_or_replay(db, identity, command.idempotency_key, request_hash, availability.check(

@@ -70,6 +70,45 @@ def test_refusals_of_the_check_are_passed_on(world):
     assert unknown.status_code == 422 and unknown.json()["error"]["code"] == "unknown_motif"
 
 
+def _until_known(world, desk) -> None:
+    """Wait until booking's catalogue projection holds the desk's motif and lieu (their events)."""
+    import time
+
+    url = world.booking.database_url.replace("postgresql+psycopg://", "postgresql://")
+    deadline = time.monotonic() + 10
+    with psycopg.connect(url, autocommit=True) as conn:
+        while conn.execute("select count(*) from motifs m, lieux l where m.id = %s and l.id = %s",
+                           (desk.motif_id, desk.lieu_id)).fetchone()[0] == 0:
+            assert time.monotonic() < deadline, "catalogue events never reached booking"
+            time.sleep(0.05)
+
+
+def test_a_start_inside_a_booked_rdv_is_taken_before_any_other_refusal_but_bad_references(world):
+    """Booking answers a start inside an active RDV of an agent at once (slot_taken, naming it); an
+    unknown motif or lieu is still a 422 first, and a retry with its Idempotency-Key gets its RDV."""
+    desk = open_desk(world)
+    _until_known(world, desk)
+    key = {"Idempotency-Key": uuid.uuid4().hex}
+    usager = uuid.uuid4()
+    first = desk.book("2027-03-02T09:00:00+01:00", usager_ids=[usager], headers=key)
+    assert first.status_code == 201
+    for start in ("2027-03-02T09:00:00+01:00", "2027-03-02T09:20:00+01:00", "2027-03-02T08:45:00+01:00"):
+        taken = desk.book(start)
+        assert taken.status_code == 409 and taken.json()["error"]["code"] == "slot_taken", start
+        assert taken.json()["error"]["details"] == {"rdv_id": first.json()["id"]}
+    assert desk.book("2027-03-02T09:30:00+01:00").status_code == 201  # touching is not overlapping
+    again = desk.book("2027-03-02T09:00:00+01:00", usager_ids=[usager], headers=key)
+    assert again.status_code == 201 and again.json() == first.json()
+    unknown = world.book(motif_id=str(uuid.uuid4()), lieu_id=desk.lieu_id, agent_ids=[desk.agent_id],
+                         starts_at="2027-03-02T09:00:00+01:00")
+    assert unknown.status_code == 422 and unknown.json()["error"]["code"] == "unknown_motif"
+    unknown = world.book(motif_id=desk.motif_id, lieu_id=str(uuid.uuid4()), agent_ids=[desk.agent_id],
+                         starts_at="2027-03-02T09:00:00+01:00")
+    assert unknown.status_code == 422 and unknown.json()["error"]["code"] == "unknown_lieu"
+    with world.client() as c:
+        assert c.get("/v1/rdvs", params={"agent_id": str(desk.agent_id)}).json()["total"] == 2
+
+
 def test_bad_input_is_a_422_in_french_and_writes_nothing(world):
     desk = open_desk(world)
     for body in ({}, {"motif_id": desk.motif_id, "agent_ids": [], "usager_ids": [str(uuid.uuid4())],
