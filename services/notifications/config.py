@@ -32,7 +32,8 @@ class NotificationsSettings(ServiceSettings):
     retry_base_seconds: float = 30.0
     retry_max_seconds: float = 3600.0
     batch: int = 50
-    senders: int = 4  # messages handed to providers concurrently by one replica
+    senders: int = 4  # messages handed to providers concurrently by one replica (one delivery round)
+    wake_delay_seconds: float = 0.03  # after a NOTIFY, wait this long so that one round takes several commits' messages
 
     @property
     def dev_inbox(self) -> bool:

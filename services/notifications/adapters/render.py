@@ -11,10 +11,13 @@ from services.notifications.adapters.ics import build_ics
 from services.notifications.domain.frenchdate import datetime_fr, day_fr, time_fr
 from services.notifications.domain.model import RdvView, Recipient
 from services.notifications.domain.sms import sms_text
+from shared.settings import rdv_env
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+# Templates are re-read when edited in dev only: elsewhere each render would stat every file it uses.
 _env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(["html", "html.j2"]),
-                   undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+                   undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
+                   auto_reload=rdv_env() == "dev")
 
 USAGER_SUBJECTS = {
     "confirmation": "Votre RDV du {when} est confirmé",

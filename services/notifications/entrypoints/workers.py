@@ -1,7 +1,8 @@
 """Background loops of each replica: the delivery queue and the reminder schedule.
 
 The delivery loop wakes on PostgreSQL NOTIFY (sent when messages are queued, delivered on
-commit to every replica), when a retry falls due, and at least every `tick_seconds`.
+commit to every replica), when a retry falls due, and at least every `tick_seconds`. After a
+NOTIFY it waits `wake_delay_seconds`, so that under load one round sends what several commits queued.
 """
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ import psycopg
 
 from services.notifications.adapters.repository import DUE_CHANNEL
 from services.notifications.adapters.senders import email_sender, sms_sender
-from services.notifications.service_layer.delivery import deliver_due, next_due_at
+from services.notifications.service_layer.delivery import deliver_due
 from services.notifications.service_layer.reminders import produce_due_reminders
 from shared import clock
 
@@ -60,18 +61,18 @@ async def _deliver_forever(runtime, senders: dict) -> None:
             wake.clear()
             timeout = settings.tick_seconds
             try:
-                # Several workers: a slow provider does not hold the others (rows are claimed SKIP LOCKED).
-                await asyncio.gather(*(deliver_due(db, senders=senders, settings=settings)
-                                       for _ in range(max(settings.senders, 1))))
-                due = await next_due_at(db)
-                if due is not None:
-                    timeout = min(timeout, max((due - clock.now()) / timedelta(seconds=1), 0.05))
+                # Rounds of up to `senders` messages handed to providers at once (rows claimed SKIP LOCKED).
+                result = await deliver_due(db, senders=senders, settings=settings)
+                if result.next_due is not None:
+                    timeout = min(timeout, max((result.next_due - clock.now()) / timedelta(seconds=1), 0.05))
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
                 log.warning("delivery: %r", exc)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(wake.wait(), timeout=timeout)
+                # Woken by a NOTIFY: let the messages queued by the next few commits join this round.
+                await asyncio.sleep(settings.wake_delay_seconds)
     finally:
         listener.cancel()
 

@@ -1,17 +1,22 @@
 """The delivery queue: send due messages, retry failures with exponential backoff, publish receipts.
 
-A message row stays locked (FOR UPDATE SKIP LOCKED) while it is handed to its provider, so
-two replicas never send the same message; its new status, the dev-inbox copy and the
-`notifications.message.sent|failed` event commit together.
+A round claims up to `senders` due messages in one transaction (FOR UPDATE SKIP LOCKED) and
+keeps them locked while they are handed to their providers, all at once, so two replicas never
+send the same message; their new statuses, the dev-inbox copies and the
+`notifications.message.sent|failed` events commit together, with bulk statements, as soon as the
+last provider of the round has answered. A crash before that commit leaves the round's messages
+pending (they are sent again: the SMS provider gets the message id as Idempotency-Key).
 """
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 import uuid
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, insert, select, text
 
 from services.notifications.adapters import tables as t
 from services.notifications.adapters.senders import DeliveryRefused, Outgoing, Sender
@@ -26,75 +31,112 @@ log = logging.getLogger("rdv.notifications.delivery")
 
 EXPIRED = "le RDV a déjà commencé"
 
+# Every outcome of a round in one statement (a retry keeps `pending` and gets a later next_attempt_at).
+_RECORD = text(
+    "update messages as m set status = v.status, attempts = v.attempts, last_error = v.error, "
+    "sent_at = v.sent_at, next_attempt_at = v.next_attempt_at "
+    "from unnest(cast(:ids as uuid[]), cast(:statuses as text[]), cast(:attempts as integer[]), "
+    "cast(:errors as text[]), cast(:sent as timestamptz[]), cast(:next as timestamptz[])) "
+    "as v(id, status, attempts, error, sent_at, next_attempt_at) where m.id = v.id")
 
-async def deliver_one(db: Database, *, senders: dict[str, Sender], settings: NotificationsSettings) -> bool:
-    """Send the most overdue pending message; False when none is due."""
+
+@dataclass
+class Outcome:
+    status: str  # sent | failed | pending (retried later)
+    attempt: int
+    error: str | None = None
+    next_attempt_at: datetime | None = None
+
+
+@dataclass
+class Round:
+    claimed: int
+    full: bool  # as many as could be claimed: more may be due at once
+    next_due: datetime | None  # when the next pending message falls due (None: unknown or none)
+
+
+async def deliver_round(db: Database, *, senders: dict[str, Sender], settings: NotificationsSettings) -> Round:
+    """Send the most overdue pending messages (up to `settings.senders`) and record every outcome in one commit."""
     now = clock.now()
+    limit = max(settings.senders, 1)
+    m = t.messages
     async with db.uow() as uow:
-        msg = (await uow.execute(
-            select(t.messages).where(t.messages.c.status == "pending", t.messages.c.next_attempt_at <= now)
-            .order_by(t.messages.c.next_attempt_at).limit(1).with_for_update(skip_locked=True))).mappings().first()
-        if msg is None:
-            return False
-        attempt = msg["attempts"] + 1
-        if msg["rdv_starts_at"] <= now:
-            await _finish(uow, msg, status="failed", attempt=attempt, error=EXPIRED, now=now)
-            metrics.notifications.labels(msg["channel"], msg["kind"], "skipped").inc()
-        else:
-            started = time.perf_counter()
-            try:
-                await senders[msg["channel"]].send(Outgoing(
-                    channel=msg["channel"], to=msg["recipient"], subject=msg["subject"], body=msg["body"],
-                    html=msg["html"], attachments=msg["attachments"], message_id=str(msg["id"])))
-            except Exception as exc:  # any provider error is retried, never lost
-                metrics.notifications.labels(msg["channel"], msg["kind"], "failed").inc()
-                log.warning("message %s (%s) attempt %d failed: %s", msg["id"], msg["channel"], attempt, exc)
-                if attempt >= settings.max_attempts or isinstance(exc, DeliveryRefused):
-                    await _finish(uow, msg, status="failed", attempt=attempt, error=str(exc)[:500], now=now)
-                else:
-                    delay = retry_delay_seconds(attempt, base=settings.retry_base_seconds,
-                                                cap=settings.retry_max_seconds)
-                    await uow.execute(update(t.messages).where(t.messages.c.id == msg["id"]).values(
-                        attempts=attempt, last_error=str(exc)[:500],
-                        next_attempt_at=now + timedelta(seconds=delay)))
-            else:
-                metrics.notification_send_seconds.labels(msg["channel"]).observe(time.perf_counter() - started)
-                metrics.notifications.labels(msg["channel"], msg["kind"], "sent").inc()
-                await _finish(uow, msg, status="sent", attempt=attempt, error=None, now=now)
-                if settings.dev_inbox:
-                    await _copy_to_dev_inbox(uow, msg, now=now)
-        await uow.commit()
-        return True
+        claimed = (await uow.execute(
+            select(m).where(m.c.status == "pending", m.c.next_attempt_at <= now)
+            .order_by(m.c.next_attempt_at).limit(limit).with_for_update(skip_locked=True))).mappings().all()
+        if claimed:
+            outcomes = await asyncio.gather(*(_attempt(msg, senders=senders, settings=settings, now=now)
+                                              for msg in claimed))
+            await _record(uow, claimed, outcomes, now=now, dev_inbox=settings.dev_inbox)
+        full = len(claimed) == limit
+        next_due = None
+        if not full:  # nothing else due now: when is the next retry?
+            next_due = (await uow.execute(select(func.min(m.c.next_attempt_at))
+                                          .where(m.c.status == "pending"))).scalar()
+        if claimed:
+            await uow.commit()
+        return Round(claimed=len(claimed), full=full, next_due=next_due)
 
 
-async def deliver_due(db: Database, *, senders: dict[str, Sender], settings: NotificationsSettings) -> int:
-    sent = 0
-    while sent < settings.batch and await deliver_one(db, senders=senders, settings=settings):
-        sent += 1
-    return sent
+async def deliver_due(db: Database, *, senders: dict[str, Sender], settings: NotificationsSettings) -> Round:
+    """Deliver rounds until none is full (everything due now is sent or held by another replica)."""
+    claimed = 0
+    while True:
+        result = await deliver_round(db, senders=senders, settings=settings)
+        claimed += result.claimed
+        if not result.full:
+            return Round(claimed=claimed, full=False, next_due=result.next_due)
 
 
-async def next_due_at(db: Database) -> datetime | None:
-    async with db.engine.connect() as conn:
-        return (await conn.execute(select(func.min(t.messages.c.next_attempt_at))
-                                   .where(t.messages.c.status == "pending"))).scalar()
+async def _attempt(msg, *, senders: dict[str, Sender], settings: NotificationsSettings, now: datetime) -> Outcome:
+    """Hand one message to its provider (unless its RDV has started); never raises."""
+    attempt = msg["attempts"] + 1
+    if msg["rdv_starts_at"] <= now:
+        metrics.notifications.labels(msg["channel"], msg["kind"], "skipped").inc()
+        return Outcome("failed", attempt, EXPIRED)
+    started = time.perf_counter()
+    try:
+        await senders[msg["channel"]].send(Outgoing(
+            channel=msg["channel"], to=msg["recipient"], subject=msg["subject"], body=msg["body"],
+            html=msg["html"], attachments=msg["attachments"], message_id=str(msg["id"])))
+    except Exception as exc:  # any provider error is retried, never lost
+        metrics.notifications.labels(msg["channel"], msg["kind"], "failed").inc()
+        log.warning("message %s (%s) attempt %d failed: %s", msg["id"], msg["channel"], attempt, exc)
+        if attempt >= settings.max_attempts or isinstance(exc, DeliveryRefused):
+            return Outcome("failed", attempt, str(exc)[:500])
+        delay = retry_delay_seconds(attempt, base=settings.retry_base_seconds, cap=settings.retry_max_seconds)
+        return Outcome("pending", attempt, str(exc)[:500], now + timedelta(seconds=delay))
+    metrics.notification_send_seconds.labels(msg["channel"]).observe(time.perf_counter() - started)
+    metrics.notifications.labels(msg["channel"], msg["kind"], "sent").inc()
+    return Outcome("sent", attempt)
 
 
-async def _finish(uow: UnitOfWork, msg, *, status: str, attempt: int, error: str | None, now: datetime) -> None:
-    await uow.execute(update(t.messages).where(t.messages.c.id == msg["id"]).values(
-        status=status, attempts=attempt, last_error=error, sent_at=now if status == "sent" else None))
-    uow.publish(new_event(f"notifications.message.{status}", organisation_id=msg["organisation_id"], data={
+async def _record(uow: UnitOfWork, claimed, outcomes: list[Outcome], *, now: datetime, dev_inbox: bool) -> None:
+    await uow.execute(_RECORD, {
+        "ids": [msg["id"] for msg in claimed], "statuses": [o.status for o in outcomes],
+        "attempts": [o.attempt for o in outcomes], "errors": [o.error for o in outcomes],
+        "sent": [now if o.status == "sent" else None for o in outcomes],
+        "next": [o.next_attempt_at or msg["next_attempt_at"] for msg, o in zip(claimed, outcomes)]})
+    for msg, outcome in zip(claimed, outcomes):
+        if outcome.status != "pending":
+            uow.publish(_receipt(msg, outcome))
+    copies = [_dev_copy(msg, now=now) for msg, o in zip(claimed, outcomes) if o.status == "sent"]
+    if dev_inbox and copies:
+        await uow.execute(insert(t.dev_messages), copies)
+
+
+def _receipt(msg, outcome: Outcome):
+    return new_event(f"notifications.message.{outcome.status}", organisation_id=msg["organisation_id"], data={
         "message": {"id": str(msg["id"]), "rdv_id": str(msg["rdv_id"]),
                     "usager_id": str(msg["usager_id"]) if msg["usager_id"] else None,
                     "agent_id": str(msg["agent_id"]) if msg["agent_id"] else None,
                     "channel": msg["channel"], "kind": msg["kind"],
-                    "recipient_masked": mask(msg["channel"], msg["recipient"]), "attempt": attempt,
-                    **({"error": error} if error else {})}}))
+                    "recipient_masked": mask(msg["channel"], msg["recipient"]), "attempt": outcome.attempt,
+                    **({"error": outcome.error} if outcome.error else {})}})
 
 
-async def _copy_to_dev_inbox(uow: UnitOfWork, msg, *, now: datetime) -> None:
-    await uow.execute(insert(t.dev_messages).values(
-        id=uuid.uuid4(), message_id=msg["id"], organisation_id=msg["organisation_id"], channel=msg["channel"],
-        to=msg["recipient"], subject=msg["subject"], body=msg["body"],
-        attachments=[a["filename"] for a in msg["attachments"]], rdv_id=msg["rdv_id"], kind=msg["kind"],
-        created_at=now))
+def _dev_copy(msg, *, now: datetime) -> dict:
+    return {"id": uuid.uuid4(), "message_id": msg["id"], "organisation_id": msg["organisation_id"],
+            "channel": msg["channel"], "to": msg["recipient"], "subject": msg["subject"], "body": msg["body"],
+            "attachments": [a["filename"] for a in msg["attachments"]], "rdv_id": msg["rdv_id"],
+            "kind": msg["kind"], "created_at": now}
