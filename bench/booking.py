@@ -33,6 +33,7 @@ import httpx
 import psycopg
 
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
+SERVICES = ("gateway", "availability", "booking", "usagers", "notifications", "reporting")
 START, END = "<!-- booking:start -->", "<!-- booking:end -->"
 TARGET_RATE, TARGET_P95_MS, TARGET_CPU_MS = 200.0, 50.0, 8.0
 DAY = datetime.fromisoformat("2027-03-02T00:00:00+01:00")  # a Tuesday, the day after RDV_NOW
@@ -247,6 +248,16 @@ async def run_load(target: Target, *, clients: int, seconds: float) -> tuple[Tal
         return tally, time.perf_counter() - started
 
 
+def transactions(booking_db: str) -> dict[str, int]:
+    """Transactions (commits + rollbacks) so far in each database of the system, by service."""
+    url = booking_db.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(url) as conn:
+        rows = conn.execute("select datname, xact_commit + xact_rollback from pg_stat_database "
+                            "where datname like %s", (url.rsplit("/", 1)[1].split("booking")[0] + "%",)).fetchall()
+    # database names are <prefix><service>_<suffix>, the same prefix for every service
+    return {next((s for s in SERVICES if s in name), name): count for name, count in rows}
+
+
 def overlaps(booking_db: str) -> int:
     with psycopg.connect(booking_db.replace("postgresql+psycopg://", "postgresql://")) as conn:
         return conn.execute(
@@ -361,10 +372,11 @@ async def main_async(args) -> None:
         print(f"mode: {target.mode}; warming up")
         await run_load(target, clients=8, seconds=2)  # connections, caches, JIT of the path
         await wait_caught_up(target)
-        cpu_before = system_cpu(roots)
+        cpu_before, xacts_before = system_cpu(roots), transactions(target.booking_db)
         tally, elapsed = await run_load(target, clients=args.clients, seconds=args.seconds)
         catch_up = await wait_caught_up(target)
-        cpu_after = system_cpu(roots)
+        cpu_after, xacts_after = system_cpu(roots), transactions(target.booking_db)
+        xacts = {k: v - xacts_before.get(k, 0) for k, v in xacts_after.items()}
         by_kind = {k: cpu_after[k] - cpu_before.get(k, 0.0) for k in cpu_after}
         cpu = sum(by_kind.values())
         overlap_count = overlaps(target.booking_db)
@@ -401,6 +413,10 @@ async def main_async(args) -> None:
         ("  of which, per booking", ", ".join(f"{k} {v * 1000 / max(tally.created, 1):.1f}"
                                               for k, v in sorted(by_kind.items(), key=lambda kv: -kv[1])
                                               if v > 0) + " ms", ""),
+        ("PostgreSQL transactions per booking (commits + rollbacks; autocommit statements count one each)",
+         f"{sum(xacts.values()) / max(tally.created, 1):.1f} ("
+         + ", ".join(f"{k} {v / max(tally.created, 1):.1f}" for k, v in sorted(xacts.items(), key=lambda kv: -kv[1]))
+         + ")", ""),
         ("PostgreSQL raw INSERT rate, same exclusion constraint, same clients", f"{raw:.0f} rows/s", ""),
         ("ratio system / raw PostgreSQL", f"{rate / raw:.1%}" if raw else "n/a", ""),
     ]
