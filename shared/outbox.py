@@ -76,8 +76,9 @@ class OutboxRelay:
             try:
                 sent = await self.relay_once()
                 backoff = self.interval
-                if sent:
-                    continue  # drain the backlog without waiting
+                if sent >= self.batch:
+                    continue  # a full batch: more may be waiting, drain without waiting
+                # A partial batch took every committed row; a commit since then has set the wake-up.
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # NATS down, DB down: retry with backoff, never give up
@@ -95,13 +96,12 @@ class OutboxRelay:
         """Publish one batch of unsent rows; return how many were published."""
         async with self.db.engine.connect() as conn:
             async with conn.begin():
-                got = (await conn.execute(text("select pg_try_advisory_xact_lock(:k)"),
-                                          {"k": _RELAY_LOCK_KEY})).scalar()
-                if not got:
-                    return 0
+                # The lock (an InitPlan, taken once) and the batch in one round trip; no rows
+                # when another replica's relay holds the lock.
                 rows = (await conn.execute(
                     text("select seq, subject, payload, headers from outbox "
-                         "where sent_at is null order by seq limit :n"), {"n": self.batch})).all()
+                         "where sent_at is null and (select pg_try_advisory_xact_lock(:k)) "
+                         "order by seq limit :n"), {"k": _RELAY_LOCK_KEY, "n": self.batch})).all()
                 if not rows:
                     return 0
                 import json
