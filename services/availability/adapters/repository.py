@@ -7,7 +7,7 @@ organisation closed them). The busy projection lives in `adapters/busy.py`.
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, time
 from typing import Any
 
 from sqlalchemy import and_, delete, func, insert, select, text, update
@@ -257,3 +257,58 @@ async def absences_for_agents(*, session: AsyncSession | AsyncConnection, agent_
         return []
     rows = (await session.execute(_SEARCH_ABSENCES, {"agents": agent_ids, "first": first, "last": last})).all()
     return [Absence(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], _recurrence_text(r[8]), r[9]) for r in rows]
+
+
+# ---------- booking's check: every input in one statement ----------
+
+_CHECK_INPUTS = text(
+    "with p as (select p.* from plages p join lieux pl on pl.id = p.lieu_id and pl.deleted_at is null "
+    "  where p.organisation_id = :org and :motif = any(p.motif_ids) "
+    "  and (cast(:all_agents as boolean) or p.agent_id = any(:agents)) "
+    "  and (cast(:plage_lieu as uuid) is null or p.lieu_id = :plage_lieu) "
+    "  and p.first_day <= :last and (p.last_day is null or p.last_day >= :first)), "
+    "a as (select * from absences where agent_id = any(case when cast(:all_agents as boolean) "
+    "  then array(select distinct agent_id from p) else cast(:agents as uuid[]) end) "
+    "  and first_day <= :last and (last_day is null or last_day >= :first)) "
+    "select " + ", ".join(f"m.{c}" for c in _MOTIF_COLS) + ", " + ", ".join(f"l.{c}" for c in _LIEU_COLS) + ", "
+    "(select json_agg(json_build_array(" + ", ".join(f"p.{c}" for c in _PLAGE_FIELDS) + ")) from p), "
+    "(select json_agg(json_build_array(" + ", ".join(f"a.{c}" for c in _ABSENCE_FIELDS) + ")) from a) "
+    "from motifs m left join lieux l on l.id = cast(:lieu as uuid) and l.organisation_id = :org "
+    "and l.deleted_at is null "
+    "where m.id = :motif and m.organisation_id = :org and m.deleted_at is null")
+
+
+def _uuid(value: str) -> uuid.UUID:
+    return uuid.UUID(value)
+
+
+def _json_plage(r: list) -> Plage:
+    return Plage(_uuid(r[0]), _uuid(r[1]), _uuid(r[2]), _uuid(r[3]), [_uuid(m) for m in r[4]], r[5],
+                 date.fromisoformat(r[6]), time.fromisoformat(r[7]), time.fromisoformat(r[8]),
+                 _recurrence_text(r[9]), r[10])
+
+
+def _json_absence(r: list) -> Absence:
+    return Absence(_uuid(r[0]), _uuid(r[1]), _uuid(r[2]), r[3], date.fromisoformat(r[4]), time.fromisoformat(r[5]),
+                   date.fromisoformat(r[6]), time.fromisoformat(r[7]), _recurrence_text(r[8]), r[9])
+
+
+async def check_inputs(*, session: AsyncSession | AsyncConnection, organisation_id: uuid.UUID, motif_id: uuid.UUID,
+                       lieu_id: uuid.UUID | None, agent_ids: list[uuid.UUID] | None, plage_lieu_id: uuid.UUID | None,
+                       first: date, last: date) -> tuple[Motif | None, Lieu | None, list[Plage], list[Absence]]:
+    """The motif, the lieu, the plages (as `plages_for_search`) and the absences of their agents (of
+    `agent_ids`, or of the plages' agents when None) on first..last, in one round trip.
+
+    The motif is None when unknown (then nothing else is read); the lieu is None when unknown or not asked.
+    """
+    row = (await session.execute(_CHECK_INPUTS, {
+        "org": organisation_id, "motif": motif_id, "lieu": lieu_id, "all_agents": agent_ids is None,
+        "agents": agent_ids or [], "plage_lieu": plage_lieu_id, "first": first, "last": last})).first()
+    if row is None:
+        return None, None, [], []
+    n, k = len(_MOTIF_COLS), len(_LIEU_COLS)
+    motif = Motif(*row[:n])
+    lieu = Lieu(*row[n:n + k]) if row[n] is not None else None
+    plages_json, absences_json = row[n + k], row[n + k + 1]
+    return (motif, lieu, [_json_plage(r) for r in plages_json or ()],
+            [_json_absence(r) for r in absences_json or ()])

@@ -11,7 +11,8 @@ from shared.errors import ValidationFailed
 from shared.identity import Identity, current_identity
 
 
-def database(request: Request) -> Database:
+# Dependencies are `async def`: FastAPI runs a plain `def` one in a worker thread, a thread hop per request.
+async def database(request: Request) -> Database:
     return request.app.state.runtime.db
 
 
@@ -26,7 +27,7 @@ class Page:
     per_page: int
 
 
-def page(page: int = Query(1, ge=1, le=1_000_000), per_page: int = Query(50, ge=1, le=200)) -> Page:
+async def page(page: int = Query(1, ge=1, le=1_000_000), per_page: int = Query(50, ge=1, le=200)) -> Page:
     return Page(page, per_page)
 
 

@@ -11,7 +11,8 @@ from services.availability.domain import jours_feries, verdict
 from services.availability.domain.model import Lieu, Motif
 from services.availability.domain.verdict import Reason
 from services.availability.service_layer.creneaux import holiday_zone
-from services.availability.service_layer.rules import instant_in_range, lieu_of, motif_of
+from services.availability.service_layer.rules import (instant_in_range, lieu_of, motif_of, unknown_lieu,
+                                                       unknown_motif)
 from shared import clock
 from shared.db import Database
 from shared.identity import Identity
@@ -73,9 +74,19 @@ async def check(*, db: Database, identity: Identity, agent_ids: list[uuid.UUID],
     """
     instant_in_range("starts_at", starts_at)
     zone = identity.timezone
-    async with db.uow() as uow:
-        motif = await motif_of(uow.session, identity, motif_id)
-        lieu = await lieu_of(uow.session, identity, lieu_id) if lieu_id is not None else None
+    day = local_day(starts_at, zone)
+    first, last = day - timedelta(days=1), day + timedelta(days=1)
+    # One autocommit statement reads everything (each statement of a read committed transaction
+    # would take its own snapshot anyway); the busy projection only for the public page.
+    async with db.statements() as st:
+        motif, lieu, plages, absences = await repo.check_inputs(
+            session=st, organisation_id=identity.organisation_id, motif_id=motif_id, lieu_id=lieu_id,
+            agent_ids=None if public else agent_ids, plage_lieu_id=lieu_id if public else None,
+            first=first, last=last)
+        if motif is None:
+            raise unknown_motif()
+        if lieu_id is not None and lieu is None:
+            raise unknown_lieu()
         start = int(starts_at.timestamp())
         end = start + (duration_minutes or motif.duration_minutes) * 60
         result = CheckResult(ok=False, motif=motif, lieu=lieu, ends_at=end)
@@ -84,18 +95,11 @@ async def check(*, db: Database, identity: Identity, agent_ids: list[uuid.UUID],
             if refusal:
                 result.reason = refusal
                 return result
-        day = local_day(starts_at, zone)
-        first, last = day - timedelta(days=1), day + timedelta(days=1)
-        plages = await repo.plages_for_search(session=uow.session, organisation_id=identity.organisation_id,
-                                              motif_id=motif_id, agent_ids=None if public else agent_ids,
-                                              lieu_id=lieu_id if public else None, first=first, last=last)
         candidates = sorted({p.agent_id for p in plages}, key=str) if public else list(agent_ids)
-        absences = await repo.absences_for_agents(session=uow.session, agent_ids=candidates, first=first,
-                                                  last=last)
         busy_agents: set[uuid.UUID] = set()
         if public and candidates:
             busy_agents = {a for a, _, _ in await busy_repo.busy_intervals(
-                session=uow.session, agent_ids=candidates, start=datetime.fromtimestamp(start, timezone.utc),
+                session=st, agent_ids=candidates, start=datetime.fromtimestamp(start, timezone.utc),
                 end=datetime.fromtimestamp(end, timezone.utc))}
     holidays = jours_feries.between(first, last, holiday_zone(identity))
     failures: list[tuple[uuid.UUID, Reason]] = []

@@ -183,3 +183,42 @@ def test_internal_check(org):
                                                 "starts_at": "2027-05-03T09:00:00+02:00"}).json()
     assert resp["ok"] is True and resp["agent_ids"] == [str(agent)]
     public.close()
+
+
+def test_internal_check_reads_each_agents_plages_and_absences_of_that_day(org, availability):
+    """Two agents at one lieu: each is checked against their own recurring plage and absences (another
+    organisation's absence included); the public check picks the first one neither absent nor outside."""
+    from tests.integration.availability.conftest import Org
+
+    lieu, other_lieu, motif = org.lieu(), org.lieu(), org.motif(duration=30)
+    first, second = sorted((uuid.uuid4(), uuid.uuid4()), key=str)
+    for agent in (first, second):
+        org.plage(agent_id=agent, lieu_id=lieu, motif_ids=[motif], first_day="2027-05-03", recurrence=WEEKLY)
+    org.plage(agent_id=first, lieu_id=other_lieu, motif_ids=[motif], first_day="2027-05-03", start="14:00",
+              end="16:00", recurrence=WEEKLY)
+    org.absence(agent_id=first, first_day="2027-05-04", start="09:00", end="10:00", title="Réunion",
+                recurrence={"every": "week", "interval": 1, "on": ["tuesday"], "until": None})
+    Org(availability).absence(agent_id=second, first_day="2027-05-12", start="09:00", end="12:00")
+    with org.client() as c:
+        assert c.patch(f"/v1/motifs/{motif}", json={"reservable_online": True, "max_booking_delay_days": 90,
+                                                      "min_booking_delay_minutes": 0}).status_code == 200
+
+        def check(agent, starts_at, lieu_id=lieu, **extra):
+            return c.post("/internal/check", json={"agent_ids": [str(agent)] if agent else [], "lieu_id": lieu_id,
+                                                   "motif_id": motif, "starts_at": starts_at, **extra}).json()
+
+        absent = check(first, "2027-05-11T09:30:00+02:00")  # a Tuesday: the weekly absence
+        assert absent["code"] == "agent_absent" and absent["details"]["agent_id"] == str(first)
+        assert check(second, "2027-05-11T09:30:00+02:00")["ok"] is True
+        assert check(first, "2027-05-12T09:30:00+02:00")["ok"] is True
+        assert check(second, "2027-05-12T09:30:00+02:00")["code"] == "agent_absent"  # other organisation's
+        assert check(first, "2027-05-12T14:30:00+02:00", lieu_id=other_lieu)["ok"] is True
+        assert check(second, "2027-05-12T14:30:00+02:00", lieu_id=other_lieu)["code"] == "outside_opening"
+    with org.client(org.identity(kind="public")) as public:
+        def pick(starts_at):
+            return public.post("/internal/check", json={"agent_ids": [], "lieu_id": lieu, "motif_id": motif,
+                                                        "public": True, "starts_at": starts_at}).json()
+
+        assert pick("2027-05-11T09:30:00+02:00")["agent_ids"] == [str(second)]
+        assert pick("2027-05-12T09:30:00+02:00")["agent_ids"] == [str(first)]
+        assert pick("2027-05-10T09:30:00+02:00")["agent_ids"] == [str(first)]
