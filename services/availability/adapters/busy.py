@@ -4,6 +4,7 @@ Read across organisations: an agent is busy whatever organisation booked them.
 """
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import datetime
 
@@ -70,3 +71,47 @@ async def upsert_busy(*, session: AsyncSession, rdv: BusyRdv, event_at: datetime
 async def delete_busy(*, session: AsyncSession, rdv_id: uuid.UUID) -> None:
     """Forget an RDV that booking purged (retention)."""
     await session.execute(busy_rdvs.delete().where(busy_rdvs.c.id == rdv_id))
+
+
+# The same rule as `upsert_busy`, for many RDVs in one statement (at most one row per RDV id).
+_UPSERT_MANY = text(
+    "insert into busy_rdvs (id, organisation_id, agent_ids, starts_at, ends_at, status, version, event_at, "
+    "motif_id, lieu_id, payload) "
+    "select t.id, t.organisation_id, t.agent_ids, t.starts_at, t.ends_at, t.status, t.version, t.event_at, "
+    "t.motif_id, t.lieu_id, t.payload "
+    "from jsonb_to_recordset(cast(:rows as jsonb)) as t(id uuid, organisation_id uuid, agent_ids uuid[], "
+    "starts_at timestamptz, ends_at timestamptz, status text, version integer, event_at timestamptz, "
+    "motif_id uuid, lieu_id uuid, payload jsonb) "
+    "on conflict (id) do update set organisation_id = excluded.organisation_id, agent_ids = excluded.agent_ids, "
+    "starts_at = excluded.starts_at, ends_at = excluded.ends_at, status = excluded.status, "
+    "version = excluded.version, event_at = excluded.event_at, motif_id = excluded.motif_id, "
+    "lieu_id = excluded.lieu_id, payload = excluded.payload "
+    "where excluded.version > busy_rdvs.version "
+    "or (excluded.version = 0 and busy_rdvs.version = 0 and excluded.event_at > busy_rdvs.event_at)")
+
+
+def is_newer(candidate: tuple[BusyRdv, datetime], current: tuple[BusyRdv, datetime]) -> bool:
+    """`upsert_busy`'s rule between two states of one RDV (with their event instants)."""
+    (rdv, at), (kept, kept_at) = candidate, current
+    return rdv.version > kept.version or (rdv.version == 0 == kept.version and at > kept_at)
+
+
+def _str(value) -> str | None:
+    return None if value is None else str(value)
+
+
+async def upsert_busy_many(*, session: AsyncSession, rdvs: list[tuple[BusyRdv, datetime]]) -> None:
+    """Upsert the states (RDV, event instant) of distinct RDVs in one statement, each kept only if newer."""
+    if not rdvs:
+        return
+    rows = [{"id": str(r.id), "organisation_id": str(r.organisation_id), "agent_ids": [str(a) for a in r.agent_ids],
+             "starts_at": r.starts_at.isoformat(), "ends_at": r.ends_at.isoformat(), "status": r.status,
+             "version": r.version, "event_at": at.isoformat(), "motif_id": _str(r.motif_id),
+             "lieu_id": _str(r.lieu_id), "payload": r.payload} for r, at in rdvs]
+    await session.execute(_UPSERT_MANY, {"rows": json.dumps(rows, default=str)})
+
+
+async def delete_busy_many(*, session: AsyncSession, rdv_ids: list[uuid.UUID]) -> None:
+    """Forget RDVs that booking purged (retention)."""
+    if rdv_ids:
+        await session.execute(busy_rdvs.delete().where(busy_rdvs.c.id.in_(rdv_ids)))

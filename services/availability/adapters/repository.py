@@ -261,21 +261,27 @@ async def absences_for_agents(*, session: AsyncSession | AsyncConnection, agent_
 
 # ---------- booking's check: every input in one statement ----------
 
-_CHECK_INPUTS = text(
-    "with p as (select p.* from plages p join lieux pl on pl.id = p.lieu_id and pl.deleted_at is null "
-    "  where p.organisation_id = :org and :motif = any(p.motif_ids) "
-    "  and (cast(:all_agents as boolean) or p.agent_id = any(:agents)) "
-    "  and (cast(:plage_lieu as uuid) is null or p.lieu_id = :plage_lieu) "
-    "  and p.first_day <= :last and (p.last_day is null or p.last_day >= :first)), "
-    "a as (select * from absences where agent_id = any(case when cast(:all_agents as boolean) "
-    "  then array(select distinct agent_id from p) else cast(:agents as uuid[]) end) "
-    "  and first_day <= :last and (last_day is null or last_day >= :first)) "
-    "select " + ", ".join(f"m.{c}" for c in _MOTIF_COLS) + ", " + ", ".join(f"l.{c}" for c in _LIEU_COLS) + ", "
-    "(select json_agg(json_build_array(" + ", ".join(f"p.{c}" for c in _PLAGE_FIELDS) + ")) from p), "
-    "(select json_agg(json_build_array(" + ", ".join(f"a.{c}" for c in _ABSENCE_FIELDS) + ")) from a) "
-    "from motifs m left join lieux l on l.id = cast(:lieu as uuid) and l.organisation_id = :org "
-    "and l.deleted_at is null "
-    "where m.id = :motif and m.organisation_id = :org and m.deleted_at is null")
+def _check_inputs(*, all_agents: bool) -> text:
+    # Two statements rather than `(:all or agent_id = any(:agents))`: a prepared statement's generic
+    # plan could not then look plages up by agent in `plages_org_agent`.
+    agents = "" if all_agents else "and p.agent_id = any(cast(:agents as uuid[])) "
+    absent = "array(select distinct agent_id from p)" if all_agents else "cast(:agents as uuid[])"
+    return text(
+        "with p as (select p.* from plages p join lieux pl on pl.id = p.lieu_id and pl.deleted_at is null "
+        "  where p.organisation_id = :org " + agents + "and :motif = any(p.motif_ids) "
+        "  and (cast(:plage_lieu as uuid) is null or p.lieu_id = :plage_lieu) "
+        "  and p.first_day <= :last and (p.last_day is null or p.last_day >= :first)), "
+        "a as (select * from absences where agent_id = any(" + absent + ") "
+        "  and first_day <= :last and (last_day is null or last_day >= :first)) "
+        "select " + ", ".join(f"m.{c}" for c in _MOTIF_COLS) + ", " + ", ".join(f"l.{c}" for c in _LIEU_COLS) + ", "
+        "(select json_agg(json_build_array(" + ", ".join(f"p.{c}" for c in _PLAGE_FIELDS) + ")) from p), "
+        "(select json_agg(json_build_array(" + ", ".join(f"a.{c}" for c in _ABSENCE_FIELDS) + ")) from a) "
+        "from motifs m left join lieux l on l.id = cast(:lieu as uuid) and l.organisation_id = :org "
+        "and l.deleted_at is null "
+        "where m.id = :motif and m.organisation_id = :org and m.deleted_at is null")
+
+
+_CHECK_INPUTS_OF_AGENTS, _CHECK_INPUTS_OF_ALL = _check_inputs(all_agents=False), _check_inputs(all_agents=True)
 
 
 def _uuid(value: str) -> uuid.UUID:
@@ -301,9 +307,13 @@ async def check_inputs(*, session: AsyncSession | AsyncConnection, organisation_
 
     The motif is None when unknown (then nothing else is read); the lieu is None when unknown or not asked.
     """
-    row = (await session.execute(_CHECK_INPUTS, {
-        "org": organisation_id, "motif": motif_id, "lieu": lieu_id, "all_agents": agent_ids is None,
-        "agents": agent_ids or [], "plage_lieu": plage_lieu_id, "first": first, "last": last})).first()
+    params = {"org": organisation_id, "motif": motif_id, "lieu": lieu_id, "plage_lieu": plage_lieu_id,
+              "first": first, "last": last}
+    if agent_ids is None:
+        statement = _CHECK_INPUTS_OF_ALL
+    else:
+        statement, params["agents"] = _CHECK_INPUTS_OF_AGENTS, agent_ids
+    row = (await session.execute(statement, params)).first()
     if row is None:
         return None, None, [], []
     n, k = len(_MOTIF_COLS), len(_LIEU_COLS)

@@ -109,3 +109,65 @@ def test_absence_answers_the_rdvs_inside_it_and_its_event_lists_them(org, infra)
     asyncio.run(listen())
     assert received[0]["data"]["rdv_ids_in_conflict"] == [inside["id"]]
     assert received[0]["organisation_id"] == str(org.organisation_id)
+
+
+async def test_a_batch_leaves_the_projection_as_applying_its_events_one_by_one(infra):
+    """availability-busy applies a fetched batch with bulk statements: the same rows as one transaction
+    per event, whatever the order of versions, repeats, version-less events and purges in the batch."""
+    import random
+    from datetime import datetime, timedelta, timezone
+
+    from sqlalchemy import text
+
+    from services.availability.entrypoints.consumers import busy
+    from shared.db import Database
+    from shared.inbox import Consumer, ConsumerRunner
+
+    rng = random.Random(7)
+    org, agents = uuid.uuid4(), [uuid.uuid4() for _ in range(3)]
+    rdv_ids = [uuid.uuid4() for _ in range(8)]
+    base = datetime(2027, 3, 3, 8, tzinfo=timezone.utc)
+    events = []
+    for n in range(120):
+        rdv_id = rng.choice(rdv_ids)
+        if rng.random() < 0.08:
+            events.append(new_event("booking.rdv.purged", organisation_id=org,
+                                    data={"rdv_id": str(rdv_id), "usager_ids": [], "agent_ids": [],
+                                          "ends_at": base.isoformat()}))
+            continue
+        start = base + timedelta(minutes=15 * rng.randrange(20))
+        rdv = {"id": str(rdv_id), "organisation_id": str(org), "motif_id": str(uuid.uuid4()), "lieu_id": None,
+               "agent_ids": [str(a) for a in rng.sample(agents, rng.randint(1, 2))], "usager_ids": [],
+               "starts_at": start.isoformat(), "ends_at": (start + timedelta(minutes=30)).isoformat(),
+               "status": rng.choice(["unknown", "seen", "revoked"]), "version": rng.choice([0, 1, 2, 3, 4]),
+               "n": n, "display_status": "a_venir"}
+        event = new_event(rng.choice(["booking.rdv.created", "booking.rdv.updated"]), organisation_id=org,
+                          data={"rdv": rdv})
+        event.occurred_at = base + timedelta(seconds=rng.randrange(60))  # ties and disorder included
+        events.append(event)
+    events += rng.sample(events, 10)  # redeliveries inside the batch
+
+    async def projection(apply) -> list:
+        db = Database(infra.migrated_database("availability"))
+        await apply(db)
+        async with db.engine.connect() as conn:
+            rows = (await conn.execute(text(
+                "select id, organisation_id, agent_ids, starts_at, ends_at, status, version, event_at, motif_id, "
+                "lieu_id, payload from busy_rdvs order by id"))).all()
+        await db.dispose()
+        return [tuple(r) for r in rows]
+
+    async def one_by_one(db):
+        runner = ConsumerRunner(db, None, Consumer(name=busy.name, stream=busy.stream, subjects=busy.subjects,
+                                                   handler=busy.handler))
+        for event in events:
+            await runner.apply(event)
+
+    async def in_batches(db):
+        runner = ConsumerRunner(db, None, busy)
+        for first in range(0, len(events), 45):
+            await runner.apply_batch(events[first:first + 45])
+
+    expected = await projection(one_by_one)
+    assert len(expected) >= 3
+    assert await projection(in_batches) == expected
