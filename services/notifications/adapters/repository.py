@@ -5,8 +5,9 @@ import uuid
 from datetime import datetime
 from typing import Any, Iterable
 
-from sqlalchemy import and_, select, text, update
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import and_, any_, cast, or_, select, text, update
+from sqlalchemy.dialects.postgresql import ARRAY, insert
+from sqlalchemy.dialects.postgresql import UUID as PG_UUID
 
 from services.notifications.adapters import tables as t
 from services.notifications.domain.model import AgentContact, Contact, RdvView
@@ -23,6 +24,15 @@ async def upsert(uow: UnitOfWork, table, values: dict[str, Any], *, keep: Iterab
                       if updates else stmt.on_conflict_do_nothing())
 
 
+async def upsert_many(uow: UnitOfWork, table, rows: list[dict[str, Any]]) -> None:
+    """Insert or update projection rows by id in one statement (ids must be distinct)."""
+    if not rows:
+        return
+    stmt = insert(table).values(sorted(rows, key=lambda r: r["id"]))  # one lock order for every writer
+    await uow.execute(stmt.on_conflict_do_update(
+        index_elements=[table.c.id], set_={k: stmt.excluded[k] for k in rows[0] if k != "id"}))
+
+
 async def mark_deleted(uow: UnitOfWork, table, row_id: uuid.UUID) -> None:
     await uow.execute(update(table).where(table.c.id == row_id).values(deleted=True))
 
@@ -32,20 +42,50 @@ async def get(uow: UnitOfWork, table, row_id) -> dict | None:
     return dict(row) if row else None
 
 
-async def usagers_by_id(uow: UnitOfWork, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, dict]:
-    ids = list(ids)
+async def by_id(uow: UnitOfWork, table, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, dict]:
+    """Rows of `table` by id, in one query (absent ids are missing from the answer)."""
+    ids = list(set(ids))
     if not ids:
         return {}
-    rows = (await uow.execute(select(t.usagers).where(t.usagers.c.id.in_(ids)))).mappings().all()
+    rows = (await uow.execute(select(table).where(table.c.id == any_(cast(ids, ARRAY(PG_UUID)))))).mappings().all()
+    return {r["id"]: dict(r) for r in rows}
+
+
+async def usagers_by_id(uow: UnitOfWork, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, dict]:
+    return await by_id(uow, t.usagers, ids)
+
+
+async def usagers_with_responsibles(uow: UnitOfWork, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, dict]:
+    """These usagers and the responsibles of those who have one, in one query."""
+    ids = list(set(ids))
+    if not ids:
+        return {}
+    u, wanted = t.usagers, cast(ids, ARRAY(PG_UUID))
+    responsibles = select(u.c.responsible_id).where(u.c.id == any_(wanted), u.c.responsible_id.is_not(None))
+    rows = (await uow.execute(select(u).where(or_(u.c.id == any_(wanted), u.c.id.in_(responsibles)))
+                              )).mappings().all()
     return {r["id"]: dict(r) for r in rows}
 
 
 async def agents_by_id(uow: UnitOfWork, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, dict]:
-    ids = list(ids)
+    return await by_id(uow, t.agents, ids)
+
+
+async def motifs_with_services(uow: UnitOfWork, ids: Iterable[uuid.UUID]) -> tuple[dict, dict]:
+    """Motifs by id and the services they belong to (by id), in one query."""
+    ids = list(set(ids))
     if not ids:
-        return {}
-    rows = (await uow.execute(select(t.agents).where(t.agents.c.id.in_(ids)))).mappings().all()
-    return {r["id"]: dict(r) for r in rows}
+        return {}, {}
+    m, s = t.motifs, t.services
+    rows = (await uow.execute(select(m, *(c.label(f"s__{c.name}") for c in s.c))
+                              .outerjoin(s, s.c.id == m.c.service_id)
+                              .where(m.c.id == any_(cast(ids, ARRAY(PG_UUID)))))).mappings().all()
+    motifs, services = {}, {}
+    for row in rows:
+        motifs[row["id"]] = {c.name: row[c.name] for c in m.c}
+        if row["s__id"] is not None:
+            services[row["s__id"]] = {c.name: row[f"s__{c.name}"] for c in s.c}
+    return motifs, services
 
 
 def contact_of(usager: dict, responsible: dict | None) -> Contact | None:
@@ -80,11 +120,12 @@ def rdv_view(rdv: dict, *, organisation: dict, service: dict, motif: dict, lieu:
                    agent_names=tuple(agent_names))
 
 
-async def add_message(uow: UnitOfWork, values: dict[str, Any]) -> bool:
-    """Queue a message once per (cause, channel, recipient); False when it already exists."""
-    stmt = insert(t.messages).values(**values).on_conflict_do_nothing(constraint="messages_once_per_cause")
-    inserted = (await uow.execute(stmt.returning(t.messages.c.id))).first()
-    return inserted is not None
+async def add_messages(uow: UnitOfWork, rows: list[dict[str, Any]]) -> int:
+    """Queue messages once per (cause, channel, recipient), in one statement; return how many are new."""
+    if not rows:
+        return 0
+    stmt = insert(t.messages).values(rows).on_conflict_do_nothing(constraint="messages_once_per_cause")
+    return len((await uow.execute(stmt.returning(t.messages.c.id))).all())
 
 
 async def notify_due(uow: UnitOfWork) -> None:
@@ -92,29 +133,44 @@ async def notify_due(uow: UnitOfWork) -> None:
     await uow.execute(text(f"select pg_notify('{DUE_CHANNEL}', '')"))
 
 
-async def cancel_pending(uow: UnitOfWork, *, rdv_id: uuid.UUID, kinds: Iterable[str] | None = None,
+async def cancel_pending(uow: UnitOfWork, *, rdv_ids: Iterable[uuid.UUID], kinds: Iterable[str] | None = None,
                          reason: str) -> None:
-    cond = and_(t.messages.c.rdv_id == rdv_id, t.messages.c.status == "pending")
+    rdv_ids = list(set(rdv_ids))
+    if not rdv_ids:
+        return
+    cond = and_(t.messages.c.rdv_id == any_(cast(rdv_ids, ARRAY(PG_UUID))), t.messages.c.status == "pending")
     if kinds is not None:
         cond = and_(cond, t.messages.c.kind.in_(list(kinds)))
     await uow.execute(update(t.messages).where(cond).values(status="cancelled", last_error=reason))
 
 
-async def set_reminder(uow: UnitOfWork, *, rdv_id: uuid.UUID, organisation_id: uuid.UUID,
-                       due_at: datetime | None, now: datetime) -> None:
-    """Plan the reminder at `due_at` (None: cancel it). A new time is a new occurrence."""
-    current = (await uow.execute(select(t.reminders).where(t.reminders.c.rdv_id == rdv_id)
-                                 .with_for_update())).mappings().first()
-    if due_at is None:
-        if current and current["status"] == "scheduled":
-            await uow.execute(update(t.reminders).where(t.reminders.c.rdv_id == rdv_id)
-                              .values(status="cancelled", updated_at=now))
+async def set_reminders(uow: UnitOfWork, plans: list[tuple[uuid.UUID, uuid.UUID, datetime | None]], *,
+                        now: datetime) -> None:
+    """Apply (rdv_id, organisation_id, due_at) in order, as `set_reminder` would one by one: one read
+    (rows locked) and one write for all of them."""
+    if not plans:
         return
-    if current and current["due_at"] == due_at and current["status"] in ("scheduled", "done"):
-        return  # same time: keep it (and never send a done reminder twice)
-    values = {"rdv_id": rdv_id, "organisation_id": organisation_id, "occurrence_id": uuid.uuid4(),
-              "due_at": due_at, "status": "scheduled", "updated_at": now}
-    stmt = insert(t.reminders).values(**values)
+    r = t.reminders
+    ids = sorted({rdv_id for rdv_id, _, _ in plans})
+    rows = (await uow.execute(select(r).where(r.c.rdv_id == any_(cast(ids, ARRAY(PG_UUID))))
+                              .order_by(r.c.rdv_id).with_for_update())).mappings().all()
+    state = {row["rdv_id"]: dict(row) for row in rows}
+    changed: dict[uuid.UUID, dict] = {}
+    for rdv_id, organisation_id, due_at in plans:
+        current = state.get(rdv_id)
+        if due_at is None:
+            if not current or current["status"] != "scheduled":
+                continue
+            new = {**current, "status": "cancelled", "updated_at": now}
+        elif current and current["due_at"] == due_at and current["status"] in ("scheduled", "done"):
+            continue  # same time: keep it (and never send a done reminder twice)
+        else:  # a new time is a new occurrence
+            new = {"rdv_id": rdv_id, "organisation_id": current["organisation_id"] if current else organisation_id,
+                   "occurrence_id": uuid.uuid4(), "due_at": due_at, "status": "scheduled", "updated_at": now}
+        state[rdv_id] = changed[rdv_id] = new
+    if not changed:
+        return
+    stmt = insert(r).values([changed[k] for k in sorted(changed)])
     await uow.execute(stmt.on_conflict_do_update(
-        index_elements=[t.reminders.c.rdv_id],
+        index_elements=[r.c.rdv_id],
         set_={k: stmt.excluded[k] for k in ("occurrence_id", "due_at", "status", "updated_at")}))

@@ -4,6 +4,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Iterable
 
 from services.notifications.adapters import repository as repo
 from services.notifications.adapters import tables as t
@@ -26,50 +27,66 @@ class RdvContext:
 
 async def load_context(uow: UnitOfWork, rdv: dict, *, extra_agent_ids=()) -> RdvContext:
     """Everything messages about `rdv` need, or MissingProjection naming what is missing."""
-    extra_agent_ids = list(extra_agent_ids)
-    organisation = await repo.get(uow, t.organisations, rdv["organisation_id"])
+    (ctx,) = await load_contexts(uow, [(rdv, extra_agent_ids)])
+    return ctx
+
+
+async def load_contexts(uow: UnitOfWork, wanted: list[tuple[dict, Iterable[uuid.UUID]]]) -> list[RdvContext]:
+    """The context of each (rdv, extra agent ids), read with one query per table for all of them;
+    MissingProjection names the first thing missing."""
+    wanted = [(rdv, list(extra)) for rdv, extra in wanted]
+    organisations = await repo.by_id(uow, t.organisations, (rdv["organisation_id"] for rdv, _ in wanted))
+    motifs, services = await repo.motifs_with_services(uow, (rdv["motif_id"] for rdv, _ in wanted))
+    lieux = await repo.by_id(uow, t.lieux, (rdv["lieu_id"] for rdv, _ in wanted if rdv.get("lieu_id")))
+    usagers = await repo.usagers_with_responsibles(uow, (u for rdv, _ in wanted for u in rdv["usager_ids"]))
+    agents = await repo.agents_by_id(uow, (a for rdv, extra in wanted for a in [*rdv["agent_ids"], *extra]))
+    return [_context(rdv, extra, organisations=organisations, motifs=motifs, services=services, lieux=lieux,
+                     usagers=usagers, agents=agents) for rdv, extra in wanted]
+
+
+def _context(rdv: dict, extra_agent_ids: list[uuid.UUID], *, organisations: dict, motifs: dict, services: dict,
+             lieux: dict, usagers: dict, agents: dict) -> RdvContext:
+    organisation = organisations.get(rdv["organisation_id"])
     if organisation is None:
         raise MissingProjection(f"organisation {rdv['organisation_id']}")
-    motif = await repo.get(uow, t.motifs, rdv["motif_id"])
+    motif = motifs.get(rdv["motif_id"])
     if motif is None:
         raise MissingProjection(f"motif {rdv['motif_id']}")
-    service = await repo.get(uow, t.services, motif["service_id"])
+    service = services.get(motif["service_id"])
     if service is None:
         raise MissingProjection(f"service {motif['service_id']}")
     lieu = None
     if rdv.get("lieu_id"):
-        lieu = await repo.get(uow, t.lieux, rdv["lieu_id"])
+        lieu = lieux.get(rdv["lieu_id"])
         if lieu is None:
             raise MissingProjection(f"lieu {rdv['lieu_id']}")
-    usagers = await repo.usagers_by_id(uow, rdv["usager_ids"])
     missing = [u for u in rdv["usager_ids"] if u not in usagers]
-    responsible_ids = {u["responsible_id"] for u in usagers.values() if u.get("responsible_id")}
-    responsibles = await repo.usagers_by_id(uow, responsible_ids)
-    missing += [r for r in responsible_ids if r not in responsibles]
+    theirs = [usagers[u] for u in dict.fromkeys(rdv["usager_ids"]) if u in usagers]
+    responsible_ids = {u["responsible_id"] for u in theirs if u.get("responsible_id")}
+    missing += [r for r in responsible_ids if r not in usagers]
     if missing:
         raise MissingProjection(f"usager(s) {', '.join(map(str, missing))}")
     contacts = []
     for usager_id in rdv["usager_ids"]:
         usager = usagers[usager_id]
-        contact = repo.contact_of(usager, responsibles.get(usager.get("responsible_id")))
+        contact = repo.contact_of(usager, usagers.get(usager.get("responsible_id")))
         if contact:
             contacts.append(contact)
-    agents = await repo.agents_by_id(uow, list(rdv["agent_ids"]) + list(extra_agent_ids))
     missing = [a for a in extra_agent_ids if a not in agents]
     if missing:  # agents to be told by email (deleted agents are kept, flagged, and skipped)
         raise MissingProjection(f"agent(s) {', '.join(map(str, missing))}")
-    usager_names = [f"{u['first_name']} {u['last_name']}".strip() for u in usagers.values() if not u["anonymized"]]
-    agent_names = [f"{a['first_name']} {a['last_name']}".strip() for a in agents.values()
-                   if a["id"] in rdv["agent_ids"]]
+    usager_names = [f"{u['first_name']} {u['last_name']}".strip() for u in theirs if not u["anonymized"]]
+    agent_names = [f"{agents[a]['first_name']} {agents[a]['last_name']}".strip()
+                   for a in dict.fromkeys(rdv["agent_ids"]) if a in agents]
     view = repo.rdv_view(rdv, organisation=organisation, service=service, motif=motif, lieu=lieu,
                          usager_names=usager_names, agent_names=agent_names)
-    return RdvContext(view=view, contacts=contacts, agents=agents)
+    return RdvContext(view=view, contacts=contacts,
+                      agents={a: agents[a] for a in [*rdv["agent_ids"], *extra_agent_ids] if a in agents})
 
 
-async def queue_messages(uow: UnitOfWork, *, ctx: RdvContext, rdv: dict, cause_id: uuid.UUID,
-                         usager_kind: str | None, agent_kinds: dict[uuid.UUID, str], now: datetime,
-                         sender: str) -> int:
-    """Queue one message per recipient and channel; a cause already queued adds nothing."""
+def message_rows(*, ctx: RdvContext, rdv: dict, cause_id: uuid.UUID, usager_kind: str | None,
+                 agent_kinds: dict[uuid.UUID, str], now: datetime, sender: str) -> list[dict]:
+    """One message per recipient and channel, rendered, ready to queue."""
     targets: list[tuple[str, Recipient]] = []
     if usager_kind:
         targets += [(usager_kind, r) for r in usager_recipients(ctx.contacts)]
@@ -79,16 +96,30 @@ async def queue_messages(uow: UnitOfWork, *, ctx: RdvContext, rdv: dict, cause_i
         recipient = agent_recipient(contact) if contact else None
         if recipient:
             targets.append((kind, recipient))
-    queued = 0
+    rows = []
     for kind, recipient in targets:
         content = render(kind, ctx.view, recipient, now=now, sender=sender)
-        queued += await repo.add_message(uow, {
+        rows.append({
             "id": uuid.uuid4(), "organisation_id": rdv["organisation_id"], "rdv_id": rdv["id"],
             "usager_id": recipient.usager_id, "agent_id": recipient.agent_id, "cause_id": cause_id,
             "channel": recipient.channel, "kind": kind, "recipient": recipient.address,
             "subject": content.subject, "body": content.body, "html": content.html,
             "attachments": content.attachments, "status": "pending", "attempts": 0,
             "next_attempt_at": now, "rdv_starts_at": rdv["starts_at"], "created_at": now})
+    return rows
+
+
+async def queue(uow: UnitOfWork, rows: list[dict]) -> int:
+    """Queue messages (a cause already queued adds nothing) and wake the delivery loops on commit."""
+    queued = await repo.add_messages(uow, rows)
     if queued:
         await repo.notify_due(uow)
     return queued
+
+
+async def queue_messages(uow: UnitOfWork, *, ctx: RdvContext, rdv: dict, cause_id: uuid.UUID,
+                         usager_kind: str | None, agent_kinds: dict[uuid.UUID, str], now: datetime,
+                         sender: str) -> int:
+    """Queue one message per recipient and channel; a cause already queued adds nothing."""
+    return await queue(uow, message_rows(ctx=ctx, rdv=rdv, cause_id=cause_id, usager_kind=usager_kind,
+                                         agent_kinds=agent_kinds, now=now, sender=sender))

@@ -9,7 +9,7 @@ from sqlalchemy import delete
 from services.notifications.adapters import repository as repo
 from services.notifications.adapters import tables as t
 from services.notifications.domain import rules
-from services.notifications.service_layer.messages import MissingProjection, load_context, queue_messages
+from services.notifications.service_layer.messages import MissingProjection, load_contexts, message_rows, queue
 from shared import clock
 from shared.db import UnitOfWork
 from shared.events import Envelope
@@ -40,43 +40,81 @@ def make_rdv_handler(*, sender: str):
     return on_rdv
 
 
+def make_rdv_batch_handler(*, sender: str):
+    async def on_rdvs(uow: UnitOfWork, envelopes: list[Envelope]) -> None:
+        await handle_rdv_events(uow, envelopes, sender=sender)
+    return on_rdvs
+
+
 async def handle_rdv_event(uow: UnitOfWork, envelope: Envelope, *, sender: str) -> None:
     """Apply one RDV event; an event older than the RDV we hold changes nothing."""
-    data = envelope.data
-    if envelope.type == "booking.rdv.purged":
-        await purge_rdv(uow, rdv_id=_uuid(data["rdv_id"]))
+    await handle_rdv_events(uow, [envelope], sender=sender)
+
+
+async def handle_rdv_events(uow: UnitOfWork, envelopes: list[Envelope], *, sender: str) -> None:
+    """Apply RDV events in their order, with one read and one write per table for a run of them:
+    the outcome is the one of applying them one by one (purges split the runs)."""
+    run: list[Envelope] = []
+    for envelope in envelopes:
+        if envelope.type == "booking.rdv.purged":
+            await _apply_run(uow, run, sender=sender)
+            run = []
+            await purge_rdv(uow, rdv_id=_uuid(envelope.data["rdv_id"]))
+        else:
+            run.append(envelope)
+    await _apply_run(uow, run, sender=sender)
+
+
+async def _apply_run(uow: UnitOfWork, envelopes: list[Envelope], *, sender: str) -> None:
+    if not envelopes:
         return
-    held = await repo.get(uow, t.rdvs, _uuid(data["rdv"]["id"]))
-    rdv = rdv_row(data["rdv"], organisation_id=envelope.organisation_id,
-                  held_version=held["version"] if held else None)
-    if held and rdv["version"] <= held["version"]:
-        return
+    held = {rdv_id: row["version"] for rdv_id, row in (await repo.by_id(
+        uow, t.rdvs, (_uuid(e.data["rdv"]["id"]) for e in envelopes))).items()}
     now = clock.now()
-    actor = envelope.actor
-    plan = rules.plan_for(event_type=envelope.type, status=rdv["status"],
-                          previous_status=data.get("previous_status"), changes=data.get("changes") or {},
-                          agent_ids=rdv["agent_ids"],
-                          actor_agent_id=actor.id if actor.kind == "agent" else None,
-                          starts_at=rdv["starts_at"], now=now)
-    if plan.usager_kind or plan.agent_kinds:
-        try:
-            ctx = await load_context(uow, rdv, extra_agent_ids=plan.agent_kinds.keys())
-        except MissingProjection as exc:
-            raise RetryLater(str(exc)) from exc
-    await repo.upsert(uow, t.rdvs, rdv)
-    if plan.usager_kind in ("change", "cancellation") or plan.reminder == "cancel":
-        # A reminder still waiting to go out would now carry stale information.
-        await repo.cancel_pending(uow, rdv_id=rdv["id"], kinds=["reminder"], reason="rdv modifié ou annulé")
-    if plan.usager_kind or plan.agent_kinds:
-        await queue_messages(uow, ctx=ctx, rdv=rdv, cause_id=envelope.id, usager_kind=plan.usager_kind,
+    applied: list[tuple[Envelope, dict, rules.Plan]] = []
+    latest: dict[uuid.UUID, dict] = {}
+    for envelope in envelopes:
+        data = envelope.data
+        rdv_id = _uuid(data["rdv"]["id"])
+        rdv = rdv_row(data["rdv"], organisation_id=envelope.organisation_id, held_version=held.get(rdv_id))
+        if rdv_id in held and rdv["version"] <= held[rdv_id]:
+            continue  # older than the RDV we hold (or than an earlier event of this run)
+        held[rdv_id] = rdv["version"]
+        latest[rdv_id] = rdv
+        actor = envelope.actor
+        plan = rules.plan_for(event_type=envelope.type, status=rdv["status"],
+                              previous_status=data.get("previous_status"), changes=data.get("changes") or {},
+                              agent_ids=rdv["agent_ids"],
+                              actor_agent_id=actor.id if actor.kind == "agent" else None,
+                              starts_at=rdv["starts_at"], now=now)
+        applied.append((envelope, rdv, plan))
+    if not applied:
+        return
+    telling = [(envelope, rdv, plan) for envelope, rdv, plan in applied if plan.usager_kind or plan.agent_kinds]
+    try:
+        contexts = await load_contexts(uow, [(rdv, plan.agent_kinds.keys()) for _, rdv, plan in telling])
+    except MissingProjection as exc:
+        raise RetryLater(str(exc)) from exc
+    await repo.upsert_many(uow, t.rdvs, list(latest.values()))
+    # A reminder still waiting to go out would now carry stale information.
+    await repo.cancel_pending(uow, rdv_ids=[rdv["id"] for _, rdv, plan in applied
+                                            if plan.usager_kind in ("change", "cancellation")
+                                            or plan.reminder == "cancel"],
+                              kinds=["reminder"], reason="rdv modifié ou annulé")
+    rows = []
+    for (envelope, rdv, plan), ctx in zip(telling, contexts):
+        rows += message_rows(ctx=ctx, rdv=rdv, cause_id=envelope.id, usager_kind=plan.usager_kind,
                              agent_kinds=plan.agent_kinds, now=now, sender=sender)
-    if plan.reminder == "schedule":
-        due = rules.reminder_due_at(rdv["starts_at"])
-        await repo.set_reminder(uow, rdv_id=rdv["id"], organisation_id=rdv["organisation_id"],
-                                due_at=due if rules.should_schedule_reminder(rdv["starts_at"], now) else None,
-                                now=now)
-    elif plan.reminder == "cancel":
-        await repo.set_reminder(uow, rdv_id=rdv["id"], organisation_id=rdv["organisation_id"], due_at=None, now=now)
+    await queue(uow, rows)
+    reminders = []
+    for _, rdv, plan in applied:
+        if plan.reminder == "schedule":
+            due = rules.reminder_due_at(rdv["starts_at"])
+            reminders.append((rdv["id"], rdv["organisation_id"],
+                              due if rules.should_schedule_reminder(rdv["starts_at"], now) else None))
+        elif plan.reminder == "cancel":
+            reminders.append((rdv["id"], rdv["organisation_id"], None))
+    await repo.set_reminders(uow, reminders, now=now)
 
 
 async def purge_rdv(uow: UnitOfWork, *, rdv_id: uuid.UUID) -> None:
