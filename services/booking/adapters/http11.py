@@ -19,17 +19,22 @@ class HttpError(Exception):
 
 
 class _Answer:
-    __slots__ = ("body", "done")
+    __slots__ = ("body", "done", "keep_alive", "parser")
 
     def __init__(self):
         self.body = bytearray()
         self.done = False
+        self.keep_alive = False
+        self.parser: httptools.HttpResponseParser | None = None
 
     def on_body(self, body: bytes) -> None:
         self.body += body
 
     def on_message_complete(self) -> None:
         self.done = True
+        # Only meaningful inside the callback: once the message is complete the parser resets its
+        # flags and `should_keep_alive()` says False, so every connection would be closed.
+        self.keep_alive = self.parser.should_keep_alive() if self.parser else False
 
 
 class KeepAliveClient:
@@ -66,7 +71,7 @@ class KeepAliveClient:
     async def _exchange(self, reader, writer, request: bytes) -> tuple[int, bytes]:
         """One request and its answer; the connection is closed on any failure or cancellation."""
         answer = _Answer()
-        parser = httptools.HttpResponseParser(answer)
+        parser = answer.parser = httptools.HttpResponseParser(answer)
         try:
             writer.write(request)
             while not answer.done:
@@ -77,7 +82,7 @@ class KeepAliveClient:
         except BaseException:
             writer.close()
             raise
-        if parser.should_keep_alive() and len(self._idle) < self.max_idle:
+        if answer.keep_alive and len(self._idle) < self.max_idle:
             self._idle.append((reader, writer))
         else:
             writer.close()

@@ -53,3 +53,28 @@ async def test_a_silent_server_times_out_and_a_closed_port_fails_fast():
         server.close()
     with pytest.raises(HttpError):
         await KeepAliveClient(url, timeout=2).post("/x", b"{}", {})
+
+
+async def test_a_keep_alive_server_serves_every_request_on_one_connection():
+    connections = []
+
+    async def keep_alive(reader, writer):
+        connections.append(writer)
+        try:
+            while True:
+                body = await _read_request(reader)
+                writer.write(b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: %d\r\n\r\n%s"
+                             % (len(body), body))
+                await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError):
+            writer.close()
+
+    server, url = await _server(keep_alive)
+    client = KeepAliveClient(url, timeout=2)
+    try:
+        for n in range(5):
+            assert await client.post("/x", b'{"n": %d}' % n, {}) == (200, b'{"n": %d}' % n)
+        assert len(connections) == 1
+    finally:
+        await client.close()
+        server.close()
