@@ -10,7 +10,7 @@ import contextlib
 from typing import Any, AsyncIterator, Callable
 
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from shared.events import Envelope
 from shared.settings import to_async_url
@@ -31,25 +31,33 @@ class UnitOfWork:
 
     `uow.publish(envelope)` writes the event to the outbox in the same transaction.
     After a commit that wrote events, `on_commit` (the relay's wake-up) is called.
+    Statements run on a Core connection taken from the pool at the first one (no ORM session:
+    the code reads and writes tables, and a session's bookkeeping cost CPU on every statement);
+    `uow.session` is the unit of work itself, for adapters written against `.execute()`.
     """
 
-    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession],
-                 on_commit: Callable[[], None] | None = None):
-        self._sessionmaker = sessionmaker
+    def __init__(self, engine: AsyncEngine, on_commit: Callable[[], None] | None = None):
+        self._engine = engine
         self._on_commit = on_commit
-        self.session: AsyncSession = None  # type: ignore[assignment]
+        self._conn: AsyncConnection | None = None
         self._events: list[Envelope] = []
 
+    @property
+    def session(self) -> "UnitOfWork":
+        return self
+
     async def __aenter__(self) -> "UnitOfWork":
-        self.session = self._sessionmaker()
+        self._conn = None
         self._events = []
         return self
 
     async def __aexit__(self, *exc: Any) -> None:
-        try:
-            await self.session.rollback()
-        finally:
-            await self.session.close()
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            try:
+                await conn.rollback()  # nothing to undo after a commit
+            finally:
+                await conn.close()
 
     def publish(self, envelope: Envelope) -> None:
         self._events.append(envelope)
@@ -58,15 +66,18 @@ class UnitOfWork:
         from shared.outbox import write_outbox
 
         if self._events:
-            await write_outbox(self.session, self._events)
-        await self.session.commit()
+            await write_outbox(self, self._events)
+        if self._conn is not None:
+            await self._conn.commit()
         wrote = bool(self._events)
         self._events = []
         if wrote and self._on_commit:
             self._on_commit()
 
-    async def execute(self, statement, params: dict | None = None):
-        return await self.session.execute(statement, params or {})
+    async def execute(self, statement, params: Any = None):
+        if self._conn is None:
+            self._conn = await self._engine.connect()
+        return await self._conn.execute(statement, params or {})
 
 
 class Statements:
@@ -86,13 +97,12 @@ class Database:
 
     def __init__(self, url: str, *, pool_size: int = 30):
         self.engine = make_engine(url, pool_size=pool_size)
-        self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
         self.on_commit: Callable[[], None] | None = None
         # Same pool; psycopg switches autocommit on the client side, so it costs no round trip.
         self._autocommit_engine = self.engine.execution_options(isolation_level="AUTOCOMMIT")
 
     def uow(self) -> UnitOfWork:
-        return UnitOfWork(self.sessionmaker, on_commit=self.on_commit)
+        return UnitOfWork(self.engine, on_commit=self.on_commit)
 
     @contextlib.asynccontextmanager
     async def statements(self) -> AsyncIterator[Statements]:
