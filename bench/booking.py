@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import random
 import statistics
@@ -29,6 +30,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import aiohttp
 import httpx
 import psycopg
 
@@ -212,22 +214,26 @@ async def run_load(target: Target, *, clients: int, seconds: float) -> tuple[Tal
     tally = Tally()
     setup = target.setup
     deadline = time.perf_counter() + seconds
-    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
-
-    async with httpx.AsyncClient(base_url=target.base_url, timeout=30, limits=limits) as http:
+    # aiohttp: the clients share the machine's 2 cores with the system, and httpx would spend
+    # about 0.6 ms of CPU per request where aiohttp spends 0.1 ms.
+    connector = aiohttp.TCPConnector(limit=clients)
+    async with aiohttp.ClientSession(base_url=target.base_url, connector=connector,
+                                     timeout=aiohttp.ClientTimeout(total=30)) as http:
         async def book(agent_id: str, starts_at: str) -> None:
             usager = random.choice(setup.usager_ids) if setup.usager_ids else str(uuid.uuid4())
             body = {"motif_id": setup.motif_id, "lieu_id": setup.lieu_id, "agent_ids": [agent_id],
                     "usager_ids": [usager], "starts_at": starts_at}
             started = time.perf_counter()
-            resp = await http.post(target.path, json=body, headers=target.headers_for_booking())
+            async with http.post(target.path, json=body, headers=target.headers_for_booking()) as resp:
+                text = await resp.text()
+                status = resp.status
             tally.latencies.append(time.perf_counter() - started)
-            if resp.status_code == 201:
+            if status == 201:
                 tally.created += 1
-            elif resp.status_code == 409 and resp.json()["error"]["code"] == "slot_taken":
+            elif status == 409 and json.loads(text)["error"]["code"] == "slot_taken":
                 tally.taken += 1
             else:
-                key = f"{resp.status_code} {resp.text[:80]}"
+                key = f"{status} {text[:80]}"
                 tally.other[key] = tally.other.get(key, 0) + 1
 
         async def distinct(agent_id: str) -> None:
