@@ -9,37 +9,114 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 
+def _uuid_array(values: Sequence[uuid.UUID]) -> str:
+    """A uuid[] literal: arrays of unequal lengths travel as one text[] parameter."""
+    return "{" + ",".join("NULL" if v is None else str(v) for v in values) + "}"
+
+
+def _distinct(values) -> list:
+    return list(dict.fromkeys(v for v in values if v is not None))
+
+
+# The RDVs, newest version wins. Their usagers are locked here (before the next statement reads
+# usagers.service_ids): a concurrent refresh_service_links() of one of them, which locks first
+# too, then either sees the links written next or is seen by them (see _LINK_USAGERS).
+_UPSERT_RDVS = text("""
+    with incoming as (
+        select * from unnest(cast(:ids as uuid[]), cast(:orgs as uuid[]), cast(:service_ids as uuid[]),
+                             cast(:motif_ids as uuid[]), cast(:lieu_ids as uuid[]), cast(:agent_ids as text[]),
+                             cast(:usager_ids as text[]), cast(:starts as timestamptz[]),
+                             cast(:ends as timestamptz[]), cast(:statuses as text[]), cast(:versions as int[]))
+            as t(id, organisation_id, service_id, motif_id, lieu_id, agent_ids, usager_ids, starts_at, ends_at,
+                 status, version)
+    ), applied as (
+        insert into rdvs (id, organisation_id, service_id, motif_id, lieu_id, agent_ids, usager_ids,
+                          starts_at, ends_at, status, version)
+        select i.id, i.organisation_id,
+               coalesce(i.service_id, (select m.service_id from motifs m where m.id = i.motif_id)),
+               i.motif_id, i.lieu_id, cast(i.agent_ids as uuid[]), cast(i.usager_ids as uuid[]), i.starts_at,
+               i.ends_at, i.status, i.version
+        from incoming i order by i.id
+        on conflict (id) do update set
+            service_id = excluded.service_id, motif_id = excluded.motif_id, lieu_id = excluded.lieu_id,
+            agent_ids = excluded.agent_ids, usager_ids = excluded.usager_ids, starts_at = excluded.starts_at,
+            ends_at = excluded.ends_at, status = excluded.status, version = excluded.version
+        where rdvs.version < excluded.version
+        returning id, service_id, usager_ids
+    ), locked as (
+        select u.id from usagers u
+        where u.id = any(cast(:usagers as uuid[])) and u.id in (select unnest(usager_ids) from applied)
+        order by u.id for update
+    )
+    select id, service_id from applied where (select count(*) from locked) >= 0
+""")
+
+# The links of applied RDVs, in a statement of its own: its snapshot sees what a concurrent
+# transaction holding one of these RDVs committed before our upsert could lock it. A new link adds
+# its service to usagers.service_ids (locked by _UPSERT_RDVS, so read here as a refresh left it);
+# returns the usagers who lost a link (gone, or moved to another service): they need a refresh.
+_LINK_USAGERS = text("""
+    with a as (
+        select t.id, t.organisation_id, t.service_id, cast(t.usager_ids as uuid[]) as usager_ids
+        from unnest(cast(:ids as uuid[]), cast(:orgs as uuid[]), cast(:service_ids as uuid[]),
+                    cast(:usager_ids as text[])) as t(id, organisation_id, service_id, usager_ids)
+    ), gone as (
+        delete from rdv_usagers ru using a
+        where ru.rdv_id = any(cast(:ids as uuid[])) and ru.rdv_id = a.id and ru.usager_id <> all(a.usager_ids)
+        returning ru.usager_id
+    ), moved as (
+        update rdv_usagers ru set service_id = a.service_id from a
+        where ru.rdv_id = any(cast(:ids as uuid[])) and ru.rdv_id = a.id and ru.usager_id = any(a.usager_ids)
+          and ru.service_id is distinct from a.service_id
+        returning ru.usager_id
+    ), linked as (
+        insert into rdv_usagers (usager_id, rdv_id, organisation_id, service_id)
+        select u, a.id, a.organisation_id, a.service_id from a, unnest(a.usager_ids) as u
+        on conflict do nothing
+        returning usager_id, service_id
+    ), added as (
+        update usagers u
+        set service_ids = (select array_agg(distinct s order by s) from unnest(u.service_ids || n.sids) as s)
+        from (select usager_id, array_agg(distinct service_id) as sids from linked
+              where service_id is not null group by usager_id) as n
+        where u.id = any(cast(:usagers as uuid[])) and u.id = n.usager_id and not u.service_ids @> n.sids
+    )
+    select usager_id from gone union select usager_id from moved
+""")
+
+
 class ProjectionRepository:
     def __init__(self, session: AsyncSession):
         self.session = session
 
     async def upsert_rdv(self, rdv: dict[str, Any]) -> bool:
         """Store the RDV unless what we hold is as new; return whether it was applied."""
-        row = (await self.session.execute(text("""
-            insert into rdvs (id, organisation_id, service_id, motif_id, lieu_id, agent_ids, usager_ids,
-                              starts_at, ends_at, status, version)
-            values (:id, :organisation_id, coalesce(:service_id, (select service_id from motifs where id = :motif_id)),
-                    :motif_id, :lieu_id, :agent_ids, :usager_ids, :starts_at, :ends_at, :status, :version)
-            on conflict (id) do update set
-                service_id = excluded.service_id, motif_id = excluded.motif_id, lieu_id = excluded.lieu_id,
-                agent_ids = excluded.agent_ids, usager_ids = excluded.usager_ids, starts_at = excluded.starts_at,
-                ends_at = excluded.ends_at, status = excluded.status, version = excluded.version
-            where rdvs.version < excluded.version
-            returning service_id
-        """), rdv)).first()
-        if row is None:
-            return False
-        removed = (await self.session.execute(text("delete from rdv_usagers where rdv_id = :id returning usager_id"),
-                                              {"id": rdv["id"]})).scalars().all()
-        if rdv["usager_ids"]:
-            await self.session.execute(text("""
-                insert into rdv_usagers (usager_id, rdv_id, organisation_id, service_id)
-                select u, :id, :org, :service_id from unnest(cast(:usager_ids as uuid[])) as u
-                on conflict do nothing
-            """), {"id": rdv["id"], "org": rdv["organisation_id"], "service_id": row.service_id,
-                   "usager_ids": rdv["usager_ids"]})
-        await self.refresh_service_links(usager_ids={*removed, *rdv["usager_ids"]})
-        return True
+        return bool(await self.upsert_rdvs([rdv]))
+
+    async def upsert_rdvs(self, rdvs: Sequence[dict[str, Any]]) -> int:
+        """Store RDVs of distinct ids, each unless what we hold is as new, and their usager <-> service
+        links; return how many were applied. A few statements whatever the number of RDVs."""
+        if not rdvs:
+            return 0
+        rdvs = sorted(rdvs, key=lambda r: r["id"])  # rows locked in one order by every replica
+        applied = {row.id: row.service_id for row in (await self.session.execute(_UPSERT_RDVS, {
+            "ids": [r["id"] for r in rdvs], "orgs": [r["organisation_id"] for r in rdvs],
+            "service_ids": [r["service_id"] for r in rdvs], "motif_ids": [r["motif_id"] for r in rdvs],
+            "lieu_ids": [r["lieu_id"] for r in rdvs], "agent_ids": [_uuid_array(r["agent_ids"]) for r in rdvs],
+            "usager_ids": [_uuid_array(r["usager_ids"]) for r in rdvs],
+            "starts": [r["starts_at"] for r in rdvs], "ends": [r["ends_at"] for r in rdvs],
+            "statuses": [r["status"] for r in rdvs], "versions": [r["version"] for r in rdvs],
+            "usagers": _distinct(u for r in rdvs for u in r["usager_ids"])})).all()}
+        if not applied:
+            return 0
+        done = [r for r in rdvs if r["id"] in applied]
+        stale = (await self.session.execute(_LINK_USAGERS, {
+            "ids": [r["id"] for r in done], "orgs": [r["organisation_id"] for r in done],
+            "service_ids": [applied[r["id"]] for r in done],
+            "usager_ids": [_uuid_array(r["usager_ids"]) for r in done],
+            "usagers": _distinct(u for r in done for u in r["usager_ids"])})).scalars().all()
+        await self.refresh_service_links(usager_ids=set(stale))
+        return len(applied)
 
     async def purge_rdv(self, *, rdv_id: uuid.UUID) -> None:
         """Forget an RDV booking deleted (retention) and the service links it made."""

@@ -14,16 +14,37 @@ def _id(value: Any) -> uuid.UUID | None:
     return uuid.UUID(str(value)) if value else None
 
 
+PURGED = "booking.rdv.purged"
+
+
 async def on_rdv_event(uow: UnitOfWork, envelope: Envelope) -> None:
     """booking.rdv.*: keep the RDV and its usager <-> service links; ignore a version not newer."""
-    if envelope.type == "booking.rdv.purged":  # RGPD retention: the RDV leaves the fiches
-        if envelope.data.get("rdv_id"):
-            await ProjectionRepository(uow.session).purge_rdv(rdv_id=_id(envelope.data["rdv_id"]))
-        return
+    await on_rdv_events(uow, [envelope])
+
+
+async def on_rdv_events(uow: UnitOfWork, envelopes: list[Envelope]) -> None:
+    """booking.rdv.* in order, in bulk: per RDV only its newest version is written (the database still
+    refuses one not newer than what it holds); a purge applies at its place in the sequence."""
+    repo = ProjectionRepository(uow.session)
+    newest: dict[uuid.UUID, dict[str, Any]] = {}
+    for envelope in envelopes:
+        if envelope.type == PURGED:  # RGPD retention: the RDV leaves the fiches
+            if envelope.data.get("rdv_id"):
+                await repo.upsert_rdvs(list(newest.values()))
+                newest = {}
+                await repo.purge_rdv(rdv_id=_id(envelope.data["rdv_id"]))
+            continue
+        row = _rdv_row(envelope)
+        if row is not None and (row["id"] not in newest or row["version"] > newest[row["id"]]["version"]):
+            newest[row["id"]] = row
+    await repo.upsert_rdvs(list(newest.values()))
+
+
+def _rdv_row(envelope: Envelope) -> dict[str, Any] | None:
     rdv = envelope.data.get("rdv") or {}
     if not rdv.get("id"):
-        return
-    await ProjectionRepository(uow.session).upsert_rdv({
+        return None
+    return {
         "id": _id(rdv["id"]),
         "organisation_id": _id(rdv.get("organisation_id")) or envelope.organisation_id,
         "service_id": _id(rdv.get("service_id")),
@@ -35,7 +56,7 @@ async def on_rdv_event(uow: UnitOfWork, envelope: Envelope) -> None:
         "ends_at": parse_instant(str(rdv["ends_at"])),
         "status": rdv.get("status") or "unknown",
         "version": int(rdv.get("version") or 0),
-    })
+    }
 
 
 async def on_catalog_event(uow: UnitOfWork, envelope: Envelope) -> None:
