@@ -1,7 +1,8 @@
 """Use cases of the booking service: book, change, change status, read, list.
 
 Writes follow one path: availability's check first (outside any transaction), then one
-transaction that writes under the exclusion constraint and the outbox together.
+transaction that writes under the exclusion constraint and the outbox together (for a create,
+a single statement). A create whose start lies in an active RDV of its agents is refused first.
 """
 from __future__ import annotations
 
@@ -122,15 +123,15 @@ async def _check_or_replay(db: Database, identity: Identity, key: str | None, re
 
 
 async def _create(db: Database, identity: Identity, rdv: Rdv, *, key: str | None, request_hash: str) -> dict:
+    """Write the RDV and its event in one statement (see `repo.add_with_event`), then wake the relay."""
+    event = new_event("booking.rdv.created", organisation_id=rdv.organisation_id, actor=identity.actor(),
+                      data={"rdv": _event_rdv(rdv, identity), "origin": rdv.origin})
     try:
         for attempt in range(TRANSACTION_ATTEMPTS):
             try:
-                async with db.uow() as uow:
-                    await repo.add(uow.session, rdv=rdv, idempotency_key=key, request_hash=request_hash)
-                    uow.publish(new_event("booking.rdv.created", organisation_id=rdv.organisation_id,
-                                          actor=identity.actor(),
-                                          data={"rdv": _event_rdv(rdv, identity), "origin": rdv.origin}))
-                    await uow.commit()
+                async with db.statements() as st:
+                    await repo.add_with_event(st, rdv=rdv, event=event, idempotency_key=key,
+                                              request_hash=request_hash)
                 break
             except repo.RetryTransaction:
                 if attempt == TRANSACTION_ATTEMPTS - 1:
@@ -144,6 +145,8 @@ async def _create(db: Database, identity: Identity, rdv: Rdv, *, key: str | None
         if replayed is None:
             raise
         return replayed
+    if db.on_commit:
+        db.on_commit()
     return _view(rdv, identity)
 
 
