@@ -10,8 +10,11 @@ from gateway.adapters.tables import audit_log
 from shared.db import UnitOfWork
 
 
+_ADD_ENTRY = insert(audit_log)  # built once: one row per write through the gateway
+
+
 async def add_entry(*, uow: UnitOfWork, entry: dict) -> None:
-    await uow.execute(insert(audit_log).values(**entry))
+    await uow.execute(_ADD_ENTRY, entry)
 
 
 def entry_dict(row) -> dict:

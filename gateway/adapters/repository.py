@@ -4,7 +4,8 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import and_, delete, func, insert, select, update
+from sqlalchemy import and_, any_, bindparam, delete, func, insert, select, update
+from sqlalchemy.dialects.postgresql import ARRAY, UUID
 
 from gateway.adapters.tables import agent_services, agents, organisations, services
 from gateway.domain.model import Agent, Organisation
@@ -155,12 +156,17 @@ async def list_agents(*, uow: UnitOfWork, organisation_id: uuid.UUID, page: int 
     return [_agent(r, sids[r.id]) for r in rows], total
 
 
+# Built once: checked on every call that names agents (cache key memoised, no IN expansion).
+_EXISTING_AGENTS = select(agents.c.id).where(
+    agents.c.organisation_id == bindparam("organisation_id"), _active,
+    agents.c.id == any_(bindparam("agent_ids", type_=ARRAY(UUID(as_uuid=True)))))
+
+
 async def existing_agent_ids(*, uow: UnitOfWork, organisation_id: uuid.UUID,
                              agent_ids: list[uuid.UUID]) -> set[uuid.UUID]:
     if not agent_ids:
         return set()
-    rows = await uow.execute(select(agents.c.id).where(agents.c.organisation_id == organisation_id, _active,
-                                                       agents.c.id.in_(agent_ids)))
+    rows = await uow.execute(_EXISTING_AGENTS, {"organisation_id": organisation_id, "agent_ids": list(agent_ids)})
     return {r.id for r in rows}
 
 

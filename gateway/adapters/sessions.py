@@ -4,7 +4,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, delete, func, insert, select, text, update
+from sqlalchemy import and_, bindparam, delete, func, insert, select, text, update
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 
 from gateway.adapters.tables import agent_services, agents, login_attempts, organisations, rate_events, sessions
@@ -24,13 +24,12 @@ async def find_session(*, uow: UnitOfWork, token_hash: str):
     return (await uow.execute(stmt)).first()
 
 
-async def find_caller(*, uow, token_hash: str):
-    """The live session of a token with its agent (None once deleted), the agent's services and its
-    organisation, in one statement: `session_id, agent_id, last_seen_at, csrf_token, agent_*, org_*`."""
+def _caller_statement():
     service_ids = (select(func.coalesce(func.array_agg(aggregate_order_by(agent_services.c.service_id,
-                                                                          agent_services.c.service_id)), text("'{}'::uuid[]")))
+                                                                          agent_services.c.service_id)),
+                                        text("'{}'::uuid[]")))
                    .where(agent_services.c.agent_id == agents.c.id).scalar_subquery())
-    stmt = (select(sessions.c.id.label("session_id"), sessions.c.agent_id, sessions.c.last_seen_at,
+    return (select(sessions.c.id.label("session_id"), sessions.c.agent_id, sessions.c.last_seen_at,
                    sessions.c.csrf_token, agents.c.id.label("agent_found"),
                    agents.c.organisation_id.label("agent_organisation_id"), agents.c.email.label("agent_email"),
                    agents.c.first_name.label("agent_first_name"), agents.c.last_name.label("agent_last_name"),
@@ -42,8 +41,16 @@ async def find_caller(*, uow, token_hash: str):
             .select_from(sessions.outerjoin(agents, and_(agents.c.id == sessions.c.agent_id,
                                                          agents.c.deleted_at.is_(None)))
                          .outerjoin(organisations, organisations.c.id == agents.c.organisation_id))
-            .where(sessions.c.token_hash == token_hash, sessions.c.revoked_at.is_(None)))
-    return (await uow.execute(stmt)).first()
+            .where(sessions.c.token_hash == bindparam("token_hash"), sessions.c.revoked_at.is_(None)))
+
+
+_FIND_CALLER = _caller_statement()  # built once: it runs on every authenticated call
+
+
+async def find_caller(*, uow, token_hash: str):
+    """The live session of a token with its agent (None once deleted), the agent's services and its
+    organisation, in one statement: `session_id, agent_id, last_seen_at, csrf_token, agent_*, org_*`."""
+    return (await uow.execute(_FIND_CALLER, {"token_hash": token_hash})).first()
 
 
 async def touch_session(*, uow: UnitOfWork, session_id: uuid.UUID, now: datetime) -> None:
