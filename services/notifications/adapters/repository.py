@@ -28,9 +28,11 @@ async def upsert_many(uow: UnitOfWork, table, rows: list[dict[str, Any]]) -> Non
     """Insert or update projection rows by id in one statement (ids must be distinct)."""
     if not rows:
         return
-    stmt = insert(table).values(sorted(rows, key=lambda r: r["id"]))  # one lock order for every writer
-    await uow.execute(stmt.on_conflict_do_update(
-        index_elements=[table.c.id], set_={k: stmt.excluded[k] for k in rows[0] if k != "id"}))
+    # executemany: SQLAlchemy sends it as one multi-row statement, compiled once for any number of rows
+    stmt = insert(table)
+    stmt = stmt.on_conflict_do_update(index_elements=[table.c.id],
+                                      set_={k: stmt.excluded[k] for k in rows[0] if k != "id"})
+    await uow.execute(stmt, sorted(rows, key=lambda r: r["id"]))  # one lock order for every writer
 
 
 async def mark_deleted(uow: UnitOfWork, table, row_id: uuid.UUID) -> None:
@@ -124,8 +126,8 @@ async def add_messages(uow: UnitOfWork, rows: list[dict[str, Any]]) -> int:
     """Queue messages once per (cause, channel, recipient), in one statement; return how many are new."""
     if not rows:
         return 0
-    stmt = insert(t.messages).values(rows).on_conflict_do_nothing(constraint="messages_once_per_cause")
-    return len((await uow.execute(stmt.returning(t.messages.c.id))).all())
+    stmt = insert(t.messages).on_conflict_do_nothing(constraint="messages_once_per_cause")
+    return len((await uow.execute(stmt.returning(t.messages.c.id), rows)).all())
 
 
 async def notify_due(uow: UnitOfWork) -> None:
@@ -170,7 +172,7 @@ async def set_reminders(uow: UnitOfWork, plans: list[tuple[uuid.UUID, uuid.UUID,
         state[rdv_id] = changed[rdv_id] = new
     if not changed:
         return
-    stmt = insert(r).values([changed[k] for k in sorted(changed)])
-    await uow.execute(stmt.on_conflict_do_update(
-        index_elements=[r.c.rdv_id],
-        set_={k: stmt.excluded[k] for k in ("occurrence_id", "due_at", "status", "updated_at")}))
+    stmt = insert(r)
+    stmt = stmt.on_conflict_do_update(index_elements=[r.c.rdv_id], set_={
+        k: stmt.excluded[k] for k in ("occurrence_id", "due_at", "status", "updated_at")})
+    await uow.execute(stmt, [changed[k] for k in sorted(changed)])
