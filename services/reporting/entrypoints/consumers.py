@@ -10,11 +10,14 @@ CONSUMER_NAMES = ("reporting-facts", "reporting-notifications", "reporting-catal
 
 def make_consumers(*, batched: bool = True) -> list[Consumer]:
     """Fresh consumer specs; `batched` applies a fetched batch in one transaction (throughput)."""
+    # The two high-volume ones (every booking, and ~3 notifications per booking) apply a batch with a few
+    # bulk statements; under load a fetch waits up to max_wait for the batch to fill (their lag).
     specs = [
         Consumer("reporting-facts", "BOOKING", ["booking.rdv.>"], handlers.on_rdv, batch=500,
-                 batch_handler=handlers.on_rdvs, max_wait=0.02),
+                 batch_handler=handlers.on_rdvs, max_wait=0.2),
         Consumer("reporting-notifications", "NOTIFICATIONS",
-                 ["notifications.message.sent", "notifications.message.failed"], handlers.on_message),
+                 ["notifications.message.sent", "notifications.message.failed"], handlers.on_message, batch=500,
+                 batch_handler=handlers.on_messages, max_wait=0.2),
         Consumer("reporting-catalog", "AVAILABILITY", ["availability.motif.>", "availability.lieu.>"],
                  handlers.on_catalog),
         Consumer("reporting-directory", "DIRECTORY", ["directory.>"], handlers.on_directory),

@@ -76,7 +76,7 @@ def _fact_rows(envelope: Envelope) -> tuple[dict, dict | None] | None:
         "created_at": _instant(rdv.get("created_at")),
         "starts_at": starts_at,
         "ends_at": ends_at,
-        "duration_minutes": duration,
+        "duration_minutes": int(duration) if duration is not None else None,
         "status": rdv.get("status") or "unknown",
         "context": rdv.get("context"),
         "cancelled_at": _instant(rdv.get("cancelled_at")),
@@ -157,16 +157,40 @@ async def _facts_in_bulk(uow, envelopes: list[Envelope]) -> None:
 
 # ---- notifications.message.sent|failed ----------------------------------------------------------
 
-async def on_message(uow, envelope: Envelope) -> None:
-    """Record the outcome of one notification of an RDV; once sent, a message stays sent."""
+def _message_row(envelope: Envelope) -> dict | None:
+    """The outcome row of a notification of an RDV (None for a message about no RDV, e.g. an agent's digest)."""
     message = envelope.data.get("message") or {}
     if not message.get("id") or not message.get("rdv_id"):
-        return  # a message about no RDV (e.g. an agent's digest) does not concern the facts
-    await projections.record_notification(uow.session, {
-        "message_id": _uuid(message["id"]), "rdv_id": _uuid(message["rdv_id"]),
-        "organisation_id": envelope.organisation_id, "channel": message.get("channel") or "?",
-        "kind": message.get("kind"), "status": "sent" if envelope.type.endswith(".sent") else "failed",
-        "attempt": int(message.get("attempt") or 1), "at": envelope.occurred_at})
+        return None
+    return {"message_id": _uuid(message["id"]), "rdv_id": _uuid(message["rdv_id"]),
+            "organisation_id": envelope.organisation_id, "channel": message.get("channel") or "?",
+            "kind": message.get("kind"), "status": "sent" if envelope.type.endswith(".sent") else "failed",
+            "attempt": int(message.get("attempt") or 1), "at": envelope.occurred_at}
+
+
+def _then(held: dict, row: dict) -> dict:
+    """`held` then `row` for one message, as two upserts one after the other leave it: once sent, stays sent."""
+    return {**held, "status": "sent" if held["status"] == "sent" else row["status"],
+            "attempt": max(held["attempt"], row["attempt"]), "at": row["at"]}
+
+
+async def on_message(uow, envelope: Envelope) -> None:
+    """Record the outcome of one notification of an RDV; once sent, a message stays sent."""
+    row = _message_row(envelope)
+    if row is not None:
+        await projections.record_notification(uow.session, row)
+
+
+async def on_messages(uow, envelopes: list[Envelope]) -> None:
+    """Notification outcomes of a batch in one statement (outcomes of one message folded in order)."""
+    rows: dict = {}
+    for envelope in envelopes:
+        row = _message_row(envelope)
+        if row is not None:
+            held = rows.get(row["message_id"])
+            rows[row["message_id"]] = row if held is None else _then(held, row)
+    if rows:
+        await projections.record_notifications(uow.session, [rows[k] for k in sorted(rows)])  # one lock order
 
 
 # ---- directory.* --------------------------------------------------------------------------------
