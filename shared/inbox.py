@@ -69,6 +69,13 @@ class Consumer:
     crash_before_ack: bool = field(default=False, repr=False)
 
 
+# Built once (they run for every event): record event ids, returning those not seen before.
+_RECORD_ONE = text("insert into inbox (consumer, event_id, subject) values (:c, :i, :s) "
+                   "on conflict do nothing returning event_id")
+_RECORD_MANY = text("insert into inbox (consumer, event_id, subject) "
+                    "select :c, t.i, t.s from unnest(cast(:ids as uuid[]), cast(:subjects as text[])) as t(i, s) "
+                    "on conflict do nothing returning event_id")
+
 CHAOS_ENV = "RDV_CHAOS_REDELIVER"
 CHAOS_DELAY = 0.05  # seconds before a chaos-nak'ed message comes back
 CHAOS_MAX_ATTEMPT = 3  # deliveries after this one are never chaotic: they keep room for real retries
@@ -280,10 +287,8 @@ class ConsumerRunner:
     async def apply_batch(self, envelopes: list[Envelope]) -> int:
         """Record the ids and run the handlers of the new events in one transaction; return how many."""
         async with self.db.uow() as uow:
-            inserted = set((await uow.session.execute(
-                text("insert into inbox (consumer, event_id, subject) "
-                     "select :c, t.i, t.s from unnest(cast(:ids as uuid[]), cast(:subjects as text[])) as t(i, s) "
-                     "on conflict do nothing returning event_id"),
+            inserted = set((await uow.execute(
+                _RECORD_MANY,
                 {"c": self.c.name, "ids": [e.id for e in envelopes],
                  "subjects": [e.type for e in envelopes]})).scalars())
             new = []
@@ -303,9 +308,8 @@ class ConsumerRunner:
     async def apply(self, envelope: Envelope) -> bool:
         """Apply once: record the id and run the handler in one transaction."""
         async with self.db.uow() as uow:
-            inserted = (await uow.session.execute(
-                text("insert into inbox (consumer, event_id, subject) values (:c, :i, :s) "
-                     "on conflict do nothing returning event_id"),
+            inserted = (await uow.execute(
+                _RECORD_ONE,
                 {"c": self.c.name, "i": envelope.id, "s": envelope.type})).first()
             if inserted is None:
                 return False

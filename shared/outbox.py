@@ -23,6 +23,7 @@ log = logging.getLogger("rdv.outbox")
 
 # Only one relay per database publishes at a time (ordering per subject across replicas).
 _RELAY_LOCK_KEY = 0x5244_5601
+_INSERT = outbox_table.insert()
 
 
 async def write_outbox(session: AsyncSession, events: Iterable[Envelope]) -> None:
@@ -36,7 +37,7 @@ async def write_outbox(session: AsyncSession, events: Iterable[Envelope]) -> Non
         rows.append({"id": ev.id, "subject": ev.subject,
                      "payload": ev.model_dump(mode="json"), "headers": headers})
     if rows:
-        await session.execute(outbox_table.insert(), rows)
+        await session.execute(_INSERT, rows)
 
 
 class OutboxRelay:
