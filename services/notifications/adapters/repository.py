@@ -5,6 +5,7 @@ import uuid
 from datetime import datetime
 from typing import Any, Iterable
 
+from psycopg.types.json import Jsonb
 from sqlalchemy import and_, any_, cast, or_, select, text, update
 from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.dialects.postgresql import UUID as PG_UUID
@@ -122,17 +123,30 @@ def rdv_view(rdv: dict, *, organisation: dict, service: dict, motif: dict, lieu:
                    agent_names=tuple(agent_names))
 
 
-async def add_messages(uow: UnitOfWork, rows: list[dict[str, Any]]) -> int:
-    """Queue messages once per (cause, channel, recipient), in one statement; return how many are new."""
+_MESSAGE_COLUMNS = {  # column: PostgreSQL array type of its values
+    "id": "uuid", "organisation_id": "uuid", "rdv_id": "uuid", "usager_id": "uuid", "agent_id": "uuid",
+    "cause_id": "uuid", "channel": "text", "kind": "text", "recipient": "text", "subject": "text", "body": "text",
+    "html": "text", "attachments": "jsonb", "status": "text", "attempts": "integer", "next_attempt_at": "timestamptz",
+    "rdv_starts_at": "timestamptz", "created_at": "timestamptz"}
+# One statement, the same text for any number of rows (prepared once): insert the messages not queued yet
+# (rows in order: the first of two alike wins) and, when any is new, wake every replica's delivery loop
+# once this transaction commits.
+_QUEUE = text(
+    f"with added as (insert into messages ({', '.join(_MESSAGE_COLUMNS)}) "
+    f"select * from unnest({', '.join(f'cast(:{c} as {k}[])' for c, k in _MESSAGE_COLUMNS.items())}) "
+    "on conflict on constraint messages_once_per_cause do nothing returning 1), "
+    f"woken as (select pg_notify('{DUE_CHANNEL}', '') from added limit 1) "
+    "select (select count(*) from added) as added, (select count(*) from woken) as woken")
+
+
+async def queue_messages(uow: UnitOfWork, rows: list[dict[str, Any]]) -> int:
+    """Queue messages once per (cause, channel, recipient) and wake the delivery loops on commit when
+    any is new; return how many are new."""
     if not rows:
         return 0
-    stmt = insert(t.messages).on_conflict_do_nothing(constraint="messages_once_per_cause")
-    return len((await uow.execute(stmt.returning(t.messages.c.id), rows)).all())
-
-
-async def notify_due(uow: UnitOfWork) -> None:
-    """Wake every replica's delivery loop once this transaction commits."""
-    await uow.execute(text(f"select pg_notify('{DUE_CHANNEL}', '')"))
+    params = {c: [row[c] for row in rows] for c in _MESSAGE_COLUMNS}
+    params["attachments"] = [Jsonb(a) for a in params["attachments"]]
+    return (await uow.execute(_QUEUE, params)).one().added
 
 
 async def cancel_pending(uow: UnitOfWork, *, rdv_ids: Iterable[uuid.UUID], kinds: Iterable[str] | None = None,

@@ -38,12 +38,15 @@ class Outgoing:
 
 class Sender(Protocol):
     name: str
+    local: bool  # True: nothing leaves the system (the dev inbox is the delivery), a send costs nothing
 
     async def send(self, message: Outgoing) -> None: ...
 
 
 class DevInboxOnly:
     """No real provider: in dev/test the dev inbox is the delivery; in production it is a failure."""
+
+    local = True
 
     def __init__(self, channel: str, *, allowed: bool):
         self.name = "dev"
@@ -60,6 +63,7 @@ class SmtpSender:
     """Email over SMTP (text + HTML alternative, .ics attached as text/calendar)."""
 
     name = "smtp"
+    local = False
 
     def __init__(self, settings: NotificationsSettings):
         self.s = settings
@@ -108,6 +112,7 @@ class HttpJsonSms:
     """A generic HTTP SMS gateway: POST {to, text, sender} with a bearer key; any 2xx is accepted."""
 
     name = "http-json"
+    local = False
 
     def __init__(self, settings: NotificationsSettings):
         if not settings.sms_http_url:

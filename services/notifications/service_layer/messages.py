@@ -111,10 +111,7 @@ def message_rows(*, ctx: RdvContext, rdv: dict, cause_id: uuid.UUID, usager_kind
 
 async def queue(uow: UnitOfWork, rows: list[dict]) -> int:
     """Queue messages (a cause already queued adds nothing) and wake the delivery loops on commit."""
-    queued = await repo.add_messages(uow, rows)
-    if queued:
-        await repo.notify_due(uow)
-    return queued
+    return await repo.queue_messages(uow, rows)
 
 
 async def queue_messages(uow: UnitOfWork, *, ctx: RdvContext, rdv: dict, cause_id: uuid.UUID,

@@ -6,11 +6,14 @@ from __future__ import annotations
 import uuid
 from datetime import timedelta
 
+import psycopg
 import pytest
 from sqlalchemy import text
 
+from services.notifications.adapters.repository import DUE_CHANNEL
+from services.notifications.service_layer.messages import load_contexts, message_rows, queue
 from services.notifications.service_layer.projections import on_catalog, on_directory, on_usager
-from services.notifications.service_layer.rdv_events import handle_rdv_event, handle_rdv_events
+from services.notifications.service_layer.rdv_events import handle_rdv_event, handle_rdv_events, rdv_row
 from shared import clock
 from shared.db import Database
 from shared.events import new_event
@@ -161,5 +164,29 @@ async def test_a_batch_with_a_missing_projection_waits_whole(infra):
             with pytest.raises(RetryLater, match=str(stranger)):
                 await handle_rdv_events(uow, events, sender=SENDER)
         assert await _state(db) == ([], [], [])
+    finally:
+        await db.dispose()
+
+
+async def test_queued_messages_wake_the_delivery_loops_once_and_only_when_new(infra):
+    s = Scenario()
+    db = Database(infra.migrated_database("notifications"))
+    url = db.engine.url.render_as_string(hide_password=False).replace("postgresql+psycopg://", "postgresql://")
+    try:
+        await _setup(db, s)
+        event = s.ev("booking.rdv.created", {"rdv": s.rdv(s.r1, 1, [s.u1], [s.a1, s.a2])}, s.a1)
+        rdv = rdv_row(event.data["rdv"], organisation_id=s.org, held_version=None)
+        with psycopg.connect(url, autocommit=True) as listener:
+            listener.execute(f"listen {DUE_CHANNEL}")
+            for round_ in range(2):  # the second time: the same messages, already queued
+                async with db.uow() as uow:
+                    (ctx,) = await load_contexts(uow, [(rdv, [s.a2])])
+                    rows = message_rows(ctx=ctx, rdv=rdv, cause_id=event.id, usager_kind="confirmation",
+                                        agent_kinds={s.a2: "confirmation"}, now=clock.now(), sender=SENDER)
+                    added = await queue(uow, rows + rows[:1])  # one of them twice in the same statement
+                    await uow.commit()
+                woken = list(listener.notifies(timeout=0.5))
+                assert (added, len(woken)) == ((3, 1) if round_ == 0 else (0, 0))
+        assert len((await _state(db))[0]) == 3
     finally:
         await db.dispose()
