@@ -1,11 +1,11 @@
 """Reads and writes of the notifications database (SQLAlchemy Core, within a unit of work)."""
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import datetime
 from typing import Any, Iterable
 
-from psycopg.types.json import Jsonb
 from sqlalchemy import and_, any_, cast, or_, select, text, update
 from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.dialects.postgresql import UUID as PG_UUID
@@ -123,20 +123,29 @@ def rdv_view(rdv: dict, *, organisation: dict, service: dict, motif: dict, lieu:
                    agent_names=tuple(agent_names))
 
 
-_MESSAGE_COLUMNS = {  # column: PostgreSQL array type of its values
+_MESSAGE_COLUMNS = {  # column: its PostgreSQL type
     "id": "uuid", "organisation_id": "uuid", "rdv_id": "uuid", "usager_id": "uuid", "agent_id": "uuid",
     "cause_id": "uuid", "channel": "text", "kind": "text", "recipient": "text", "subject": "text", "body": "text",
     "html": "text", "attachments": "jsonb", "status": "text", "attempts": "integer", "next_attempt_at": "timestamptz",
     "rdv_starts_at": "timestamptz", "created_at": "timestamptz"}
-# One statement, the same text for any number of rows (prepared once): insert the messages not queued yet
-# (rows in order: the first of two alike wins) and, when any is new, wake every replica's delivery loop
-# once this transaction commits.
+# One statement, the same text for any number of rows (prepared once), the rows as one JSON array
+# (cheaper to send than arrays of long texts): insert the messages not queued yet (in order: the first
+# of two alike wins) and, when any is new, wake every replica's delivery loop once this transaction commits.
 _QUEUE = text(
     f"with added as (insert into messages ({', '.join(_MESSAGE_COLUMNS)}) "
-    f"select * from unnest({', '.join(f'cast(:{c} as {k}[])' for c, k in _MESSAGE_COLUMNS.items())}) "
+    f"select {', '.join(_MESSAGE_COLUMNS)} from jsonb_to_recordset(cast(:rows as jsonb)) "
+    f"as r({', '.join(f'{c} {k}' for c, k in _MESSAGE_COLUMNS.items())}) "
     "on conflict on constraint messages_once_per_cause do nothing returning 1), "
     f"woken as (select pg_notify('{DUE_CHANNEL}', '') from added limit 1) "
     "select (select count(*) from added) as added, (select count(*) from woken) as woken")
+
+
+def _json_value(value):
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return value
 
 
 async def queue_messages(uow: UnitOfWork, rows: list[dict[str, Any]]) -> int:
@@ -144,9 +153,8 @@ async def queue_messages(uow: UnitOfWork, rows: list[dict[str, Any]]) -> int:
     any is new; return how many are new."""
     if not rows:
         return 0
-    params = {c: [row[c] for row in rows] for c in _MESSAGE_COLUMNS}
-    params["attachments"] = [Jsonb(a) for a in params["attachments"]]
-    return (await uow.execute(_QUEUE, params)).one().added
+    payload = json.dumps([{c: _json_value(row[c]) for c in _MESSAGE_COLUMNS} for row in rows])
+    return (await uow.execute(_QUEUE, {"rows": payload})).one().added
 
 
 async def cancel_pending(uow: UnitOfWork, *, rdv_ids: Iterable[uuid.UUID], kinds: Iterable[str] | None = None,
