@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any, Iterable
 
-from sqlalchemy import and_, any_, cast, or_, select, text, update
+from sqlalchemy import and_, any_, cast, select, text, union_all, update
 from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.dialects.postgresql import UUID as PG_UUID
 
@@ -64,9 +64,12 @@ async def usagers_with_responsibles(uow: UnitOfWork, ids: Iterable[uuid.UUID]) -
     if not ids:
         return {}
     u, wanted = t.usagers, cast(ids, ARRAY(PG_UUID))
-    responsibles = select(u.c.responsible_id).where(u.c.id == any_(wanted), u.c.responsible_id.is_not(None))
-    rows = (await uow.execute(select(u).where(or_(u.c.id == any_(wanted), u.c.id.in_(responsibles)))
-                              )).mappings().all()
+    # A union of two primary-key lookups (an OR of both conditions would read the whole table).
+    responsible = u.alias("responsible")
+    rows = (await uow.execute(union_all(
+        select(u).where(u.c.id == any_(wanted)),
+        select(responsible).join(u, u.c.responsible_id == responsible.c.id).where(u.c.id == any_(wanted)),
+    ))).mappings().all()
     return {r["id"]: dict(r) for r in rows}
 
 

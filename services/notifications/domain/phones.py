@@ -1,6 +1,8 @@
 """Which phone numbers can receive an SMS, and how recipients are shown masked."""
 from __future__ import annotations
 
+from functools import lru_cache
+
 import phonenumbers
 from phonenumbers import PhoneNumberType
 
@@ -8,6 +10,7 @@ from phonenumbers import PhoneNumberType
 FRENCH_REGIONS = frozenset({"FR", "GP", "MQ", "GF", "RE", "YT", "PM", "BL", "MF"})
 
 
+@lru_cache(maxsize=4096)  # parsing a number costs ~50 µs; the same usagers are told again and again
 def is_mobile(phone: str | None) -> bool:
     """True for a French (metropolitan 06/07 or overseas) mobile number."""
     if not phone:
@@ -26,6 +29,7 @@ def is_mobile(phone: str | None) -> bool:
     return phonenumbers.number_type(number) == PhoneNumberType.MOBILE
 
 
+@lru_cache(maxsize=4096)
 def to_e164(phone: str) -> str:
     return phonenumbers.format_number(phonenumbers.parse(phone, "FR"), phonenumbers.PhoneNumberFormat.E164)
 
