@@ -7,6 +7,7 @@ import psycopg
 
 from services.reporting.entrypoints.rebuild import rebuild
 from tests.integration.reporting.conftest import World, stats, wait_total
+from tests.support.system import wait_until
 
 
 async def test_rebuild_replays_the_streams_into_fresh_projections(reporting, js, infra):
@@ -22,6 +23,7 @@ async def test_rebuild_replays_the_streams_into_fresh_projections(reporting, js,
     await w.status("b", "seen", version=2, starts_at="2027-03-02T09:00:00+01:00", **common)
     admin = w.identity()
     wait_total(reporting, admin, 2)
+    wait_until(lambda: stats(reporting, admin)["by_status"]["seen"] == 1, timeout=20)  # b's status change too
     before = stats(reporting, admin, group_by="motif")
 
     # a row the streams never produced: a rebuilt projection must not have it

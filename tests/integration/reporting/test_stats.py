@@ -57,9 +57,10 @@ async def test_stats_by_every_dimension(reporting, js):
     await _five_rdvs(w)
     admin = w.identity()
     wait_total(reporting, admin, 5, **{"from": "2027-03-01", "to": "2027-03-31"})
-    # the status changes are applied (a fact is replaced by its newer version)
+    # the three status changes are applied (a fact is replaced by its newer version)
     from tests.support.system import wait_until
-    wait_until(lambda: stats(reporting, admin)["by_status"]["seen"] == 1, timeout=20)
+    wait_until(lambda: stats(reporting, admin)["by_status"] == {"unknown": 2, "seen": 1, "noshow": 1, "excused": 1,
+                                                                "revoked": 0}, timeout=20)
     window = {"from": "2027-03-01", "to": "2027-03-31"}
 
     by_status = stats(reporting, admin, group_by="status", **window)
