@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends
+from fastapi.responses import JSONResponse
 
 from services.availability.entrypoints.deps import Caller, Identity, database
 from services.availability.entrypoints.schemas import CheckIn
@@ -19,11 +20,12 @@ async def check(body: CheckIn, identity: Identity = Caller, db: Database = Depen
                                  duration_minutes=body.duration_minutes, public=body.public)
     common = {"motif": views.motif(found.motif), "lieu": views.lieu(found.lieu) if found.lieu else None,
               "ends_at": views.iso_epoch(found.ends_at, identity.timezone)}
+    # JSONResponse: the body is plain JSON already, FastAPI's encoder would walk it once more (hot path).
     if found.ok:
-        return {"ok": True, "agent_ids": [str(a) for a in found.agent_ids], **common}
+        return JSONResponse({"ok": True, "agent_ids": [str(a) for a in found.agent_ids], **common})
     reason = found.reason
     assert reason is not None
     details = dict(reason.ref)
     if found.agent_id is not None:
         details["agent_id"] = str(found.agent_id)
-    return {"ok": False, "code": reason.code, "message": reason.message, "details": details, **common}
+    return JSONResponse({"ok": False, "code": reason.code, "message": reason.message, "details": details, **common})
