@@ -9,8 +9,9 @@ goes to `deadletter.<consumer>` with the error, and is terminated (never silentl
 `Consumer(batched=True)` (optional, for high-volume projections) applies a whole fetched batch in
 one transaction, inbox rows included, then acks it; if anything in the batch fails, the
 transaction is rolled back and each message goes through the per-message path above. With
-`batch_handler` the new events of a batch are applied in one call (bulk statements); `max_wait`
-bounds how long a fetch waits for a batch to fill once a message has arrived (latency).
+`batch_handler` the new events of a batch are applied in one call (bulk statements); with `max_wait`,
+a fetch waits that long after a first message has arrived for the batch to fill (each batch's added
+lag: keep it well under the projection's freshness needs).
 
 Chaos (tests and staging only): `RDV_CHAOS_REDELIVER=<p>` (0..1) makes every runner nak a message
 with probability p instead of applying it, and nak an applied and committed event with probability
@@ -61,8 +62,8 @@ class Consumer:
     # batched mode only, optional: applies the new events of a batch (in order) in one call, e.g.
     # with bulk statements; `handler` still serves the per-message fallback.
     batch_handler: BatchHandler | None = None
-    # optional: once a first message has arrived, wait at most this long for the batch to fill
-    # (low latency at moderate rates); None keeps one fetch that may wait for a full batch.
+    # optional: once a first message has arrived, wait this long for the batch to fill, then take
+    # what has arrived (bigger batches under load, at the price of this lag); None: one fetch.
     max_wait: float | None = None
     _task: asyncio.Task | None = field(default=None, repr=False)
     # test hooks
@@ -200,8 +201,11 @@ class ConsumerRunner:
         if self.c.max_wait is None or self.c.batch <= 1:
             return await self._sub.fetch(self.c.batch, timeout=1)
         msgs = await self._sub.fetch(1, timeout=1)  # long poll: returns as soon as one message is there
+        # Let the batch fill, then take what has arrived: nats-py's second fetch is a no-wait probe
+        # that returns what is pending at once, so waiting inside it would not gather a batch.
+        await asyncio.sleep(self.c.max_wait)
         try:
-            msgs += await self._sub.fetch(self.c.batch - 1, timeout=self.c.max_wait)
+            msgs += await self._sub.fetch(self.c.batch - 1, timeout=0.01)
         except asyncio.TimeoutError:
             pass
         return msgs

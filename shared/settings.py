@@ -42,7 +42,8 @@ class ServiceSettings(BaseSettings):
     port: int = 0
     env: Literal["dev", "test", "production"] = Field(default_factory=lambda: rdv_env())  # type: ignore[arg-type]
     nats_url: str = Field(default_factory=nats_url)
-    relay_interval_seconds: float = 0.2
+    # A backstop: every commit that writes events wakes its relay at once.
+    relay_interval_seconds: float = 2.0
     consumer_max_deliver: int = 8
 
     def async_database_url(self) -> str:

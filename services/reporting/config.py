@@ -24,9 +24,6 @@ class ReportingSettings(ServiceSettings):
     # a running job whose worker stopped beating for this long is taken over by another worker
     export_stale_seconds: float = 120.0
     consumers_batched: bool = True
-    # Every outbox write here (export ready/failed) goes through the unit of work, whose commit wakes the
-    # relay at once: the relay's poll is only a backstop (rows left by a crash), no need for 5 a second.
-    relay_interval_seconds: float = 2.0
 
     @property
     def exports_dir(self) -> Path:

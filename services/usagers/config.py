@@ -9,6 +9,3 @@ class UsagersSettings(ServiceSettings):
 
     # RGPD retention: seconds between two passes anonymising usagers without an RDV for 2 years (0 = never)
     retention_interval_seconds: float = 86400.0
-    # Every outbox write here goes through the unit of work, whose commit wakes the relay at once: the
-    # relay's poll is only a backstop (rows left by a crash), so it need not run 5 times a second.
-    relay_interval_seconds: float = 2.0

@@ -14,7 +14,7 @@ def make_consumers(*, batched: bool = True) -> list[Consumer]:
     # bulk statements; under load a fetch waits up to max_wait for the batch to fill (their lag).
     specs = [
         Consumer("reporting-facts", "BOOKING", ["booking.rdv.>"], handlers.on_rdv, batch=500,
-                 batch_handler=handlers.on_rdvs, max_wait=0.2),
+                 batch_handler=handlers.on_rdvs, max_wait=0.05),  # facts: lag p95 <= 100 ms
         Consumer("reporting-notifications", "NOTIFICATIONS",
                  ["notifications.message.sent", "notifications.message.failed"], handlers.on_message, batch=500,
                  batch_handler=handlers.on_messages, max_wait=0.2),
