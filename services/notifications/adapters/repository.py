@@ -1,12 +1,15 @@
-"""Reads and writes of the notifications database (SQLAlchemy Core, within a unit of work)."""
+"""Reads and writes of the notifications database (SQLAlchemy Core, within a unit of work); what a run of
+RDV events reads is in snapshot.py."""
 from __future__ import annotations
 
 import json
 import uuid
 from datetime import datetime
+from functools import lru_cache
 from typing import Any, Iterable
 
-from sqlalchemy import and_, any_, cast, select, text, union_all, update
+from sqlalchemy import and_, any_, cast, select, text, update
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.dialects.postgresql import UUID as PG_UUID
 
@@ -29,11 +32,32 @@ async def upsert_many(uow: UnitOfWork, table, rows: list[dict[str, Any]]) -> Non
     """Insert or update projection rows by id in one statement (ids must be distinct)."""
     if not rows:
         return
-    # executemany: SQLAlchemy sends it as one multi-row statement, compiled once for any number of rows
-    stmt = insert(table)
-    stmt = stmt.on_conflict_do_update(index_elements=[table.c.id],
-                                      set_={k: stmt.excluded[k] for k in rows[0] if k != "id"})
-    await uow.execute(stmt, sorted(rows, key=lambda r: r["id"]))  # one lock order for every writer
+    rows = sorted(rows, key=lambda r: r["id"])  # one lock order for every writer
+    await uow.execute(_upsert_statement(table, tuple(rows[0])), {"rows": _json_rows(rows)})
+
+
+@lru_cache(maxsize=None)
+def _upsert_statement(table, columns: tuple[str, ...]):
+    """The same text for any number of rows (prepared once), the rows as one JSON array."""
+    types = {c: table.c[c].type.compile(dialect=postgresql.dialect()) for c in columns}
+    updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c != "id")
+    return text(f"insert into {table.name} ({', '.join(columns)}) select {', '.join(columns)} "
+                f"from jsonb_to_recordset(cast(:rows as jsonb)) as r({', '.join(f'{c} {k}' for c, k in types.items())}) "
+                f"on conflict (id) do update set {updates}")
+
+
+def _json_value(value):
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, list):
+        return [_json_value(v) for v in value]
+    return value
+
+
+def _json_rows(rows: list[dict[str, Any]]) -> str:
+    return json.dumps([{c: _json_value(v) for c, v in row.items()} for row in rows])
 
 
 async def mark_deleted(uow: UnitOfWork, table, row_id: uuid.UUID) -> None:
@@ -43,55 +67,6 @@ async def mark_deleted(uow: UnitOfWork, table, row_id: uuid.UUID) -> None:
 async def get(uow: UnitOfWork, table, row_id) -> dict | None:
     row = (await uow.execute(select(table).where(table.c.id == row_id))).mappings().first()
     return dict(row) if row else None
-
-
-async def by_id(uow: UnitOfWork, table, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, dict]:
-    """Rows of `table` by id, in one query (absent ids are missing from the answer)."""
-    ids = list(set(ids))
-    if not ids:
-        return {}
-    rows = (await uow.execute(select(table).where(table.c.id == any_(cast(ids, ARRAY(PG_UUID)))))).mappings().all()
-    return {r["id"]: dict(r) for r in rows}
-
-
-async def usagers_by_id(uow: UnitOfWork, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, dict]:
-    return await by_id(uow, t.usagers, ids)
-
-
-async def usagers_with_responsibles(uow: UnitOfWork, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, dict]:
-    """These usagers and the responsibles of those who have one, in one query."""
-    ids = list(set(ids))
-    if not ids:
-        return {}
-    u, wanted = t.usagers, cast(ids, ARRAY(PG_UUID))
-    # A union of two primary-key lookups (an OR of both conditions would read the whole table).
-    responsible = u.alias("responsible")
-    rows = (await uow.execute(union_all(
-        select(u).where(u.c.id == any_(wanted)),
-        select(responsible).join(u, u.c.responsible_id == responsible.c.id).where(u.c.id == any_(wanted)),
-    ))).mappings().all()
-    return {r["id"]: dict(r) for r in rows}
-
-
-async def agents_by_id(uow: UnitOfWork, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, dict]:
-    return await by_id(uow, t.agents, ids)
-
-
-async def motifs_with_services(uow: UnitOfWork, ids: Iterable[uuid.UUID]) -> tuple[dict, dict]:
-    """Motifs by id and the services they belong to (by id), in one query."""
-    ids = list(set(ids))
-    if not ids:
-        return {}, {}
-    m, s = t.motifs, t.services
-    rows = (await uow.execute(select(m, *(c.label(f"s__{c.name}") for c in s.c))
-                              .outerjoin(s, s.c.id == m.c.service_id)
-                              .where(m.c.id == any_(cast(ids, ARRAY(PG_UUID)))))).mappings().all()
-    motifs, services = {}, {}
-    for row in rows:
-        motifs[row["id"]] = {c.name: row[c.name] for c in m.c}
-        if row["s__id"] is not None:
-            services[row["s__id"]] = {c.name: row[f"s__{c.name}"] for c in s.c}
-    return motifs, services
 
 
 def contact_of(usager: dict, responsible: dict | None) -> Contact | None:
@@ -143,20 +118,12 @@ _QUEUE = text(
     "select (select count(*) from added) as added, (select count(*) from woken) as woken")
 
 
-def _json_value(value):
-    if isinstance(value, uuid.UUID):
-        return str(value)
-    if isinstance(value, datetime):
-        return value.isoformat()
-    return value
-
-
 async def queue_messages(uow: UnitOfWork, rows: list[dict[str, Any]]) -> int:
     """Queue messages once per (cause, channel, recipient) and wake the delivery loops on commit when
     any is new; return how many are new."""
     if not rows:
         return 0
-    payload = json.dumps([{c: _json_value(row[c]) for c in _MESSAGE_COLUMNS} for row in rows])
+    payload = _json_rows([{c: row[c] for c in _MESSAGE_COLUMNS} for row in rows])
     return (await uow.execute(_QUEUE, {"rows": payload})).one().added
 
 
@@ -172,16 +139,13 @@ async def cancel_pending(uow: UnitOfWork, *, rdv_ids: Iterable[uuid.UUID], kinds
 
 
 async def set_reminders(uow: UnitOfWork, plans: list[tuple[uuid.UUID, uuid.UUID, datetime | None]], *,
-                        now: datetime) -> None:
-    """Apply (rdv_id, organisation_id, due_at) in order, as `set_reminder` would one by one: one read
-    (rows locked) and one write for all of them."""
+                        current: dict[uuid.UUID, dict], now: datetime) -> None:
+    """Apply (rdv_id, organisation_id, due_at) in order, as `set_reminder` would one by one, to the
+    `current` reminders of those RDVs (read and locked in this transaction): one write for all of them."""
     if not plans:
         return
     r = t.reminders
-    ids = sorted({rdv_id for rdv_id, _, _ in plans})
-    rows = (await uow.execute(select(r).where(r.c.rdv_id == any_(cast(ids, ARRAY(PG_UUID))))
-                              .order_by(r.c.rdv_id).with_for_update())).mappings().all()
-    state = {row["rdv_id"]: dict(row) for row in rows}
+    state = dict(current)
     changed: dict[uuid.UUID, dict] = {}
     for rdv_id, organisation_id, due_at in plans:
         current = state.get(rdv_id)

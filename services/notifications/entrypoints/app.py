@@ -16,7 +16,7 @@ consumers = [
     # Under load, the RDV events of a fetch are applied together (one read and one write per table);
     # a fetch waits at most max_wait for the batch to fill once an event has arrived.
     Consumer("notifications-rdv", "BOOKING", ["booking.rdv.*"], make_rdv_handler(sender=settings.smtp_from),
-             batched=True, batch_handler=make_rdv_batch_handler(sender=settings.smtp_from), max_wait=0.02),
+             batched=True, batch_handler=make_rdv_batch_handler(sender=settings.smtp_from), max_wait=0.05),
 ]
 
 runtime = ServiceRuntime("notifications", settings, consumers=consumers,

@@ -14,11 +14,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import func, select, text
 
 from services.notifications.adapters import tables as t
 from services.notifications.adapters.senders import DeliveryRefused, Outgoing, Sender
@@ -40,6 +39,15 @@ _RECORD = text(
     "from unnest(cast(:ids as uuid[]), cast(:statuses as text[]), cast(:attempts as integer[]), "
     "cast(:errors as text[]), cast(:sent as timestamptz[]), cast(:next as timestamptz[])) "
     "as v(id, status, attempts, error, sent_at, next_attempt_at) where m.id = v.id")
+
+# The dev inbox's copies of the messages just sent, made from their rows (attachments: file names).
+_DEV_COPY = text(
+    'insert into dev_messages (id, message_id, organisation_id, channel, "to", subject, body, attachments, '
+    "rdv_id, kind, created_at) "
+    "select gen_random_uuid(), m.id, m.organisation_id, m.channel, m.recipient, m.subject, m.body, "
+    "(select coalesce(jsonb_agg(a -> 'filename' order by n), '[]'::jsonb) "
+    " from jsonb_array_elements(m.attachments) with ordinality as x(a, n)), m.rdv_id, m.kind, "
+    "cast(:now as timestamptz) from messages as m where m.id = any(cast(:ids as uuid[]))")
 
 
 @dataclass
@@ -123,9 +131,9 @@ async def _record(uow: UnitOfWork, claimed, outcomes: list[Outcome], *, now: dat
     for msg, outcome in zip(claimed, outcomes):
         if outcome.status != "pending":
             uow.publish(_receipt(msg, outcome))
-    copies = [_dev_copy(msg, now=now) for msg, o in zip(claimed, outcomes) if o.status == "sent"]
-    if dev_inbox and copies:
-        await uow.execute(insert(t.dev_messages), copies)
+    sent = [msg["id"] for msg, o in zip(claimed, outcomes) if o.status == "sent"]
+    if dev_inbox and sent:
+        await uow.execute(_DEV_COPY, {"ids": sent, "now": now})
 
 
 def _receipt(msg, outcome: Outcome):
@@ -136,10 +144,3 @@ def _receipt(msg, outcome: Outcome):
                     "channel": msg["channel"], "kind": msg["kind"],
                     "recipient_masked": mask(msg["channel"], msg["recipient"]), "attempt": outcome.attempt,
                     **({"error": outcome.error} if outcome.error else {})}})
-
-
-def _dev_copy(msg, *, now: datetime) -> dict:
-    return {"id": uuid.uuid4(), "message_id": msg["id"], "organisation_id": msg["organisation_id"],
-            "channel": msg["channel"], "to": msg["recipient"], "subject": msg["subject"], "body": msg["body"],
-            "attachments": [a["filename"] for a in msg["attachments"]], "rdv_id": msg["rdv_id"],
-            "kind": msg["kind"], "created_at": now}

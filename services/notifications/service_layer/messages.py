@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Iterable
 
 from services.notifications.adapters import repository as repo
-from services.notifications.adapters import tables as t
+from services.notifications.adapters import snapshot
 from services.notifications.adapters.render import render
 from services.notifications.domain.model import Contact, RdvView, Recipient
 from services.notifications.domain.rules import agent_recipient, usager_recipients
@@ -32,16 +32,29 @@ async def load_context(uow: UnitOfWork, rdv: dict, *, extra_agent_ids=()) -> Rdv
 
 
 async def load_contexts(uow: UnitOfWork, wanted: list[tuple[dict, Iterable[uuid.UUID]]]) -> list[RdvContext]:
-    """The context of each (rdv, extra agent ids), read with one query per table for all of them;
+    """The context of each (rdv, extra agent ids), read in one query for all of them;
     MissingProjection names the first thing missing."""
     wanted = [(rdv, list(extra)) for rdv, extra in wanted]
-    organisations = await repo.by_id(uow, t.organisations, (rdv["organisation_id"] for rdv, _ in wanted))
-    motifs, services = await repo.motifs_with_services(uow, (rdv["motif_id"] for rdv, _ in wanted))
-    lieux = await repo.by_id(uow, t.lieux, (rdv["lieu_id"] for rdv, _ in wanted if rdv.get("lieu_id")))
-    usagers = await repo.usagers_with_responsibles(uow, (u for rdv, _ in wanted for u in rdv["usager_ids"]))
-    agents = await repo.agents_by_id(uow, (a for rdv, extra in wanted for a in [*rdv["agent_ids"], *extra]))
-    return [_context(rdv, extra, organisations=organisations, motifs=motifs, services=services, lieux=lieux,
-                     usagers=usagers, agents=agents) for rdv, extra in wanted]
+    found = await snapshot.read(uow, **needs(rdv for rdv, _ in wanted),
+                                agents=[a for rdv, extra in wanted for a in [*rdv["agent_ids"], *extra]])
+    return contexts(found, wanted)
+
+
+def needs(rdvs: Iterable[dict]) -> dict[str, list[uuid.UUID]]:
+    """What the messages about these RDVs are made of (agents apart), as snapshot.read arguments."""
+    rdvs = list(rdvs)
+    return {"organisations": [rdv["organisation_id"] for rdv in rdvs],
+            "motifs": [rdv["motif_id"] for rdv in rdvs],
+            "lieux": [rdv["lieu_id"] for rdv in rdvs if rdv.get("lieu_id")],
+            "usagers": [u for rdv in rdvs for u in rdv["usager_ids"]]}
+
+
+def contexts(found: snapshot.Snapshot, wanted: list[tuple[dict, Iterable[uuid.UUID]]]) -> list[RdvContext]:
+    """The context of each (rdv, extra agent ids) from what was read; MissingProjection names the first
+    thing missing."""
+    return [_context(rdv, list(extra), organisations=found.organisations, motifs=found.motifs,
+                     services=found.services, lieux=found.lieux, usagers=found.usagers, agents=found.agents)
+            for rdv, extra in wanted]
 
 
 def _context(rdv: dict, extra_agent_ids: list[uuid.UUID], *, organisations: dict, motifs: dict, services: dict,

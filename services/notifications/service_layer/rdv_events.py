@@ -9,7 +9,8 @@ from sqlalchemy import delete
 from services.notifications.adapters import repository as repo
 from services.notifications.adapters import tables as t
 from services.notifications.domain import rules
-from services.notifications.service_layer.messages import MissingProjection, load_contexts, message_rows, queue
+from services.notifications.adapters import snapshot
+from services.notifications.service_layer.messages import MissingProjection, contexts, message_rows, needs, queue
 from shared import clock
 from shared.db import UnitOfWork
 from shared.events import Envelope
@@ -32,6 +33,21 @@ def rdv_row(data: dict, *, organisation_id, held_version: int | None) -> dict:
             "usager_ids": [_uuid(u) for u in data.get("usager_ids") or []],
             "starts_at": parse_instant(str(data["starts_at"])), "ends_at": parse_instant(str(data["ends_at"])),
             "status": data.get("status") or "unknown"}
+
+
+def _ids_of(data: dict, *, organisation_id) -> dict:
+    """The ids an RDV event names (before knowing whether it is applied)."""
+    return {"organisation_id": _uuid(data.get("organisation_id") or organisation_id),
+            "motif_id": _uuid(data["motif_id"]), "lieu_id": _uuid(data["lieu_id"]) if data.get("lieu_id") else None,
+            "usager_ids": [_uuid(u) for u in data.get("usager_ids") or []],
+            "agent_ids": [_uuid(a) for a in data.get("agent_ids") or []]}
+
+
+def _changed_agents(data: dict) -> list[uuid.UUID]:
+    pair = (data.get("changes") or {}).get("agent_ids")
+    if not pair or len(pair) != 2:
+        return []
+    return [_uuid(a) for side in pair for a in side or []]
 
 
 def make_rdv_handler(*, sender: str):
@@ -68,8 +84,13 @@ async def handle_rdv_events(uow: UnitOfWork, envelopes: list[Envelope], *, sende
 async def _apply_run(uow: UnitOfWork, envelopes: list[Envelope], *, sender: str) -> None:
     if not envelopes:
         return
-    held = {rdv_id: row["version"] for rdv_id, row in (await repo.by_id(
-        uow, t.rdvs, (_uuid(e.data["rdv"]["id"]) for e in envelopes))).items()}
+    # One read for the whole run: held versions, what messages are made of, the reminders (locked).
+    rdv_ids = [_uuid(e.data["rdv"]["id"]) for e in envelopes]
+    shapes = [_ids_of(e.data["rdv"], organisation_id=e.organisation_id) for e in envelopes]
+    found = await snapshot.read(uow, rdvs=rdv_ids, reminders=rdv_ids, **needs(shapes),
+                                agents=[a for e, shape in zip(envelopes, shapes)
+                                        for a in [*shape["agent_ids"], *_changed_agents(e.data)]])
+    held = dict(found.held)
     now = clock.now()
     applied: list[tuple[Envelope, dict, rules.Plan]] = []
     latest: dict[uuid.UUID, dict] = {}
@@ -92,7 +113,7 @@ async def _apply_run(uow: UnitOfWork, envelopes: list[Envelope], *, sender: str)
         return
     telling = [(envelope, rdv, plan) for envelope, rdv, plan in applied if plan.usager_kind or plan.agent_kinds]
     try:
-        contexts = await load_contexts(uow, [(rdv, plan.agent_kinds.keys()) for _, rdv, plan in telling])
+        found_contexts = contexts(found, [(rdv, plan.agent_kinds.keys()) for _, rdv, plan in telling])
     except MissingProjection as exc:
         raise RetryLater(str(exc)) from exc
     await repo.upsert_many(uow, t.rdvs, list(latest.values()))
@@ -102,7 +123,7 @@ async def _apply_run(uow: UnitOfWork, envelopes: list[Envelope], *, sender: str)
                                             or plan.reminder == "cancel"],
                               kinds=["reminder"], reason="rdv modifié ou annulé")
     rows = []
-    for (envelope, rdv, plan), ctx in zip(telling, contexts):
+    for (envelope, rdv, plan), ctx in zip(telling, found_contexts):
         rows += message_rows(ctx=ctx, rdv=rdv, cause_id=envelope.id, usager_kind=plan.usager_kind,
                              agent_kinds=plan.agent_kinds, now=now, sender=sender)
     await queue(uow, rows)
@@ -114,7 +135,7 @@ async def _apply_run(uow: UnitOfWork, envelopes: list[Envelope], *, sender: str)
                               due if rules.should_schedule_reminder(rdv["starts_at"], now) else None))
         elif plan.reminder == "cancel":
             reminders.append((rdv["id"], rdv["organisation_id"], None))
-    await repo.set_reminders(uow, reminders, now=now)
+    await repo.set_reminders(uow, reminders, current=found.reminders, now=now)
 
 
 async def purge_rdv(uow: UnitOfWork, *, rdv_id: uuid.UUID) -> None:
