@@ -68,24 +68,20 @@ def _param(value: str) -> str:
 
 
 def _fold(line: str, limit: int = 75) -> str:
-    """Lines longer than 75 octets continue on the next line after CRLF + space (RFC 5545 3.1),
-    never between a backslash or caret and the character it escapes."""
-    if len(line) < limit and line.isascii():
+    """Lines of 75 octets or more continue on the next line after CRLF + space (RFC 5545 3.1), cut
+    between characters, never between a backslash or caret and the character it escapes."""
+    data = line.encode()
+    if len(data) < limit:
         return line
-    parts: list[str] = []
-    current: list[str] = []
-    size = 0
-    for char in line:
-        width = len(char.encode())
-        if current and size + width >= limit:
-            if len(current) > 1 and current[-1] in "\\^":
-                carried = current.pop()
-                parts.append("".join(current))
-                current, size = [carried], len(carried.encode())
-            else:
-                parts.append("".join(current))
-                current, size = [], 0
-        current.append(char)
-        size += width
-    parts.append("".join(current))
-    return "\r\n ".join(parts)
+    parts: list[bytes] = []
+    start = 0
+    while len(data) - start >= limit:
+        end = start + limit - 1
+        while data[end] & 0xC0 == 0x80:  # not inside a character
+            end -= 1
+        if data[end - 1] in b"\\^" and end - 1 > start:  # carry the escape over with its character
+            end -= 1
+        parts.append(data[start:end])
+        start = end
+    parts.append(data[start:])
+    return b"\r\n ".join(parts).decode()

@@ -12,6 +12,7 @@ only: the dev inbox is the delivery) a round takes up to `batch` messages.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import time
 from dataclasses import dataclass
@@ -32,13 +33,13 @@ log = logging.getLogger("rdv.notifications.delivery")
 
 EXPIRED = "le RDV a déjà commencé"
 
-# Every outcome of a round in one statement (a retry keeps `pending` and gets a later next_attempt_at).
+# Every outcome of a round in one statement, given as one JSON array (a retry keeps `pending` and gets a
+# later next_attempt_at).
 _RECORD = text(
     "update messages as m set status = v.status, attempts = v.attempts, last_error = v.error, "
     "sent_at = v.sent_at, next_attempt_at = v.next_attempt_at "
-    "from unnest(cast(:ids as uuid[]), cast(:statuses as text[]), cast(:attempts as integer[]), "
-    "cast(:errors as text[]), cast(:sent as timestamptz[]), cast(:next as timestamptz[])) "
-    "as v(id, status, attempts, error, sent_at, next_attempt_at) where m.id = v.id")
+    "from jsonb_to_recordset(cast(:rows as jsonb)) as v(id uuid, status text, attempts integer, error text, "
+    "sent_at timestamptz, next_attempt_at timestamptz) where m.id = v.id")
 
 # The dev inbox's copies of the messages just sent, made from their rows (attachments: file names).
 _DEV_COPY = text(
@@ -113,21 +114,22 @@ async def _attempt(msg, *, senders: dict[str, Sender], settings: NotificationsSe
     except Exception as exc:  # any provider error is retried, never lost
         metrics.notifications.labels(msg["channel"], msg["kind"], "failed").inc()
         log.warning("message %s (%s) attempt %d failed: %s", msg["id"], msg["channel"], attempt, exc)
+        error = str(exc).replace("\x00", "")[:500]  # a provider's answer is stored as text
         if attempt >= settings.max_attempts or isinstance(exc, DeliveryRefused):
-            return Outcome("failed", attempt, str(exc)[:500])
+            return Outcome("failed", attempt, error)
         delay = retry_delay_seconds(attempt, base=settings.retry_base_seconds, cap=settings.retry_max_seconds)
-        return Outcome("pending", attempt, str(exc)[:500], now + timedelta(seconds=delay))
+        return Outcome("pending", attempt, error, now + timedelta(seconds=delay))
     metrics.notification_send_seconds.labels(msg["channel"]).observe(time.perf_counter() - started)
     metrics.notifications.labels(msg["channel"], msg["kind"], "sent").inc()
     return Outcome("sent", attempt)
 
 
 async def _record(uow: UnitOfWork, claimed, outcomes: list[Outcome], *, now: datetime, dev_inbox: bool) -> None:
-    await uow.execute(_RECORD, {
-        "ids": [msg["id"] for msg in claimed], "statuses": [o.status for o in outcomes],
-        "attempts": [o.attempt for o in outcomes], "errors": [o.error for o in outcomes],
-        "sent": [now if o.status == "sent" else None for o in outcomes],
-        "next": [o.next_attempt_at or msg["next_attempt_at"] for msg, o in zip(claimed, outcomes)]})
+    await uow.execute(_RECORD, {"rows": json.dumps([
+        {"id": str(msg["id"]), "status": o.status, "attempts": o.attempt, "error": o.error,
+         "sent_at": now.isoformat() if o.status == "sent" else None,
+         "next_attempt_at": (o.next_attempt_at or msg["next_attempt_at"]).isoformat()}
+        for msg, o in zip(claimed, outcomes)])})
     for msg, outcome in zip(claimed, outcomes):
         if outcome.status != "pending":
             uow.publish(_receipt(msg, outcome))
