@@ -196,3 +196,18 @@ def test_list_filters_pages_and_sorts_by_start(world):
         by_service = c.get("/v1/rdvs", params={"service_id": str(world.service_id), "agent_id": str(desk.agent_id)})
         assert by_service.json()["total"] == 5
         assert c.get("/v1/rdvs", params={"service_id": str(uuid.uuid4())}).json()["total"] == 0
+
+
+def test_a_create_writes_its_event_as_the_outbox_relays_it(world):
+    """The create's outbox row (written with the RDV in one statement) has the relay's shape: the event's
+    id as row id and Nats-Msg-Id (JetStream's duplicate window), its subject, and the event as payload."""
+    desk = open_desk(world)
+    rdv = desk.book("2027-03-02T14:00:00+01:00").json()
+    url = world.booking.database_url.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(url) as conn:
+        row_id, subject, payload, headers = conn.execute(
+            "select id, subject, payload, headers from outbox where payload->'data'->'rdv'->>'id' = %s",
+            (rdv["id"],)).fetchone()
+    assert subject == "booking.rdv.created" and payload["type"] == subject
+    assert str(row_id) == payload["id"] == headers["Nats-Msg-Id"]
+    assert payload["actor"] == {"kind": "agent", "id": str(world.admin.agent_id)}
