@@ -26,16 +26,18 @@ _RELAY_LOCK_KEY = 0x5244_5601
 _INSERT = outbox_table.insert()
 
 
+def outbox_row(event: Envelope) -> dict:
+    """The outbox row of an event: id, subject, payload, and the NATS headers (`Nats-Msg-Id` for
+    JetStream's duplicate window, `traceparent` of the request or event that caused it)."""
+    headers = {"Nats-Msg-Id": str(event.id)}
+    traceparent = event.traceparent or tracing.current_traceparent()
+    if traceparent:
+        headers["traceparent"] = traceparent
+    return {"id": event.id, "subject": event.subject, "payload": event.model_dump(mode="json"), "headers": headers}
+
+
 async def write_outbox(session: AsyncSession, events: Iterable[Envelope]) -> None:
-    rows = []
-    current = tracing.current_traceparent()  # the request (or event) that caused these events
-    for ev in events:
-        headers = {"Nats-Msg-Id": str(ev.id)}
-        traceparent = ev.traceparent or current
-        if traceparent:
-            headers["traceparent"] = traceparent
-        rows.append({"id": ev.id, "subject": ev.subject,
-                     "payload": ev.model_dump(mode="json"), "headers": headers})
+    rows = [outbox_row(ev) for ev in events]
     if rows:
         await session.execute(_INSERT, rows)
 

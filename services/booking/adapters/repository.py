@@ -14,8 +14,8 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from services.booking.domain.rdv import Rdv, SlotTaken, Viewer, is_active
-from shared import tracing
 from shared.events import Envelope
+from shared.outbox import outbox_row
 
 EXCLUSION_VIOLATION = "23P01"
 UNIQUE_VIOLATION = "23505"
@@ -120,17 +120,13 @@ async def add_with_event(statements, *, rdv: Rdv, event: Envelope, idempotency_k
                          request_hash: str | None) -> None:
     """Insert an RDV, its per-agent rows and its outbox row in one autocommit statement.
 
-    The outbox row is the one `shared.outbox.write_outbox` writes (id, subject, payload, headers with
-    `Nats-Msg-Id` and the current `traceparent`); one round trip instead of BEGIN, two INSERTs, COMMIT.
+    The outbox row is `shared.outbox.outbox_row(event)`, as the unit of work writes it; one round trip
+    instead of BEGIN, two INSERTs, COMMIT.
     """
-    headers = {"Nats-Msg-Id": str(event.id)}
-    traceparent = event.traceparent or tracing.current_traceparent()
-    if traceparent:
-        headers["traceparent"] = traceparent
+    row = outbox_row(event)
     await _guarded(statements, _INSERT_WITH_EVENT, {
-        **_params(rdv), "idempotency_key": idempotency_key, "request_hash": request_hash, "event_id": event.id,
-        "subject": event.subject, "payload": json.dumps(event.model_dump(mode="json")),
-        "headers": json.dumps(headers)})
+        **_params(rdv), "idempotency_key": idempotency_key, "request_hash": request_hash, "event_id": row["id"],
+        "subject": row["subject"], "payload": json.dumps(row["payload"]), "headers": json.dumps(row["headers"])})
 
 
 async def get(session, *, organisation_id: uuid.UUID, rdv_id: uuid.UUID, for_update: bool = False) -> Rdv | None:
