@@ -272,7 +272,7 @@ async def time_search_and_raw(seeded: Seeded, runs: int) -> dict:
     from shared.db import Database
     from shared.timeutil import parse_instant
 
-    from services.availability.entrypoints.app import tune_garbage_collector
+    from shared.service import tune_garbage_collector
 
     tune_garbage_collector()  # as the service process does after its startup
     db = Database(seeded.database_url)

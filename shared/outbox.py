@@ -46,10 +46,11 @@ class OutboxRelay:
     """Publishes the outbox of one database; wake() after a commit for low latency."""
 
     def __init__(self, db: Database, js, *, interval: float = 0.2, batch: int = 200,
-                 service: str = "service"):
+                 service: str = "service", linger: float = 0.005):
         self.db = db
         self.js = js
         self.interval = interval
+        self.linger = linger  # seconds between a wake-up and its round
         self.batch = batch
         self.service = service
         self._wake = asyncio.Event()
@@ -91,6 +92,9 @@ class OutboxRelay:
                 continue
             try:
                 await asyncio.wait_for(self._wake.wait(), timeout=self.interval)
+                # Under load, commits come a few ms apart: gather them into one round (one select,
+                # one update) rather than a round per commit.
+                await asyncio.sleep(self.linger)
             except asyncio.TimeoutError:
                 pass
             self._wake.clear()

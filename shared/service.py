@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import time
 from typing import Callable, Iterable
@@ -27,6 +28,18 @@ from shared.outbox import OutboxRelay
 from shared.settings import ServiceSettings
 
 log = logging.getLogger("rdv.service")
+
+
+def tune_garbage_collector() -> None:
+    """Keep the collector off the long-lived heap (called once a service has started).
+
+    A request or a search builds thousands of short-lived objects; each collection of the oldest
+    generation would rescan every object of the process (FastAPI, SQLAlchemy, pydantic models):
+    it doubled a créneaux search's CPU time. Objects alive after startup are frozen out of
+    collection, and the youngest generation is collected less often.
+    """
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 20)
 
 
 class ServiceRuntime:
@@ -67,6 +80,7 @@ class ServiceRuntime:
             self._tasks.append(asyncio.create_task(factory(self)))
         if self.runners:
             self._tasks.append(asyncio.create_task(self._watch_consumer_lag(), name=f"lag-{self.name}"))
+        tune_garbage_collector()
 
     async def refresh_consumer_lag(self) -> None:
         """Read num_pending / num_ack_pending of each durable consumer into the metrics."""
