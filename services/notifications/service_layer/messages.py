@@ -25,12 +25,6 @@ class RdvContext:
     agents: dict[uuid.UUID, dict]
 
 
-async def load_context(uow: UnitOfWork, rdv: dict, *, extra_agent_ids=()) -> RdvContext:
-    """Everything messages about `rdv` need, or MissingProjection naming what is missing."""
-    (ctx,) = await load_contexts(uow, [(rdv, extra_agent_ids)])
-    return ctx
-
-
 async def load_contexts(uow: UnitOfWork, wanted: list[tuple[dict, Iterable[uuid.UUID]]]) -> list[RdvContext]:
     """The context of each (rdv, extra agent ids), read in one query for all of them;
     MissingProjection names the first thing missing."""
@@ -125,11 +119,3 @@ def message_rows(*, ctx: RdvContext, rdv: dict, cause_id: uuid.UUID, usager_kind
 async def queue(uow: UnitOfWork, rows: list[dict]) -> int:
     """Queue messages (a cause already queued adds nothing) and wake the delivery loops on commit."""
     return await repo.queue_messages(uow, rows)
-
-
-async def queue_messages(uow: UnitOfWork, *, ctx: RdvContext, rdv: dict, cause_id: uuid.UUID,
-                         usager_kind: str | None, agent_kinds: dict[uuid.UUID, str], now: datetime,
-                         sender: str) -> int:
-    """Queue one message per recipient and channel; a cause already queued adds nothing."""
-    return await queue(uow, message_rows(ctx=ctx, rdv=rdv, cause_id=cause_id, usager_kind=usager_kind,
-                                         agent_kinds=agent_kinds, now=now, sender=sender))

@@ -1,6 +1,7 @@
 """The notifications-rdv consumer applies a fetched batch of RDV events together: whatever the batches,
 the messages queued and the reminders planned are those of applying each event alone, in order
-(versions, moves, agent changes, cancellations, purges, relatives, a projection still missing)."""
+(versions, moves, agent changes, cancellations, purges, relatives, a projection still missing); due
+reminders are queued together too."""
 from __future__ import annotations
 
 import uuid
@@ -14,6 +15,7 @@ from services.notifications.adapters.repository import DUE_CHANNEL
 from services.notifications.service_layer.messages import load_contexts, message_rows, queue
 from services.notifications.service_layer.projections import on_catalog, on_directory, on_usager
 from services.notifications.service_layer.rdv_events import handle_rdv_event, handle_rdv_events, rdv_row
+from services.notifications.service_layer.reminders import produce_due_reminders
 from shared import clock
 from shared.db import Database
 from shared.events import new_event
@@ -188,5 +190,44 @@ async def test_queued_messages_wake_the_delivery_loops_once_and_only_when_new(in
                 woken = list(listener.notifies(timeout=0.5))
                 assert (added, len(woken)) == ((3, 1) if round_ == 0 else (0, 0))
         assert len((await _state(db))[0]) == 3
+    finally:
+        await db.dispose()
+
+
+async def test_due_reminders_are_queued_together_each_as_alone(infra):
+    """One batch of due reminders: each relevant one queues its messages, one whose RDV is over or
+    cancelled, or whose usager is unknown, is skipped; the others are not held back by it."""
+    s = Scenario()
+    db = Database(infra.migrated_database("notifications"))
+    try:
+        await _setup(db, s)
+        events = [s.ev("booking.rdv.created", {"rdv": s.rdv(s.r1, 1, [s.u1], [s.a1])}, s.a1),
+                  s.ev("booking.rdv.created", {"rdv": s.rdv(s.r2, 1, [s.child], [s.a1], hours=1)}, s.a1),
+                  s.ev("booking.rdv.created", {"rdv": s.rdv(s.r3, 1, [s.u1], [s.a1], hours=2)}, s.a1),
+                  s.ev("booking.rdv.status_changed", {"rdv": s.rdv(s.r3, 2, [s.u1], [s.a1], hours=2, status="seen"),
+                                                      "previous_status": "unknown"}, s.a1)]
+        async with db.uow() as uow:
+            await handle_rdv_events(uow, events, sender=SENDER)
+            # r4: an RDV whose usager is not known here (its reminder cannot be written)
+            r4 = {"id": s.r4, "org": s.org, "motif": s.motif, "lieu": s.lieu, "u": uuid.uuid4(), "at": s.start}
+            await uow.execute(text(
+                "insert into rdvs (id, organisation_id, version, motif_id, lieu_id, agent_ids, usager_ids, starts_at, "
+                "ends_at, status) values (:id, :org, 1, :motif, :lieu, '{}', array[cast(:u as uuid)], :at, :at, "
+                "'unknown')"), r4)
+            await uow.execute(text("insert into reminders (rdv_id, organisation_id, occurrence_id, due_at, status) "
+                                   "values (:id, :org, gen_random_uuid(), :at, 'scheduled')"), r4)
+            # every reminder falls due now
+            await uow.execute(text("update reminders set due_at = now() - interval '1 minute', status = 'scheduled'"))
+            await uow.commit()
+        assert await produce_due_reminders(db, sender=SENDER) == 4
+        messages, reminders, _ = await _state(db)
+        told = sorted((m[0], m[2], m[3], m[4]) for m in messages if m[2] == "reminder")
+        assert told == sorted([(s.r1, "reminder", "sms", "+33612345678"),
+                               (s.r1, "reminder", "email", "elodie@example.fr"),
+                               (s.r2, "reminder", "sms", "+33711223344"),
+                               (s.r2, "reminder", "email", "paul@example.fr")])
+        assert [(r[0], r[2]) for r in reminders] == sorted(
+            [(s.r1, "done"), (s.r2, "done"), (s.r3, "skipped"), (s.r4, "skipped")])
+        assert await produce_due_reminders(db, sender=SENDER) == 0  # done once
     finally:
         await db.dispose()
