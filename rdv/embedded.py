@@ -123,7 +123,7 @@ class EmbeddedPostgres:
         self.init()
         as_user = self._run_as()
         args = [str(_pg_bin() / "postgres"), "-D", str(self.pgdata), "-p", str(self.port),
-                "-h", "127.0.0.1", "-k", str(self.pgdata), "-c", "max_connections=400",
+                "-h", "127.0.0.1", "-k", str(self.pgdata), "-c", "max_connections=800",
                 "-c", "shared_buffers=256MB", "-c", "log_min_messages=warning"]
         if self.fast:  # tests: durability traded for speed, never in `make run`
             args += ["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"]

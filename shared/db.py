@@ -16,13 +16,12 @@ from shared.events import Envelope
 from shared.settings import to_async_url
 
 
-def make_engine(url: str, *, pool_size: int = 30) -> AsyncEngine:
+def make_engine(url: str, *, pool_size: int = 50, max_overflow: int = 10) -> AsyncEngine:
     # No pre-ping: it costs a round trip per transaction; a connection broken by a PostgreSQL
     # restart fails once, is recognised as a disconnect, and SQLAlchemy empties the pool.
-    # The pool holds enough connections for the load a replica serves: an overflow connection is
-    # closed when returned, and opening one costs PostgreSQL a new backend process.
-    # 30 + 10 per process keeps a whole system with a few replicas under the embedded server's 400.
-    return create_async_engine(to_async_url(url), pool_size=pool_size, max_overflow=10,
+    # The pool holds enough connections for the load a replica serves (settings db_pool_size): an
+    # overflow connection is closed when returned, and opening one costs PostgreSQL a backend process.
+    return create_async_engine(to_async_url(url), pool_size=pool_size, max_overflow=max_overflow,
                                pool_recycle=1800)
 
 
@@ -95,8 +94,8 @@ class Statements:
 class Database:
     """One per service process: engine, session factory and a unit-of-work factory."""
 
-    def __init__(self, url: str, *, pool_size: int = 30):
-        self.engine = make_engine(url, pool_size=pool_size)
+    def __init__(self, url: str, *, pool_size: int = 50, max_overflow: int = 10):
+        self.engine = make_engine(url, pool_size=pool_size, max_overflow=max_overflow)
         self.on_commit: Callable[[], None] | None = None
         # Same pool; psycopg switches autocommit on the client side, so it costs no round trip.
         self._autocommit_engine = self.engine.execution_options(isolation_level="AUTOCOMMIT")

@@ -63,7 +63,8 @@ class ServiceRuntime:
     async def start(self) -> None:
         configure_logging(self.name)
         tracing.setup(self.name)
-        self.db = Database(self.settings.database_url)
+        self.db = Database(self.settings.database_url, pool_size=self.settings.db_pool_size,
+                           max_overflow=self.settings.db_max_overflow)
         self.nc = await connect(self.settings.nats_url, name=self.name)
         self.js = self.nc.jetstream(timeout=5)
         await ensure_streams(self.js)

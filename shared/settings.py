@@ -42,6 +42,11 @@ class ServiceSettings(BaseSettings):
     port: int = 0
     env: Literal["dev", "test", "production"] = Field(default_factory=lambda: rdv_env())  # type: ignore[arg-type]
     nats_url: str = Field(default_factory=nats_url)
+    # Connections per process: enough for the requests a replica serves at once (an overflow connection
+    # is closed when returned, and opening one costs PostgreSQL a backend process). The database's
+    # max_connections must cover (pool + overflow) x processes.
+    db_pool_size: int = 50
+    db_max_overflow: int = 10
     # A backstop: every commit that writes events wakes its relay at once.
     relay_interval_seconds: float = 2.0
     consumer_max_deliver: int = 8
