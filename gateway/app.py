@@ -5,6 +5,7 @@ import httpx
 from sqlalchemy.exc import IntegrityError
 
 from gateway import retention
+from gateway.adapters.audit_writer import AuditWriter
 from gateway.adapters.services import ServiceClients
 from gateway.api import audit, auth, availability, booking, dev, directory, public, reporting, usagers
 from gateway.api.middleware import install_middlewares
@@ -16,13 +17,18 @@ from shared.settings import SERVICE_NAMES, service_url
 
 class GatewayRuntime(ServiceRuntime):
     clients: ServiceClients | None = None
+    audit: AuditWriter | None = None
 
     async def start(self) -> None:
         self.settings.check_production()
         self.clients = ServiceClients()
         await super().start()
+        self.audit = AuditWriter(self.db)
+        self.audit.start()
 
     async def stop(self) -> None:
+        if self.audit:
+            await self.audit.stop()  # before the database goes
         await super().stop()
         if self.clients:
             await self.clients.aclose()

@@ -10,11 +10,12 @@ from gateway.adapters.tables import audit_log
 from shared.db import UnitOfWork
 
 
-_ADD_ENTRY = insert(audit_log)  # built once: one row per write through the gateway
+_ADD_ENTRY = insert(audit_log)  # built once: the rows of the writes through the gateway
 
 
-async def add_entry(*, uow: UnitOfWork, entry: dict) -> None:
-    await uow.execute(_ADD_ENTRY, entry)
+async def add_entries(*, uow: UnitOfWork, entries: list[dict]) -> None:
+    """Several rows in one statement."""
+    await uow.execute(_ADD_ENTRY, entries)
 
 
 def entry_dict(row) -> dict:
