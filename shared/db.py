@@ -16,7 +16,7 @@ from shared.events import Envelope
 from shared.settings import to_async_url
 
 
-def make_engine(url: str, *, pool_size: int = 50, max_overflow: int = 10) -> AsyncEngine:
+def make_engine(url: str, *, pool_size: int = 64, max_overflow: int = 16) -> AsyncEngine:
     # No pre-ping: it costs a round trip per transaction; a connection broken by a PostgreSQL
     # restart fails once, is recognised as a disconnect, and SQLAlchemy empties the pool.
     # The pool holds enough connections for the load a replica serves (settings db_pool_size): an
@@ -94,7 +94,7 @@ class Statements:
 class Database:
     """One per service process: engine, session factory and a unit-of-work factory."""
 
-    def __init__(self, url: str, *, pool_size: int = 50, max_overflow: int = 10):
+    def __init__(self, url: str, *, pool_size: int = 64, max_overflow: int = 16):
         self.engine = make_engine(url, pool_size=pool_size, max_overflow=max_overflow)
         self.on_commit: Callable[[], None] | None = None
         # Same pool; psycopg switches autocommit on the client side, so it costs no round trip.

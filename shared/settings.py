@@ -45,8 +45,8 @@ class ServiceSettings(BaseSettings):
     # Connections per process: enough for the requests a replica serves at once (an overflow connection
     # is closed when returned, and opening one costs PostgreSQL a backend process). The database's
     # max_connections must cover (pool + overflow) x processes.
-    db_pool_size: int = 50
-    db_max_overflow: int = 10
+    db_pool_size: int = 64
+    db_max_overflow: int = 16
     # A backstop: every commit that writes events wakes its relay at once.
     relay_interval_seconds: float = 2.0
     consumer_max_deliver: int = 8
