@@ -39,7 +39,8 @@ _RECORD = text(
     "update messages as m set status = v.status, attempts = v.attempts, last_error = v.error, "
     "sent_at = v.sent_at, next_attempt_at = v.next_attempt_at "
     "from jsonb_to_recordset(cast(:rows as jsonb)) as v(id uuid, status text, attempts integer, error text, "
-    "sent_at timestamptz, next_attempt_at timestamptz) where m.id = v.id")
+    "sent_at timestamptz, next_attempt_at timestamptz) "
+    "where m.id = v.id and m.id = any(cast(:ids as uuid[]))")  # ids: the planner then reads the primary key
 
 # The dev inbox's copies of the messages just sent, made from their rows (attachments: file names).
 _DEV_COPY = text(
@@ -129,7 +130,7 @@ async def _record(uow: UnitOfWork, claimed, outcomes: list[Outcome], *, now: dat
         {"id": str(msg["id"]), "status": o.status, "attempts": o.attempt, "error": o.error,
          "sent_at": now.isoformat() if o.status == "sent" else None,
          "next_attempt_at": (o.next_attempt_at or msg["next_attempt_at"]).isoformat()}
-        for msg, o in zip(claimed, outcomes)])})
+        for msg, o in zip(claimed, outcomes)]), "ids": [msg["id"] for msg in claimed]})
     for msg, outcome in zip(claimed, outcomes):
         if outcome.status != "pending":
             uow.publish(_receipt(msg, outcome))
