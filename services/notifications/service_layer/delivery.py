@@ -78,8 +78,11 @@ async def deliver_round(db: Database, *, senders: dict[str, Sender], settings: N
             select(m).where(m.c.status == "pending", m.c.next_attempt_at <= now)
             .order_by(m.c.next_attempt_at).limit(limit).with_for_update(skip_locked=True))).mappings().all()
         if claimed:
-            outcomes = await asyncio.gather(*(_attempt(msg, senders=senders, settings=settings, now=now)
-                                              for msg in claimed))
+            results = await asyncio.gather(*(_attempt(msg, senders=senders, settings=settings, now=now)
+                                             for msg in claimed), return_exceptions=True)
+            # Whatever happens to one message, the outcomes of the others are recorded.
+            outcomes = [r if isinstance(r, Outcome) else _retry(msg, r, settings=settings, now=now)
+                        for msg, r in zip(claimed, results)]
             await _record(uow, claimed, outcomes, now=now, dev_inbox=settings.dev_inbox)
         full = len(claimed) == limit
         next_due = None
@@ -115,14 +118,20 @@ async def _attempt(msg, *, senders: dict[str, Sender], settings: NotificationsSe
     except Exception as exc:  # any provider error is retried, never lost
         metrics.notifications.labels(msg["channel"], msg["kind"], "failed").inc()
         log.warning("message %s (%s) attempt %d failed: %s", msg["id"], msg["channel"], attempt, exc)
-        error = str(exc).replace("\x00", "")[:500]  # a provider's answer is stored as text
-        if attempt >= settings.max_attempts or isinstance(exc, DeliveryRefused):
-            return Outcome("failed", attempt, error)
-        delay = retry_delay_seconds(attempt, base=settings.retry_base_seconds, cap=settings.retry_max_seconds)
-        return Outcome("pending", attempt, error, now + timedelta(seconds=delay))
+        return _retry(msg, exc, settings=settings, now=now)
     metrics.notification_send_seconds.labels(msg["channel"]).observe(time.perf_counter() - started)
     metrics.notifications.labels(msg["channel"], msg["kind"], "sent").inc()
     return Outcome("sent", attempt)
+
+
+def _retry(msg, exc: BaseException, *, settings: NotificationsSettings, now: datetime) -> Outcome:
+    """A failed attempt: tried again later with backoff, or failed for good (refused, or out of attempts)."""
+    attempt = msg["attempts"] + 1
+    error = str(exc).replace("\x00", "")[:500]  # a provider's answer is stored as text
+    if attempt >= settings.max_attempts or isinstance(exc, DeliveryRefused):
+        return Outcome("failed", attempt, error)
+    delay = retry_delay_seconds(attempt, base=settings.retry_base_seconds, cap=settings.retry_max_seconds)
+    return Outcome("pending", attempt, error, now + timedelta(seconds=delay))
 
 
 async def _record(uow: UnitOfWork, claimed, outcomes: list[Outcome], *, now: datetime, dev_inbox: bool) -> None:
