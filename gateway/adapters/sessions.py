@@ -4,8 +4,8 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, bindparam, delete, func, insert, select, text, update
-from sqlalchemy.dialects.postgresql import aggregate_order_by
+from sqlalchemy import and_, any_, bindparam, delete, func, insert, select, text, update
+from sqlalchemy.dialects.postgresql import ARRAY, UUID, aggregate_order_by
 
 from gateway.adapters.tables import agent_services, agents, login_attempts, organisations, rate_events, sessions
 from shared.db import UnitOfWork
@@ -29,6 +29,12 @@ def _caller_statement():
                                                                           agent_services.c.service_id)),
                                         text("'{}'::uuid[]")))
                    .where(agent_services.c.agent_id == agents.c.id).scalar_subquery())
+    # Agent ids named by the request (an empty array when none) that belong to the caller's organisation.
+    others = agents.alias("named")
+    known = (select(func.array_agg(others.c.id))
+             .where(others.c.organisation_id == agents.c.organisation_id, others.c.deleted_at.is_(None),
+                    others.c.id == any_(bindparam("agent_ids", type_=ARRAY(UUID(as_uuid=True)))))
+             .scalar_subquery())
     return (select(sessions.c.id.label("session_id"), sessions.c.agent_id, sessions.c.last_seen_at,
                    sessions.c.csrf_token, agents.c.id.label("agent_found"),
                    agents.c.organisation_id.label("agent_organisation_id"), agents.c.email.label("agent_email"),
@@ -37,7 +43,8 @@ def _caller_statement():
                    organisations.c.id.label("org_id"), organisations.c.name.label("org_name"),
                    organisations.c.slug.label("org_slug"), organisations.c.timezone.label("org_timezone"),
                    organisations.c.holiday_zone.label("org_holiday_zone"),
-                   organisations.c.publish_online.label("org_publish_online"))
+                   organisations.c.publish_online.label("org_publish_online"),
+                   known.label("known_agent_ids"))
             .select_from(sessions.outerjoin(agents, and_(agents.c.id == sessions.c.agent_id,
                                                          agents.c.deleted_at.is_(None)))
                          .outerjoin(organisations, organisations.c.id == agents.c.organisation_id))
@@ -47,10 +54,11 @@ def _caller_statement():
 _FIND_CALLER = _caller_statement()  # built once: it runs on every authenticated call
 
 
-async def find_caller(*, uow, token_hash: str):
+async def find_caller(*, uow, token_hash: str, agent_ids: list[uuid.UUID] = ()):
     """The live session of a token with its agent (None once deleted), the agent's services and its
-    organisation, in one statement: `session_id, agent_id, last_seen_at, csrf_token, agent_*, org_*`."""
-    return (await uow.execute(_FIND_CALLER, {"token_hash": token_hash})).first()
+    organisation, in one statement: `session_id, agent_id, last_seen_at, csrf_token, agent_*, org_*`,
+    and `known_agent_ids`: those of `agent_ids` that are agents of its organisation (None when none)."""
+    return (await uow.execute(_FIND_CALLER, {"token_hash": token_hash, "agent_ids": list(agent_ids)})).first()
 
 
 async def touch_session(*, uow: UnitOfWork, session_id: uuid.UUID, now: datetime) -> None:

@@ -6,7 +6,8 @@ from datetime import date
 
 from fastapi import APIRouter, Depends, Query, Request
 
-from gateway.api.deps import Paging, current_principal, ensure_agents, ensure_services, identity_of
+from gateway.api.deps import (Paging, current_principal, ensure_agents, ensure_services, identity_of,
+                              principal_naming_agents)
 from gateway.api.forward import call, forward, relay
 from gateway.domain.model import Principal
 from gateway.schemas import booking as s
@@ -16,7 +17,7 @@ router = APIRouter(prefix="/api/v1", tags=["rendez-vous"], responses=STANDARD_ER
 
 
 @router.post("/rdvs", status_code=201, response_model=s.RdvOut)
-async def create_rdv(body: s.RdvCreate, request: Request, principal: Principal = Depends(current_principal)):
+async def create_rdv(body: s.RdvCreate, request: Request, principal: Principal = Depends(principal_naming_agents)):
     """Book an RDV (checked against plages, absences, holidays and the agents' other RDVs)."""
     await ensure_agents(request, principal, body.agent_ids)
     return await forward(request, "booking", "/v1/rdvs", identity=identity_of(principal))
@@ -42,7 +43,7 @@ async def get_rdv(rdv_id: uuid.UUID, request: Request, principal: Principal = De
 
 @router.patch("/rdvs/{rdv_id}", response_model=s.RdvOut)
 async def patch_rdv(rdv_id: uuid.UUID, body: s.RdvPatch, request: Request,
-                    principal: Principal = Depends(current_principal)):
+                    principal: Principal = Depends(principal_naming_agents)):
     """Move or change an RDV (checked like a booking)."""
     await ensure_agents(request, principal, body.agent_ids or [])
     return await forward(request, "booking", f"/v1/rdvs/{rdv_id}", identity=identity_of(principal))

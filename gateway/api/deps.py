@@ -19,6 +19,7 @@ CSRF_HEADER = "X-CSRF-Token"
 CSRF_FIELD = "csrf_token"
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 PRINCIPAL_KEY = "rdv.principal"
+AGENTS_KEY = "rdv.agents_checked"  # (agent ids named by the body, those of them in the organisation)
 
 
 def get_db(request: Request) -> Database:
@@ -44,18 +45,40 @@ async def _csrf_ok(request: Request, expected: str) -> bool:
     return isinstance(sent, str) and hmac.compare_digest(sent, expected)
 
 
-async def current_principal(request: Request) -> Principal:
-    """The authenticated agent: `Authorization: Bearer <token>`, or the session cookie (+ CSRF on writes)."""
+async def _principal(request: Request, agent_ids: list[uuid.UUID] = ()) -> Principal:
     token, via_cookie = bearer_token(request), False
     if token is None:
         token, via_cookie = request.cookies.get(SESSION_COOKIE), True
     if not token:
         raise Unauthorized()
-    principal = await auth.authenticate(db=get_db(request), token=token, via_cookie=via_cookie)
+    principal, known = await auth.authenticate(db=get_db(request), token=token, via_cookie=via_cookie,
+                                               agent_ids=agent_ids)
     if via_cookie and request.method not in SAFE_METHODS and not await _csrf_ok(request, principal.csrf_token):
         raise Forbidden("Jeton CSRF manquant ou invalide.", code="csrf_failed")
     request.scope[PRINCIPAL_KEY] = principal
+    if agent_ids:
+        request.scope[AGENTS_KEY] = (set(agent_ids), known)
     return principal
+
+
+async def current_principal(request: Request) -> Principal:
+    """The authenticated agent: `Authorization: Bearer <token>`, or the session cookie (+ CSRF on writes)."""
+    return await _principal(request)
+
+
+async def principal_naming_agents(request: Request) -> Principal:
+    """`current_principal` for routes whose JSON body names `agent_ids`: the statement that reads the
+    caller also reads which of them belong to its organisation, so that `ensure_agents` needs no query.
+    The body is only peeked at here (validation, and its 422, stay with the route)."""
+    return await _principal(request, await _body_agent_ids(request))
+
+
+async def _body_agent_ids(request: Request) -> list[uuid.UUID]:
+    try:
+        data = await request.json()
+        return [uuid.UUID(str(a)) for a in data["agent_ids"]][:100]
+    except Exception:  # no body, not JSON, no list of ids: the route's validation answers
+        return []
 
 
 async def admin_principal(principal: Principal = Depends(current_principal)) -> Principal:
@@ -82,8 +105,11 @@ async def ensure_agents(request: Request, principal: Principal, agent_ids) -> No
     ids = [uuid.UUID(str(a)) for a in agent_ids if a is not None]
     if not ids:
         return
-    async with get_db(request).statements() as st:
-        found = await repo.existing_agent_ids(uow=st, organisation_id=principal.organisation.id, agent_ids=ids)
+    checked, found = request.scope.get(AGENTS_KEY) or ((), set())
+    if not set(ids) <= set(checked):  # not read with the caller: read now
+        async with get_db(request).statements() as st:
+            found = await repo.existing_agent_ids(uow=st, organisation_id=principal.organisation.id,
+                                                  agent_ids=ids)
     if set(ids) - found:
         raise NotFound("Agent introuvable dans votre organisation.",
                        details={"agent_ids": [str(i) for i in ids if i not in found]})

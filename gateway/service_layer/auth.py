@@ -74,13 +74,15 @@ async def login(*, db: Database, email: str, password: str, ip: str, user_agent:
     return LoginResult(token=token, csrf_token=csrf, agent=agent, principal=principal)
 
 
-async def authenticate(*, db: Database, token: str, via_cookie: bool) -> Principal:
+async def authenticate(*, db: Database, token: str, via_cookie: bool,
+                       agent_ids: list[uuid.UUID] = ()) -> tuple[Principal, set[uuid.UUID]]:
     """Return the caller of a session token; 401 when unknown, revoked or idle for 14 days.
 
-    One statement reads the session, its agent and organisation (the hot path of every call)."""
+    One statement reads the session, its agent and organisation (the hot path of every call), and
+    which of `agent_ids` are agents of that organisation (returned with the principal)."""
     now = clock.now()
     async with db.statements() as st:
-        row = await store.find_caller(uow=st, token_hash=hash_token(token))
+        row = await store.find_caller(uow=st, token_hash=hash_token(token), agent_ids=agent_ids)
         if not row:
             raise Unauthorized("Session inconnue ou terminée. Connectez-vous.")
         if is_idle_expired(row.last_seen_at, now):
@@ -95,8 +97,9 @@ async def authenticate(*, db: Database, token: str, via_cookie: bool) -> Princip
                   service_ids=tuple(row.agent_service_ids))
     org = Organisation(id=row.org_id, name=row.org_name, slug=row.org_slug, timezone=row.org_timezone,
                        holiday_zone=row.org_holiday_zone, publish_online=row.org_publish_online)
-    return Principal(agent=agent, organisation=org, session_id=row.session_id, csrf_token=row.csrf_token,
-                     via_cookie=via_cookie)
+    principal = Principal(agent=agent, organisation=org, session_id=row.session_id, csrf_token=row.csrf_token,
+                          via_cookie=via_cookie)
+    return principal, set(row.known_agent_ids or ())
 
 
 async def logout(*, db: Database, principal: Principal) -> None:
