@@ -28,22 +28,24 @@ async def upsert(uow: UnitOfWork, table, values: dict[str, Any], *, keep: Iterab
                       if updates else stmt.on_conflict_do_nothing())
 
 
-async def upsert_many(uow: UnitOfWork, table, rows: list[dict[str, Any]]) -> None:
-    """Insert or update projection rows by id in one statement (ids must be distinct)."""
+async def upsert_many(uow: UnitOfWork, table, rows: list[dict[str, Any]], *, key: str = "id",
+                      keep: tuple[str, ...] = ()) -> None:
+    """Insert or update rows by `key` in one statement (keys must be distinct; columns in `keep` are
+    not overwritten)."""
     if not rows:
         return
-    rows = sorted(rows, key=lambda r: r["id"])  # one lock order for every writer
-    await uow.execute(_upsert_statement(table, tuple(rows[0])), {"rows": _json_rows(rows)})
+    rows = sorted(rows, key=lambda r: r[key])  # one lock order for every writer
+    await uow.execute(_upsert_statement(table, tuple(rows[0]), key, keep), {"rows": _json_rows(rows)})
 
 
 @lru_cache(maxsize=None)
-def _upsert_statement(table, columns: tuple[str, ...]):
+def _upsert_statement(table, columns: tuple[str, ...], key: str, keep: tuple[str, ...]):
     """The same text for any number of rows (prepared once), the rows as one JSON array."""
     types = {c: table.c[c].type.compile(dialect=postgresql.dialect()) for c in columns}
-    updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c != "id")
+    updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c != key and c not in keep)
     return text(f"insert into {table.name} ({', '.join(columns)}) select {', '.join(columns)} "
                 f"from jsonb_to_recordset(cast(:rows as jsonb)) as r({', '.join(f'{c} {k}' for c, k in types.items())}) "
-                f"on conflict (id) do update set {updates}")
+                f"on conflict ({key}) do update set {updates}")
 
 
 def _json_value(value):
@@ -144,7 +146,6 @@ async def set_reminders(uow: UnitOfWork, plans: list[tuple[uuid.UUID, uuid.UUID,
     `current` reminders of those RDVs (read and locked in this transaction): one write for all of them."""
     if not plans:
         return
-    r = t.reminders
     state = dict(current)
     changed: dict[uuid.UUID, dict] = {}
     for rdv_id, organisation_id, due_at in plans:
@@ -159,9 +160,4 @@ async def set_reminders(uow: UnitOfWork, plans: list[tuple[uuid.UUID, uuid.UUID,
             new = {"rdv_id": rdv_id, "organisation_id": current["organisation_id"] if current else organisation_id,
                    "occurrence_id": uuid.uuid4(), "due_at": due_at, "status": "scheduled", "updated_at": now}
         state[rdv_id] = changed[rdv_id] = new
-    if not changed:
-        return
-    stmt = insert(r)
-    stmt = stmt.on_conflict_do_update(index_elements=[r.c.rdv_id], set_={
-        k: stmt.excluded[k] for k in ("occurrence_id", "due_at", "status", "updated_at")})
-    await uow.execute(stmt, [changed[k] for k in sorted(changed)])
+    await upsert_many(uow, t.reminders, list(changed.values()), key="rdv_id", keep=("organisation_id",))
