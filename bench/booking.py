@@ -1,13 +1,18 @@
 """Booking benchmark: 64 concurrent clients booking through the gateway, half on distinct slots,
 half fighting over 100 slots.
 
-    .venv/bin/python -m bench.booking [--seconds 15] [--clients 64] [--direct]
+    .venv/bin/python -m bench.booking [--seconds 15] [--clients 64] [--direct] [--fight both|rolling|fixed]
 
 Starts the whole system as tests/support/system.py does (`rdv up` on free ports, embedded
 PostgreSQL + NATS, RDV_NOW = 2027-03-01T08:00+01:00), sets up one organisation (agents,
 lieu, 5-minute motif, plages) through the API, then runs the clients for a fixed time.
 `--direct` (or a gateway that does not come up) measures against booking + availability
 alone, started as tests/support/service.py does, and says so.
+
+The fighters race for 100 contested slots (10 agents x 10 slots); with `--fight rolling` (the
+default, with fixed) a new set of 100 opens once all are taken, so the fight lasts the whole run;
+with `--fight fixed` the same 100 stay contested and, once booked (within a second), the fighters
+only get 409s. By default both are measured, each on a fresh system, side by side.
 
 Prints: RDV/s (201 per second; target >= 200), p95 latency of a booking request (<= 50 ms),
 overlaps after the run (SQL on the booking database; must be 0), CPU time the whole system
@@ -210,8 +215,40 @@ def _slot(index: int) -> str:
     return (DAY + timedelta(days=day, hours=7, minutes=SLOT_MINUTES * slot)).isoformat()
 
 
-async def run_load(target: Target, *, clients: int, seconds: float) -> tuple[Tally, float]:
+class Contest:
+    """The contested slots: FIGHT_AGENTS x FIGHT_SLOTS_EACH at a time.
+
+    `fixed`: always the same 100 slots; once they are all booked (within a second), the fighters
+    only collect 409s for the rest of the run. `rolling`: the fighters race for the slots of the
+    current round not yet known to be taken (as an agent sees them on the agenda), and a new round
+    of 100 opens once all are taken: a fight goes on for the whole run, lost races answer 409.
+    """
+
+    def __init__(self, mode: str):
+        self.mode = mode
+        self.round = 0
+        self.taken: set[tuple[int, int]] = set()
+
+    def pick(self, rng: random.Random) -> tuple[int, int, int]:
+        """(round, agent index, slot index within the round)."""
+        while True:
+            key = (rng.randrange(FIGHT_AGENTS), rng.randrange(FIGHT_SLOTS_EACH))
+            if self.mode == "fixed" or key not in self.taken:
+                return self.round, *key
+
+    def slot(self, round_: int, slot: int) -> str:
+        return _slot(slot * 6 if self.mode == "fixed" else round_ * FIGHT_SLOTS_EACH + slot)
+
+    def taken_now(self, round_: int, key: tuple[int, int]) -> None:
+        if self.mode == "rolling" and round_ == self.round:
+            self.taken.add(key)
+            if len(self.taken) == FIGHT_AGENTS * FIGHT_SLOTS_EACH:
+                self.round, self.taken = self.round + 1, set()
+
+
+async def run_load(target: Target, *, clients: int, seconds: float, fight: str = "rolling") -> tuple[Tally, float]:
     tally = Tally()
+    contest = Contest(fight)
     setup = target.setup
     deadline = time.perf_counter() + seconds
     # aiohttp: the clients share the machine's 2 cores with the system, and httpx would spend
@@ -219,7 +256,7 @@ async def run_load(target: Target, *, clients: int, seconds: float) -> tuple[Tal
     connector = aiohttp.TCPConnector(limit=clients)
     async with aiohttp.ClientSession(base_url=target.base_url, connector=connector,
                                      timeout=aiohttp.ClientTimeout(total=30)) as http:
-        async def book(agent_id: str, starts_at: str) -> None:
+        async def book(agent_id: str, starts_at: str) -> int:
             usager = random.choice(setup.usager_ids) if setup.usager_ids else str(uuid.uuid4())
             body = {"motif_id": setup.motif_id, "lieu_id": setup.lieu_id, "agent_ids": [agent_id],
                     "usager_ids": [usager], "starts_at": starts_at}
@@ -235,6 +272,7 @@ async def run_load(target: Target, *, clients: int, seconds: float) -> tuple[Tal
             else:
                 key = f"{status} {text[:80]}"
                 tally.other[key] = tally.other.get(key, 0) + 1
+            return status
 
         async def distinct(agent_id: str) -> None:
             index = 0
@@ -245,7 +283,10 @@ async def run_load(target: Target, *, clients: int, seconds: float) -> tuple[Tal
         async def fighter(seed: int) -> None:
             rng = random.Random(seed)
             while time.perf_counter() < deadline:
-                await book(rng.choice(setup.fight_agents), _slot(rng.randrange(FIGHT_SLOTS_EACH) * 6))
+                round_, agent, slot = contest.pick(rng)
+                status = await book(setup.fight_agents[agent], contest.slot(round_, slot))
+                if status in (201, 409):
+                    contest.taken_now(round_, (agent, slot))
 
         started = time.perf_counter()
         half = clients // 2
@@ -341,12 +382,6 @@ def p(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=100)[q - 1] * 1000 if len(values) > 1 else float("nan")
 
 
-def table(rows: list[tuple[str, str, str]]) -> str:
-    lines = ["| measure | value | target |", "|---|---|---|"]
-    lines += [f"| {a} | {b} | {c} |" for a, b, c in rows]
-    return "\n".join(lines)
-
-
 def write_results(text: str) -> None:
     current = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n"
     section = f"{START}\n## Booking\n\n{text}\n{END}"
@@ -358,14 +393,23 @@ def write_results(text: str) -> None:
     RESULTS.write_text(current)
 
 
-async def main_async(args) -> None:
-    from tests.support.infra import start_infra
+@dataclass
+class Run:
+    fight: str
+    mode: str
+    tally: Tally
+    elapsed: float
+    catch_up: float
+    by_kind: dict
+    xacts: dict
+    overlaps: int
 
-    load_before = os.getloadavg()[0]
-    infra = start_infra()
+
+async def measure(infra, args, fight: str) -> Run:
+    """One run on a fresh system: warm-up, the load, catch-up, the accounting."""
+    half = args.clients // 2
     target = None
     try:
-        half = args.clients // 2
         if not args.direct:
             try:
                 target = start_gateway_target(infra, half)
@@ -375,61 +419,82 @@ async def main_async(args) -> None:
             target = start_direct_target(infra, half)
         roots = target.roots + [pid for pid in (infra.pg.proc.pid if infra.pg else None,
                                                 infra.nats.proc.pid if infra.nats else None) if pid]
-        print(f"mode: {target.mode}; warming up")
+        print(f"mode: {target.mode}, fight {fight}; warming up")
         await run_load(target, clients=8, seconds=2)  # connections, caches, JIT of the path
         await wait_caught_up(target)
         cpu_before, xacts_before = system_cpu(roots), transactions(target.booking_db)
-        tally, elapsed = await run_load(target, clients=args.clients, seconds=args.seconds)
+        tally, elapsed = await run_load(target, clients=args.clients, seconds=args.seconds, fight=fight)
         catch_up = await wait_caught_up(target)
         cpu_after, xacts_after = system_cpu(roots), transactions(target.booking_db)
-        xacts = {k: v - xacts_before.get(k, 0) for k, v in xacts_after.items()}
-        by_kind = {k: cpu_after[k] - cpu_before.get(k, 0.0) for k in cpu_after}
-        cpu = sum(by_kind.values())
-        overlap_count = overlaps(target.booking_db)
-        mode = target.mode
-        target.stop()
-        target = None
-        raw = await raw_insert_rate(infra, clients=args.clients, seconds=min(args.seconds, 8))
+        return Run(fight, target.mode, tally, elapsed, catch_up,
+                   {k: cpu_after[k] - cpu_before.get(k, 0.0) for k in cpu_after},
+                   {k: v - xacts_before.get(k, 0) for k, v in xacts_after.items()}, overlaps(target.booking_db))
     finally:
         if target is not None:
             target.stop()
+
+
+def rows_of(run: Run, raw: float) -> list[tuple[str, str]]:
+    tally, created = run.tally, max(run.tally.created, 1)
+    requests, rate, cpu = len(tally.latencies), tally.created / run.elapsed, sum(run.by_kind.values())
+    return [
+        ("bookings (201) / refused slot_taken (409)", f"{tally.created} / {tally.taken}"),
+        ("other answers", f"{sum(tally.other.values())} {tally.other if tally.other else ''}"),
+        ("RDV/s (201 per second)", f"{rate:.0f}"),
+        ("requests/s (201 + 409)", f"{requests / run.elapsed:.0f}"),
+        ("latency p50 / p95 / p99", f"{p(tally.latencies, 50):.1f} / {p(tally.latencies, 95):.1f} / "
+                                    f"{p(tally.latencies, 99):.1f} ms"),
+        ("overlapping active RDVs after the run (SQL)", f"{run.overlaps}"),
+        ("consumers caught up after the run in", f"{run.catch_up:.1f} s"),
+        ("system CPU per booking (all processes, /proc)", f"{cpu * 1000 / created:.1f} ms "
+                                                          f"({cpu:.1f} s CPU / {tally.created} RDVs)"),
+        ("system CPU per request (201 or 409)", f"{cpu * 1000 / max(requests, 1):.1f} ms"),
+        ("  of which, per booking", ", ".join(f"{k} {v * 1000 / created:.1f}"
+                                              for k, v in sorted(run.by_kind.items(), key=lambda kv: -kv[1])
+                                              if v > 0) + " ms"),
+        ("PostgreSQL transactions per booking (commits + rollbacks; autocommit statements count one each)",
+         f"{sum(run.xacts.values()) / created:.1f} ("
+         + ", ".join(f"{k} {v / created:.1f}" for k, v in sorted(run.xacts.items(), key=lambda kv: -kv[1])) + ")"),
+        ("ratio RDV/s / raw PostgreSQL INSERT rate", f"{rate / raw:.1%}" if raw else "n/a"),
+    ]
+
+
+TARGETS = {"RDV/s (201 per second)": f">= {TARGET_RATE:.0f}", "latency p50 / p95 / p99": f"p95 <= {TARGET_P95_MS:.0f} ms",
+           "overlapping active RDVs after the run (SQL)": "0", "other answers": "0",
+           "system CPU per booking (all processes, /proc)": f"<= {TARGET_CPU_MS:.0f} ms"}
+
+
+async def main_async(args) -> None:
+    from tests.support.infra import start_infra
+
+    load_before = os.getloadavg()[0]
+    fights = ["rolling", "fixed"] if args.fight == "both" else [args.fight]
+    infra = start_infra()
+    try:
+        runs = [await measure(infra, args, fight) for fight in fights]
+        raw = await raw_insert_rate(infra, clients=args.clients, seconds=min(args.seconds, 8))
+    finally:
         infra.close()
 
-    requests = len(tally.latencies)
-    rate = tally.created / elapsed
-    p95 = p(tally.latencies, 95)
-    cpu_ms = cpu * 1000 / max(tally.created, 1)
-    rows = [
-        ("mode", mode, ""),
-        ("clients", f"{args.clients} ({args.clients // 2} on distinct slots, {args.clients - args.clients // 2} "
-                    f"fighting over {FIGHT_AGENTS * FIGHT_SLOTS_EACH} slots)", ""),
-        ("duration", f"{elapsed:.1f} s", ""),
-        ("bookings (201)", f"{tally.created}", ""),
-        ("refused slot_taken (409)", f"{tally.taken}", ""),
-        ("other answers", f"{sum(tally.other.values())} {tally.other if tally.other else ''}", "0"),
-        ("RDV/s (201 per second)", f"{rate:.0f}", f">= {TARGET_RATE:.0f}"),
-        ("requests/s (201 + 409)", f"{requests / elapsed:.0f}", ""),
-        ("latency p50 / p95 / p99", f"{p(tally.latencies, 50):.1f} / {p95:.1f} / {p(tally.latencies, 99):.1f} ms",
-         f"p95 <= {TARGET_P95_MS:.0f} ms"),
-        ("overlapping active RDVs after the run (SQL)", f"{overlap_count}", "0"),
-        ("consumers caught up after the run in", f"{catch_up:.1f} s", ""),
-        ("system CPU per booking (all processes, /proc)", f"{cpu_ms:.1f} ms "
-                                                          f"({cpu:.1f} s CPU / {tally.created} RDVs)",
-         f"<= {TARGET_CPU_MS:.0f} ms"),
-        ("  of which, per booking", ", ".join(f"{k} {v * 1000 / max(tally.created, 1):.1f}"
-                                              for k, v in sorted(by_kind.items(), key=lambda kv: -kv[1])
-                                              if v > 0) + " ms", ""),
-        ("PostgreSQL transactions per booking (commits + rollbacks; autocommit statements count one each)",
-         f"{sum(xacts.values()) / max(tally.created, 1):.1f} ("
-         + ", ".join(f"{k} {v / max(tally.created, 1):.1f}" for k, v in sorted(xacts.items(), key=lambda kv: -kv[1]))
-         + ")", ""),
-        ("PostgreSQL raw INSERT rate, same exclusion constraint, same clients", f"{raw:.0f} rows/s", ""),
-        ("ratio system / raw PostgreSQL", f"{rate / raw:.1%}" if raw else "n/a", ""),
-    ]
-    text = table(rows)
-    text += (f"\n\nMeasured {datetime.now().strftime('%Y-%m-%d %H:%M')} on {os.cpu_count()} CPU(s), load average "
-             f"{load_before:.1f} before the run and {os.getloadavg()[0]:.1f} after it (the benchmark client runs on "
-             "the same machine). `.venv/bin/python -m bench.booking`\n")
+    columns = [rows_of(run, raw) for run in runs]
+    lines = ["| measure | " + " | ".join(f"fight: {r.fight}" for r in runs) + " | target |",
+             "|---|" + "---|" * len(runs) + "---|",
+             "| mode | " + " | ".join(r.mode for r in runs) + " | |",
+             "| clients | " + " | ".join(f"{args.clients} ({args.clients // 2} on distinct slots, "
+                                         f"{args.clients - args.clients // 2} fighting over 100 slots)" for _ in runs)
+             + " | |",
+             "| duration | " + " | ".join(f"{r.elapsed:.1f} s" for r in runs) + " | |"]
+    for i, (name, _) in enumerate(columns[0]):
+        lines.append(f"| {name} | " + " | ".join(col[i][1] for col in columns) + f" | {TARGETS.get(name, '')} |")
+    lines.append("| PostgreSQL raw INSERT rate, same exclusion constraint, same clients (one run) | "
+                 + " | ".join(f"{raw:.0f} rows/s" for _ in runs) + " | |")
+    text = "\n".join(lines)
+    text += ("\n\nFight `rolling`: the fighters race for the 100 contested slots not yet known to be taken, and a "
+             "new set of 100 opens once all are taken (the fight lasts the whole run). Fight `fixed`: the same 100 "
+             "slots for the whole run: booked within a second, after which the fighters only collect 409s.\n\n"
+             f"Measured {datetime.now().strftime('%Y-%m-%d %H:%M')} on {os.cpu_count()} CPU(s), load average "
+             f"{load_before:.1f} before the runs and {os.getloadavg()[0]:.1f} after them (the benchmark client runs "
+             "on the same machine). `.venv/bin/python -m bench.booking`\n")
     print(text)
     if not args.no_write:
         write_results(text)
@@ -440,6 +505,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=15.0)
     parser.add_argument("--clients", type=int, default=64)
     parser.add_argument("--direct", action="store_true", help="booking + availability alone, no gateway")
+    parser.add_argument("--fight", choices=("both", "rolling", "fixed"), default="both",
+                        help="rolling: a new set of 100 contested slots once all are taken; fixed: the same "
+                             "100 for the whole run (then only 409s); both (default): one run of each")
     parser.add_argument("--no-write", action="store_true", help="do not update bench/RESULTS.md")
     args = parser.parse_args()
     asyncio.run(main_async(args))
