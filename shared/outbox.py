@@ -38,8 +38,10 @@ def outbox_row(event: Envelope) -> dict:
 
 async def write_outbox(session: AsyncSession, events: Iterable[Envelope]) -> None:
     rows = [outbox_row(ev) for ev in events]
-    if rows:
-        await session.execute(_INSERT, rows)
+    if len(rows) == 1:
+        await session.execute(_INSERT, rows[0])
+    elif rows:  # one multi-row INSERT (an executemany would run one INSERT per row)
+        await session.execute(outbox_table.insert().values(rows))
 
 
 class OutboxRelay:
