@@ -11,6 +11,7 @@ import asyncio
 import itertools
 import logging
 from typing import Any
+from urllib.parse import urlencode
 
 import aiohttp
 import httpx
@@ -61,7 +62,8 @@ class ServiceClient:
                       params: Any = None, json: Any = None, headers: dict[str, str] | None = None) -> httpx.Response:
         """Send one call to a replica; 503 `service_unavailable` when none answers."""
         all_headers = {**tracing.outgoing_headers(), **(headers or {}), **(headers_for(identity) if identity else {})}
-        query = str(httpx.QueryParams(params)) if params else ""
+        pairs = params.items() if isinstance(params, dict) else (params or ())
+        query = urlencode([(k, "" if v is None else v) for k, v in pairs], doseq=True)
         target = path + ("?" + query if query else "")
         session = self._aio()
         last: Exception | None = None
@@ -69,8 +71,7 @@ class ServiceClient:
             try:
                 async with session.request(method, base + target, json=json, headers=all_headers) as resp:
                     content = await resp.read()
-                    return httpx.Response(resp.status, headers=list(resp.headers.items()), content=content,
-                                          request=httpx.Request(method, base + target))
+                    return httpx.Response(resp.status, headers=list(resp.headers.items()), content=content)
             except _AIO_NOT_SENT as exc:
                 last = exc
                 continue
