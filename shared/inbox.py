@@ -201,13 +201,17 @@ class ConsumerRunner:
         if self.c.max_wait is None or self.c.batch <= 1:
             return await self._sub.fetch(self.c.batch, timeout=1)
         msgs = await self._sub.fetch(1, timeout=1)  # long poll: returns as soon as one message is there
-        # Let the batch fill, then take what has arrived: nats-py's second fetch is a no-wait probe
-        # that returns what is pending at once, so waiting inside it would not gather a batch.
-        await asyncio.sleep(self.c.max_wait)
-        try:
-            msgs += await self._sub.fetch(self.c.batch - 1, timeout=0.01)
-        except asyncio.TimeoutError:
-            pass
+        # nats-py's further fetches are no-wait probes: they return what is pending at once. A backlog
+        # fills the batch now; otherwise let it fill for max_wait, then take what has arrived.
+        for linger in (0.0, self.c.max_wait):
+            if len(msgs) >= self.c.batch:
+                break
+            if linger:
+                await asyncio.sleep(linger)
+            try:
+                msgs += await self._sub.fetch(self.c.batch - len(msgs), timeout=0.01)
+            except asyncio.TimeoutError:
+                pass
         return msgs
 
     async def process(self, msg) -> None:
