@@ -66,24 +66,8 @@ async def _guarded(session, statement, params):
         raise
 
 
-_INSERT = text(f"""
-with r as (
-  insert into rdvs ({_COLUMNS}, idempotency_key, request_hash)
-  values (:id, :organisation_id, :motif_id, :service_id, :lieu_id, :agent_ids, :usager_ids, :starts_at,
-          :ends_at, :status, :context, :origin, :created_at, :created_by, :cancelled_at, :version,
-          :idempotency_key, :request_hash)
-  returning id
-)
-insert into rdv_agents (rdv_id, agent_id, during, active)
-select r.id, a.agent_id, tstzrange(:starts_at, :ends_at, '[)'), :active
-from r, unnest(cast(:agent_ids as uuid[])) as a(agent_id)
-order by a.agent_id
-""")
-
-
-# The create and its event in one statement (its own transaction): the exclusion constraint or the
-# idempotency index refusing the RDV refuses the event row with it.
-_INSERT_WITH_EVENT = text(f"""
+# The RDV row (as `r`) and its per-agent rows under the exclusion constraint.
+_RDV_ROWS = f"""
 with r as (
   insert into rdvs ({_COLUMNS}, idempotency_key, request_hash)
   values (:id, :organisation_id, :motif_id, :service_id, :lieu_id, :agent_ids, :usager_ids, :starts_at,
@@ -96,6 +80,13 @@ with r as (
   from r, unnest(cast(:agent_ids as uuid[])) as a(agent_id)
   order by a.agent_id
 )
+"""
+_INSERT = text(_RDV_ROWS + "select 1")
+
+
+# The create and its event in one statement (its own transaction): the exclusion constraint or the
+# idempotency index refusing the RDV refuses the event row with it.
+_INSERT_WITH_EVENT = text(_RDV_ROWS + """
 insert into outbox (id, subject, payload, headers)
 select :event_id, :subject, cast(:payload as jsonb), cast(:headers as jsonb) from r
 """)

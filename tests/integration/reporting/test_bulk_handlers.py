@@ -11,6 +11,7 @@ from sqlalchemy import text
 from services.reporting.service_layer import handlers
 from shared.db import Database
 from shared.events import new_event
+from tests.support.batches import apply_in_batches
 
 AT = datetime(2027, 3, 1, 8, 0, tzinfo=timezone.utc)
 
@@ -36,15 +37,7 @@ def _outcomes():
 
 
 async def _apply(db: Database, events, batches: list[int]) -> list:
-    start = 0
-    for size in batches:
-        async with db.uow() as uow:
-            if size == 1:
-                await handlers.on_message(uow, events[start])
-            else:
-                await handlers.on_messages(uow, events[start:start + size])
-            await uow.commit()
-        start += size
+    await apply_in_batches(db, events, batches, handlers.on_message, handlers.on_messages)
     async with db.uow() as uow:
         return sorted((await uow.execute(text(
             "select message_id, rdv_id, channel, kind, status, attempt, at from rdv_notifications"))).all())
@@ -89,15 +82,7 @@ def _rdv_events():
 
 
 async def _apply_rdvs(db: Database, events, batches: list[int]) -> tuple:
-    start = 0
-    for size in batches:
-        async with db.uow() as uow:
-            if size == 1:
-                await handlers.on_rdv(uow, events[start])
-            else:
-                await handlers.on_rdvs(uow, events[start:start + size])
-            await uow.commit()
-        start += size
+    await apply_in_batches(db, events, batches, handlers.on_rdv, handlers.on_rdvs)
     async with db.uow() as uow:
         facts = sorted((await uow.execute(text(
             "select id, agent_ids, usager_ids, created_by, starts_at, ends_at, duration_minutes, status, version "

@@ -11,6 +11,7 @@ from sqlalchemy import text
 from services.usagers.service_layer.projections import on_rdv_event, on_rdv_events
 from shared.db import Database
 from shared.events import new_event
+from tests.support.batches import apply_in_batches
 
 START = datetime(2027, 3, 2, 9, 0, tzinfo=timezone.utc)
 
@@ -60,16 +61,7 @@ async def _apply(db: Database, org, usager_ids, events, batches: list[int]) -> t
                                    "values (:id, :org, 'Camille', :name)"),
                               {"id": usager_id, "org": org, "name": f"Usager{n}"})
         await uow.commit()
-    start = 0
-    for size in batches:
-        async with db.uow() as uow:
-            if size == 1:
-                await on_rdv_event(uow, events[start])
-            else:
-                await on_rdv_events(uow, events[start:start + size])
-            await uow.commit()
-        start += size
-    assert start == len(events)
+    await apply_in_batches(db, events, batches, on_rdv_event, on_rdv_events)
     return await _state(db, usager_ids)
 
 
