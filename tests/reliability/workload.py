@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 import httpx
 import psycopg
 
+from services.availability.domain import jours_feries
 from tests.support.system import OrgHandle, RunningSystem, wait_until
 
 FULL = os.environ.get("RDV_RELIABILITY") == "full"
@@ -159,11 +160,20 @@ class Workbench:
                 "duplicates": sum(1 for n in counts.values() if n != 1)}
 
 
+_OPEN_DAYS: list[date] = []
+
+
 def _weekday(first: date, n: int) -> date:
-    """The n-th weekday (Mon–Fri) from `first` (a weekday) on, `first` being the 0th."""
-    assert first.weekday() < 5
-    weeks, rest = divmod(first.weekday() + n, 5)
-    return first - timedelta(days=first.weekday()) + timedelta(weeks=weeks, days=rest)
+    """The n-th open day from `first` on (`first` being the 0th): Monday to Friday, less the public
+    holidays of metropolitan France, when every agenda is closed (a long run reaches Easter Monday)."""
+    if not _OPEN_DAYS or _OPEN_DAYS[0] != first:
+        _OPEN_DAYS[:] = [first]
+    day = _OPEN_DAYS[-1]
+    while len(_OPEN_DAYS) <= n:
+        day += timedelta(days=1)
+        if day.weekday() < 5 and not jours_feries.between(day, day, "metropole"):
+            _OPEN_DAYS.append(day)
+    return _OPEN_DAYS[n]
 
 
 def make_workbench(system: RunningSystem, *, agents: int = 10, usagers: int = 10) -> Workbench:

@@ -30,6 +30,14 @@ class FiltersIn(BaseModel):
         parse_statuses(value)
         return value
 
+    @field_validator("from_", "to")
+    @classmethod
+    def _plausible_day(cls, value: date | None) -> date | None:
+        # A day far outside any agenda (year 1) would overflow when turned into UTC instants.
+        if value is not None and not 1900 <= value.year <= 2200:
+            raise ValueError("La date doit être comprise entre 1900 et 2200.")
+        return value
+
     @model_validator(mode="after")
     def _window(self) -> "FiltersIn":
         if self.from_ and self.to and self.from_ > self.to:
