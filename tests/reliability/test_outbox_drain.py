@@ -28,8 +28,8 @@ def test_outbox_backlog_drains_within_10s_of_nats_return(rel_system):
     with bench.org.admin() as c:
         while time.time() - down_at < outage:
             agent, start = next(slots)
-            status, _ = bench.book(c, agent, start, bench.usagers[made % len(bench.usagers)])
-            assert status == 201
+            status, body = bench.book(c, agent, start, bench.usagers[made % len(bench.usagers)])
+            assert status == 201, (made, start, body)
             made += 1
     piled = backlog(rel_system)
     assert piled >= made, (piled, made)
