@@ -17,7 +17,7 @@ only get 409s. By default both are measured, each on a fresh system, side by sid
 Prints: RDV/s (201 per second; target >= 200), p95 latency of a booking request (<= 50 ms),
 overlaps after the run (SQL on the booking database; must be 0), CPU time the whole system
 spends per booking (utime + stime of every process of the system from /proc, including reaped
-children, read once every consumer has caught up; <= 8 ms), and PostgreSQL's raw INSERT rate
+children (tests/support/procs.py), read once every consumer has caught up; <= 8 ms), and PostgreSQL's raw INSERT rate
 into a table with the same exclusion constraint, measured in the same run, with the ratio.
 Writes the table into bench/RESULTS.md (section "Booking").
 """
@@ -36,169 +36,16 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import aiohttp
-import httpx
 import psycopg
+
+from bench._booking_targets import (DAY, DAYS, FIGHT_AGENTS, FIGHT_SLOTS_EACH, SLOT_MINUTES, SLOTS_PER_DAY,
+                                    Target, start_direct_target, start_gateway_target)
+from tests.support.procs import cpu_by_kind
 
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 SERVICES = ("gateway", "availability", "booking", "usagers", "notifications", "reporting")
 START, END = "<!-- booking:start -->", "<!-- booking:end -->"
 TARGET_RATE, TARGET_P95_MS, TARGET_CPU_MS = 200.0, 50.0, 8.0
-DAY = datetime.fromisoformat("2027-03-02T00:00:00+01:00")  # a Tuesday, the day after RDV_NOW
-OPEN, CLOSE = "07:00", "21:00"
-SLOT_MINUTES = 5
-SLOTS_PER_DAY = (21 - 7) * 60 // SLOT_MINUTES
-DAYS = 7
-FIGHT_AGENTS, FIGHT_SLOTS_EACH = 10, 10  # 100 contested slots
-USAGERS = 64
-
-
-# ---------------------------------------------------------------- CPU accounting (/proc)
-CLK_TCK = os.sysconf("SC_CLK_TCK")
-
-
-def _children() -> dict[int, list[int]]:
-    tree: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                ppid = int(Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                continue
-            tree.setdefault(ppid, []).append(int(entry))
-    return tree
-
-
-def _label(pid: int) -> str:
-    try:
-        argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
-    except OSError:
-        return "?"
-    words = [a.decode(errors="replace") for a in argv if a]
-    if "service" in words:
-        return words[words.index("service") + 1]
-    if "up" in words:
-        return "supervisor"
-    name = Path(words[0]).name if words else "?"
-    return "postgres" if name.startswith("postgres") else name
-
-
-def system_cpu(roots: list[int]) -> dict[str, float]:
-    """utime+stime+cutime+cstime of every live process under `roots` (reaped children included once),
-    in seconds, by process kind (service name, postgres, nats-server...)."""
-    tree, todo, seen = _children(), list(roots), set()
-    by_kind: dict[str, float] = {}
-    while todo:
-        pid = todo.pop()
-        if pid in seen:
-            continue
-        seen.add(pid)
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            ticks = sum(int(x) for x in fields[11:15])  # utime stime cutime cstime
-        except (OSError, IndexError, ValueError):
-            continue
-        kind = _label(pid)
-        by_kind[kind] = by_kind.get(kind, 0.0) + ticks / CLK_TCK
-        todo.extend(tree.get(pid, []))
-    return by_kind
-
-
-# ---------------------------------------------------------------- the two ways to reach booking
-@dataclass
-class Target:
-    mode: str  # "gateway" or "direct"
-    base_url: str
-    booking_db: str
-    roots: list[int]
-    headers_for_booking: callable  # () -> headers (gateway: bearer; direct: fresh signed identity)
-    path: str
-    setup: "Setup"
-    stop: callable
-    nats_url: str
-
-
-@dataclass
-class Setup:
-    motif_id: str = ""
-    lieu_id: str = ""
-    distinct_agents: list[str] = field(default_factory=list)
-    fight_agents: list[str] = field(default_factory=list)
-    usager_ids: list[str] = field(default_factory=list)
-
-
-def _plage_bodies(agent_id: str, lieu_id: str, motif_id: str) -> dict:
-    return {"agent_id": agent_id, "lieu_id": lieu_id, "motif_ids": [motif_id], "title": "Permanence",
-            "first_day": DAY.date().isoformat(), "start_time": OPEN, "end_time": CLOSE,
-            "recurrence": {"every": "week", "interval": 1, "until": None,
-                           "on": ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]}}
-
-
-def _ok(resp: httpx.Response, what: str) -> dict:
-    if resp.status_code >= 300:
-        raise RuntimeError(f"{what}: {resp.status_code} {resp.text[:300]}")
-    return resp.json()
-
-
-def start_gateway_target(infra, n_distinct: int) -> Target:
-    from tests.support.system import start_system
-
-    system = start_system(infra=infra)
-    org = system.new_organisation()
-    setup = Setup()
-    with org.admin() as c:
-        service = _ok(c.post("/api/v1/services", json={"name": "Bench", "short_name": "B"}), "service")
-        setup.lieu_id = _ok(c.post("/api/v1/lieux", json={"name": "Guichet", "address": "1 place de la Mairie"}),
-                            "lieu")["id"]
-        setup.motif_id = _ok(c.post("/api/v1/motifs", json={
-            "name": "Guichet", "service_id": service["id"], "duration_minutes": SLOT_MINUTES,
-            "location_type": "public_office"}), "motif")["id"]
-    agents = []
-    for _ in range(n_distinct + FIGHT_AGENTS):
-        agent, _token = org.new_agent(role="basic", service_ids=[service["id"]])
-        agents.append(agent["id"])
-    with org.admin() as c:
-        for agent_id in agents:
-            _ok(c.post("/api/v1/plages", json=_plage_bodies(agent_id, setup.lieu_id, setup.motif_id)), "plage")
-    setup.distinct_agents, setup.fight_agents = agents[:n_distinct], agents[n_distinct:]
-    with org.admin() as c:  # real usagers, so that every consumer finds who the RDV is for
-        for n in range(USAGERS):
-            setup.usager_ids.append(_ok(c.post("/api/v1/usagers", json={
-                "first_name": "Camille", "last_name": f"Usager{n}", "phone": f"06{n:08d}",
-                "email": f"usager{n}@bench.rdv"}), "usager")["id"])
-    token = org.admin_token
-    return Target("gateway", system.base_url, system.env["BOOKING_DATABASE_URL"], [system.proc.pid],
-                  lambda: {"Authorization": f"Bearer {token}"}, "/api/v1/rdvs", setup, system.stop,
-                  infra.nats_url)
-
-
-def start_direct_target(infra, n_distinct: int) -> Target:
-    from shared.identity import headers_for
-    from tests.support.service import make_identity, start_service
-
-    env = {"RDV_NOW": "2027-03-01T08:00:00+01:00", "RDV_NOW_ANCHOR": str(time.time())}
-    availability = start_service("availability", infra, env=env)
-    booking = start_service("booking", infra, env={**env, "AVAILABILITY_URL": availability.base_url})
-    service_id = uuid.uuid4()
-    admin = make_identity(role="admin", service_ids=[service_id])
-    setup = Setup()
-    with availability.client(admin) as c:
-        setup.lieu_id = _ok(c.post("/v1/lieux", json={"name": "Guichet", "address": "1 place de la Mairie"}),
-                            "lieu")["id"]
-        setup.motif_id = _ok(c.post("/v1/motifs", json={
-            "name": "Guichet", "service_id": str(service_id), "duration_minutes": SLOT_MINUTES,
-            "location_type": "public_office"}), "motif")["id"]
-        agents = [str(uuid.uuid4()) for _ in range(n_distinct + FIGHT_AGENTS)]
-        for agent_id in agents:
-            _ok(c.post("/v1/plages", json=_plage_bodies(agent_id, setup.lieu_id, setup.motif_id)), "plage")
-    setup.distinct_agents, setup.fight_agents = agents[:n_distinct], agents[n_distinct:]
-
-    def stop():
-        booking.stop()
-        availability.stop()
-
-    return Target("direct (booking + availability, no gateway)", booking.base_url, booking.database_url,
-                  [booking.proc.pid, availability.proc.pid], lambda: headers_for(admin), "/v1/rdvs", setup, stop,
-                  infra.nats_url)
 
 
 # ---------------------------------------------------------------- the load
@@ -443,10 +290,10 @@ async def measure(infra, args, fight: str, rate: float | None = None) -> Run:
         print(f"mode: {target.mode}, fight {fight}{f', paced at {rate:.0f} requests/s' if rate else ''}; warming up")
         await run_load(target, clients=8, seconds=2)  # connections, caches, JIT of the path
         await wait_caught_up(target)
-        cpu_before, xacts_before = system_cpu(roots), transactions(target.booking_db)
+        cpu_before, xacts_before = cpu_by_kind(roots), transactions(target.booking_db)
         tally, elapsed = await run_load(target, clients=args.clients, seconds=args.seconds, fight=fight, rate=rate)
         catch_up = await wait_caught_up(target)
-        cpu_after, xacts_after = system_cpu(roots), transactions(target.booking_db)
+        cpu_after, xacts_after = cpu_by_kind(roots), transactions(target.booking_db)
         return Run(fight, rate, target.mode, tally, elapsed, catch_up,
                    {k: cpu_after[k] - cpu_before.get(k, 0.0) for k in cpu_after},
                    {k: v - xacts_before.get(k, 0) for k, v in xacts_after.items()}, overlaps(target.booking_db))

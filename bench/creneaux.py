@@ -32,6 +32,8 @@ from typing import Callable
 import httpx
 import psycopg
 
+from tests.support.procs import cpu_by_kind
+
 NOW = "2027-03-01T08:00:00+01:00"
 ZONE = "Europe/Paris"
 FIRST_MONDAY = date(2027, 3, 1)
@@ -191,50 +193,6 @@ def seed_gateway(infra, rng: random.Random) -> Seeded:
 
 
 # ---------------------------------------------------------------- CPU of the processes serving a search
-CLK_TCK = os.sysconf("SC_CLK_TCK")
-
-
-def _label(pid: int) -> str:
-    try:
-        args = [a.decode(errors="replace") for a in Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0") if a]
-    except OSError:
-        return "?"
-    text = " ".join(args)
-    if "postgres" in text:
-        return "postgres"
-    if "service" in args:
-        return args[args.index("service") + 1] if args.index("service") + 1 < len(args) else "service"
-    return "gateway/supervisor" if "rdv.cli" in text else os.path.basename(args[0]) if args else "?"
-
-
-def processes_cpu(roots: list[int]) -> dict[str, float]:
-    """CPU seconds (user + system) of every process under `roots`, by kind (service, postgres...)."""
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                continue
-            children.setdefault(ppid, []).append(int(entry.name))
-    out: dict[str, float] = {}
-    todo, seen = list(roots), set()
-    while todo:
-        pid = todo.pop()
-        if pid in seen:
-            continue
-        seen.add(pid)
-        try:
-            fields = (Path(f"/proc/{pid}/stat")).read_text().rsplit(")", 1)[1].split()
-            ticks = int(fields[11]) + int(fields[12])
-        except (OSError, IndexError, ValueError):
-            continue
-        kind = _label(pid)
-        out[kind] = out.get(kind, 0.0) + ticks / CLK_TCK
-        todo.extend(children.get(pid, []))
-    return out
-
-
 def cpu_per_call(before: dict[str, float], after: dict[str, float], calls: int) -> str:
     spent = {k: (after.get(k, 0.0) - before.get(k, 0.0)) * 1000 / calls for k in after}
     parts = ", ".join(f"{k} {v:.1f}" for k, v in sorted(spent.items(), key=lambda kv: -kv[1]) if v >= 0.05)
@@ -333,7 +291,7 @@ def time_gateway(seeded: Seeded, runs: int) -> tuple[list[float], int, str]:
     timings, count = [], 0
     for i in range(runs + 10):
         if i == 10:
-            before = processes_cpu(seeded.roots)
+            before = cpu_by_kind(seeded.roots)
         started = time.perf_counter()
         resp = seeded.search({"motif_id": seeded.motif_id})
         elapsed = time.perf_counter() - started
@@ -341,7 +299,7 @@ def time_gateway(seeded: Seeded, runs: int) -> tuple[list[float], int, str]:
         count = len(body["items"])
         if i >= 10:
             timings.append(elapsed)
-    return timings, count, cpu_per_call(before, processes_cpu(seeded.roots), runs)
+    return timings, count, cpu_per_call(before, cpu_by_kind(seeded.roots), runs)
 
 
 def time_service_http(seeded: Seeded, runs: int) -> tuple[list[float], str]:
@@ -355,14 +313,14 @@ def time_service_http(seeded: Seeded, runs: int) -> tuple[list[float], str]:
     with httpx.Client(base_url=seeded.service_url, timeout=30) as client:
         for i in range(runs + 10):
             if i == 10:
-                before = processes_cpu(seeded.roots)
+                before = cpu_by_kind(seeded.roots)
             started = time.perf_counter()
             resp = client.get("/v1/creneaux", params=params, headers=headers_for(identity))
             elapsed = time.perf_counter() - started
             _ok(resp, "GET /v1/creneaux")
             if i >= 10:
                 timings.append(elapsed)
-    return timings, cpu_per_call(before, processes_cpu(seeded.roots), runs)
+    return timings, cpu_per_call(before, cpu_by_kind(seeded.roots), runs)
 
 
 def ms(values: list[float], q: int) -> float:
