@@ -3,7 +3,6 @@ contacts or birth date, e.g. the answer of POST /usagers or of a public booking)
 past their validity (GATEWAY_IDEMPOTENCY_TTL_HOURS), instead of staying until the key is reused."""
 from __future__ import annotations
 
-import asyncio
 import logging
 from datetime import datetime, timedelta
 
@@ -12,6 +11,7 @@ from sqlalchemy import delete
 from gateway.adapters.tables import idempotency_keys
 from shared import clock
 from shared.db import Database
+from shared.service import run_periodically
 
 log = logging.getLogger("rdv.gateway.retention")
 
@@ -29,12 +29,6 @@ async def purge_idempotency_keys(*, db: Database, ttl_hours: int = 24, as_of: da
 
 async def retention_loop(runtime) -> None:
     """Background task of the gateway's runtime: one pass a minute after start, then hourly."""
-    await asyncio.sleep(60.0)
-    while True:
-        try:
-            await purge_idempotency_keys(db=runtime.db, ttl_hours=runtime.settings.idempotency_ttl_hours)
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:
-            log.warning("retention: échec (%r), nouvel essai au prochain passage", exc)
-        await asyncio.sleep(INTERVAL)
+    await run_periodically(lambda: purge_idempotency_keys(db=runtime.db,
+                                                          ttl_hours=runtime.settings.idempotency_ttl_hours),
+                           interval=INTERVAL, first_delay=60.0, log=log)

@@ -12,7 +12,7 @@ import contextlib
 import gc
 import logging
 import time
-from typing import Callable, Iterable
+from typing import Awaitable, Callable, Iterable
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
@@ -40,6 +40,25 @@ def tune_garbage_collector() -> None:
     """
     gc.freeze()
     gc.set_threshold(50_000, 20, 20)
+
+
+async def run_periodically(job: Callable[[], Awaitable[object]], *, interval: float, first_delay: float,
+                           log: logging.Logger, what: str = "retention") -> None:
+    """A background task: `job` a little after start (`first_delay`, at most `interval`), then every
+    `interval` seconds; a failed pass (the database may be down) is logged and tried again at the next
+    one. An interval of 0 or less turns it off."""
+    if interval <= 0:
+        log.info("%s: désactivée (intervalle %s)", what, interval)
+        return
+    await asyncio.sleep(min(first_delay, interval))
+    while True:
+        try:
+            await job()
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            log.warning("%s: échec (%r), nouvel essai au prochain passage", what, exc)
+        await asyncio.sleep(interval)
 
 
 class ServiceRuntime:

@@ -1,10 +1,10 @@
 """The retention loop of the usagers service (RGPD): anonymise usagers past their keeping period, daily."""
 from __future__ import annotations
 
-import asyncio
 import logging
 
 from services.usagers.service_layer.retention import anonymise_expired_usagers
+from shared.service import run_periodically
 
 log = logging.getLogger("rdv.usagers.retention")
 
@@ -13,16 +13,6 @@ FIRST_RUN_DELAY = 90.0  # seconds after start (after booking's purge has had a c
 
 async def retention_loop(runtime) -> None:
     """Background task of ServiceRuntime: one pass a little after start, then every interval."""
-    interval = float(getattr(runtime.settings, "retention_interval_seconds", 86400.0))
-    if interval <= 0:
-        log.info("retention: désactivée (intervalle %s)", interval)
-        return
-    await asyncio.sleep(min(FIRST_RUN_DELAY, interval))
-    while True:
-        try:
-            await anonymise_expired_usagers(db=runtime.db)
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:
-            log.warning("retention: échec (%r), nouvel essai au prochain passage", exc)
-        await asyncio.sleep(interval)
+    await run_periodically(lambda: anonymise_expired_usagers(db=runtime.db),
+                           interval=float(getattr(runtime.settings, "retention_interval_seconds", 86400.0)),
+                           first_delay=FIRST_RUN_DELAY, log=log)
