@@ -8,40 +8,23 @@ import uuid
 
 from sqlalchemy import text
 
-from shared.bus import connect, ensure_streams
-from shared.db import Database
 from shared.events import Envelope
 from shared.inbox import Consumer, ConsumerRunner
-
-
-async def _setup(infra):
-    db = Database(infra.migrated_database("booking"))
-    async with db.engine.begin() as conn:
-        await conn.execute(text("create table applied (event_id uuid not null, n int not null)"))
-    nc = await connect(infra.nats_url, name="test-batched")
-    js = nc.jetstream(timeout=5)
-    await ensure_streams(js)
-    return db, nc, js
-
-
-async def _applied(db) -> dict:
-    async with db.engine.connect() as conn:
-        rows = (await conn.execute(text("select n, count(*) from applied group by n"))).all()
-    return {n: c for n, c in rows}
+from tests.integration.platform.inbox_support import applied_by_n, setup_inbox_test
 
 
 async def _wait_for(db, count: int, timeout: float = 20.0) -> dict:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        got = await _applied(db)
+        got = await applied_by_n(db)
         if len(got) >= count:
             return got
         await asyncio.sleep(0.05)
-    return await _applied(db)
+    return await applied_by_n(db)
 
 
 async def test_batched_consumer_applies_each_event_once_and_survives_a_failing_event(infra):
-    db, nc, js = await _setup(infra)
+    db, nc, js = await setup_inbox_test(infra, name="test-batched")
     subject = f"booking.b{uuid.uuid4().hex[:8]}.created"
     failed_once: set[int] = set()
     transactions = []
@@ -78,7 +61,7 @@ async def test_batched_consumer_applies_each_event_once_and_survives_a_failing_e
     await runner.stop()
 
     assert sorted(got) == list(range(60)), "every event applied"
-    assert all(count == 1 for count in (await _applied(db)).values()), "each applied once"
+    assert all(count == 1 for count in (await applied_by_n(db)).values()), "each applied once"
     assert failed_once == {53}
     async with db.engine.connect() as conn:
         inbox_rows = (await conn.execute(text("select count(*) from inbox where consumer = :c"),
@@ -89,7 +72,7 @@ async def test_batched_consumer_applies_each_event_once_and_survives_a_failing_e
 
 
 async def test_batch_handler_gets_the_new_events_of_a_batch_in_one_call(infra):
-    db, nc, js = await _setup(infra)
+    db, nc, js = await setup_inbox_test(infra, name="test-batched")
     subject = f"booking.h{uuid.uuid4().hex[:8]}.created"
     calls: list[int] = []
     singles: list[int] = []
@@ -124,7 +107,7 @@ async def test_batch_handler_gets_the_new_events_of_a_batch_in_one_call(infra):
     got = await _wait_for(db, 53)
     await asyncio.sleep(0.3)
     await runner.stop()
-    assert {76, 77, 78} <= set(got) and all(c == 1 for c in (await _applied(db)).values())
+    assert {76, 77, 78} <= set(got) and all(c == 1 for c in (await applied_by_n(db)).values())
     assert 77 in singles  # applied through the per-message handler
     await nc.close()
     await db.dispose()

@@ -12,26 +12,9 @@ import pytest
 from prometheus_client import REGISTRY
 from sqlalchemy import text
 
-from shared.bus import connect, ensure_streams
-from shared.db import Database
 from shared.events import Envelope
 from shared.inbox import Consumer, ConsumerRunner, chaos_probability
-
-
-async def _setup(infra):
-    db = Database(infra.migrated_database("booking"))
-    async with db.engine.begin() as conn:
-        await conn.execute(text("create table applied (event_id uuid not null, n int not null)"))
-    nc = await connect(infra.nats_url, name="test-chaos")
-    js = nc.jetstream(timeout=5)
-    await ensure_streams(js)
-    return db, nc, js
-
-
-async def _applied(db) -> dict:
-    async with db.engine.connect() as conn:
-        rows = (await conn.execute(text("select n, count(*) from applied group by n"))).all()
-    return {n: c for n, c in rows}
+from tests.integration.platform.inbox_support import applied_by_n, setup_inbox_test
 
 
 def _metric(consumer: str, result: str) -> float:
@@ -42,7 +25,7 @@ def _metric(consumer: str, result: str) -> float:
 async def test_forced_redeliveries_still_apply_each_event_once(infra, monkeypatch, batched):
     monkeypatch.setenv("RDV_CHAOS_REDELIVER", "0.4")
     monkeypatch.setenv("RDV_ENV", "test")
-    db, nc, js = await _setup(infra)
+    db, nc, js = await setup_inbox_test(infra, name="test-chaos")
     subject = f"booking.c{uuid.uuid4().hex[:8]}.created"
     handled: list[int] = []
 
@@ -62,12 +45,12 @@ async def test_forced_redeliveries_still_apply_each_event_once(infra, monkeypatc
     assert runner.chaos == 0.4
     runner.start()
     deadline = time.monotonic() + 30
-    while time.monotonic() < deadline and (len(await _applied(db)) < count or
+    while time.monotonic() < deadline and (len(await applied_by_n(db)) < count or
                                            _metric(name, "duplicate") == 0):
         await asyncio.sleep(0.1)
     await asyncio.sleep(0.5)  # would a late copy still be applied?
     await runner.stop()
-    got = await _applied(db)
+    got = await applied_by_n(db)
     await nc.close()
     await db.dispose()
 

@@ -9,22 +9,15 @@ import uuid
 import pytest
 from sqlalchemy import text
 
-from shared.bus import connect, ensure_streams
-from shared.db import Database
 from shared.events import Envelope
 from shared.inbox import Consumer, ConsumerRunner
 from shared.outbox import OutboxRelay
+from tests.integration.platform.inbox_support import setup_inbox_test
 
 
 async def _setup(infra):
-    db = Database(infra.migrated_database("booking"))
-    async with db.engine.begin() as conn:
-        await conn.execute(text("create table items (id uuid primary key, n int not null)"))
-        await conn.execute(text("create table applied (event_id uuid not null, n int not null)"))
-    nc = await connect(infra.nats_url, name="test")
-    js = nc.jetstream(timeout=5)
-    await ensure_streams(js)
-    return db, nc, js
+    return await setup_inbox_test(infra, name="test",
+                                  extra_tables=("create table items (id uuid primary key, n int not null)",))
 
 
 async def _write(db, subject: str, n: int) -> uuid.UUID:
