@@ -8,14 +8,14 @@ the row is published again and JetStream's duplicate window drops the copy.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from typing import Iterable
 
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared import metrics, tracing
-from shared.db import Database
+from shared.db import Database, UnitOfWork
 from shared.events import Envelope
 from shared.tables import outbox_table
 
@@ -36,12 +36,13 @@ def outbox_row(event: Envelope) -> dict:
     return {"id": event.id, "subject": event.subject, "payload": event.model_dump(mode="json"), "headers": headers}
 
 
-async def write_outbox(session: AsyncSession, events: Iterable[Envelope]) -> None:
+async def write_outbox(uow: UnitOfWork, events: Iterable[Envelope]) -> None:
+    """The events' rows, in the unit of work's transaction (called by its commit)."""
     rows = [outbox_row(ev) for ev in events]
     if len(rows) == 1:
-        await session.execute(_INSERT, rows[0])
+        await uow.execute(_INSERT, rows[0])
     elif rows:  # one multi-row INSERT (an executemany would run one INSERT per row)
-        await session.execute(outbox_table.insert().values(rows))
+        await uow.execute(outbox_table.insert().values(rows))
 
 
 class OutboxRelay:
@@ -113,8 +114,6 @@ class OutboxRelay:
                          "order by seq limit :n"), {"k": _RELAY_LOCK_KEY, "n": self.batch})).all()
                 if not rows:
                     return 0
-                import json
-
                 # Publish concurrently on one connection (order is kept by the connection),
                 # then wait for every ack before marking.
                 futures = [self.js.publish(r.subject, json.dumps(r.payload).encode(),

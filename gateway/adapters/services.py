@@ -24,7 +24,8 @@ from shared.settings import SERVICE_NAMES, service_url
 log = logging.getLogger("rdv.gateway.services")
 
 TIMEOUT = httpx.Timeout(15.0, connect=2.0)
-LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=100)  # no reconnect under load
+LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=20)  # the streamed download (httpx)
+MAX_CONNECTIONS = 100  # per service, aiohttp: kept alive, so that no call opens a connection under load
 # Errors where the request never reached the service: safe to try the next replica.
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
@@ -45,7 +46,7 @@ class ServiceClient:
     def _aio(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:  # made in the running loop, at first use
             # Idle connections are dropped after 15 s, well before the services' keep-alive (65 s) ends.
-            connector = aiohttp.TCPConnector(limit=LIMITS.max_connections, keepalive_timeout=15)
+            connector = aiohttp.TCPConnector(limit=MAX_CONNECTIONS, keepalive_timeout=15)
             self._session = aiohttp.ClientSession(connector=connector, timeout=self._timeout,
                                                   auto_decompress=False, skip_auto_headers=("User-Agent",))
         return self._session

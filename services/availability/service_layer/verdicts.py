@@ -11,8 +11,7 @@ from services.availability.domain import jours_feries, verdict
 from services.availability.domain.model import Lieu, Motif
 from services.availability.domain.verdict import Reason
 from services.availability.service_layer.creneaux import holiday_zone
-from services.availability.service_layer.rules import (instant_in_range, lieu_of, motif_of, unknown_lieu,
-                                                       unknown_motif)
+from services.availability.service_layer.rules import instant_in_range, motif_of, unknown_lieu, unknown_motif
 from shared import clock
 from shared.db import Database
 from shared.identity import Identity
