@@ -4,5 +4,7 @@ from services.availability.entrypoints import consumers, routes_catalogue, route
 from shared.service import ServiceRuntime
 
 runtime = ServiceRuntime("availability", AvailabilitySettings(), consumers=[consumers.busy])
-app = runtime.create_app(routers=[routes_catalogue.router, routes_plages.router, routes_creneaux.router,
-                                  routes_internal.router], title="rdv — disponibilités")
+# The internal router first: booking's /internal/check, called for every booking, is matched before the
+# others are tried (paths do not overlap, so the order changes nothing else).
+app = runtime.create_app(routers=[routes_internal.router, routes_catalogue.router, routes_plages.router,
+                                  routes_creneaux.router], title="rdv — disponibilités")

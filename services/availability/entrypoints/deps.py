@@ -12,8 +12,12 @@ from shared.identity import Identity, current_identity
 
 
 # Dependencies are `async def`: FastAPI runs a plain `def` one in a worker thread, a thread hop per request.
-async def database(request: Request) -> Database:
+def database_of(request: Request) -> Database:
     return request.app.state.runtime.db
+
+
+async def database(request: Request) -> Database:
+    return database_of(request)
 
 
 async def uow(db: Database = Depends(database)):
@@ -47,4 +51,4 @@ def uuid_list(raw: str | None, field: str) -> list[uuid.UUID] | None:
 
 
 Caller = Depends(current_identity)
-__all__ = ["Caller", "Identity", "Page", "database", "listing", "page", "uow", "uuid_list"]
+__all__ = ["Caller", "Identity", "Page", "database", "database_of", "listing", "page", "uow", "uuid_list"]

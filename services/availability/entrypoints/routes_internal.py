@@ -1,21 +1,21 @@
 """Synchronous call from booking: is this slot open?"""
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from services.availability.entrypoints.deps import Caller, Identity, database
+from services.availability.entrypoints.deps import Caller, Identity, database_of
 from services.availability.entrypoints.schemas import CheckIn
 from services.availability.service_layer import verdicts, views
-from shared.db import Database
 
 router = APIRouter(tags=["interne"])
 
 
 @router.post("/internal/check")
-async def check(body: CheckIn, identity: Identity = Caller, db: Database = Depends(database)):
+async def check(body: CheckIn, request: Request, identity: Identity = Caller):
     """Check an RDV's slot against plages, absences and holidays (public: also pick an agent)."""
-    found = await verdicts.check(db=db, identity=identity, agent_ids=body.agent_ids, lieu_id=body.lieu_id,
+    # The database from the request rather than `Depends(database)`: one dependency less to solve (hot path).
+    found = await verdicts.check(db=database_of(request), identity=identity, agent_ids=body.agent_ids, lieu_id=body.lieu_id,
                                  motif_id=body.motif_id, starts_at=body.starts_at,
                                  duration_minutes=body.duration_minutes, public=body.public)
     common = {"motif": views.motif(found.motif), "lieu": views.lieu(found.lieu) if found.lieu else None,
