@@ -2,24 +2,26 @@
 row of the event is written in the same one, so a redelivered event changes nothing)."""
 from __future__ import annotations
 
+import json
+import uuid
+from datetime import datetime
+
 from sqlalchemy import text
 
-# Many RDVs (distinct ids) in one statement; arrays of unequal lengths travel as uuid[] literals.
+# Many RDVs (distinct ids) in one statement. The rows travel as one JSON parameter: psycopg dumps a
+# list parameter element by element in Python (17 arrays cost about 45 us per RDV), json.dumps in C.
 _UPSERT_FACTS = text("""
 insert into rdv_facts (id, organisation_id, service_id, motif_id, lieu_id, agent_ids, usager_ids, origin,
                        created_by, created_at, starts_at, ends_at, duration_minutes, status, context,
                        cancelled_at, version, applied_at)
-select t.id, t.organisation_id, t.service_id, t.motif_id, t.lieu_id, cast(t.agent_ids as uuid[]),
-       cast(t.usager_ids as uuid[]), t.origin, t.created_by, t.created_at, t.starts_at, t.ends_at,
-       t.duration_minutes, t.status, t.context, t.cancelled_at, t.version, clock_timestamp()
-from unnest(cast(:ids as uuid[]), cast(:organisation_ids as uuid[]), cast(:service_ids as uuid[]),
-            cast(:motif_ids as uuid[]), cast(:lieu_ids as uuid[]), cast(:agent_ids as text[]),
-            cast(:usager_ids as text[]), cast(:origins as text[]), cast(:created_bys as uuid[]),
-            cast(:created_ats as timestamptz[]), cast(:starts_ats as timestamptz[]), cast(:ends_ats as timestamptz[]),
-            cast(:durations as int[]), cast(:statuses as text[]), cast(:contexts as text[]),
-            cast(:cancelled_ats as timestamptz[]), cast(:versions as bigint[]))
-    as t(id, organisation_id, service_id, motif_id, lieu_id, agent_ids, usager_ids, origin, created_by, created_at,
-         starts_at, ends_at, duration_minutes, status, context, cancelled_at, version)
+select t.id, t.organisation_id, t.service_id, t.motif_id, t.lieu_id, t.agent_ids, t.usager_ids, t.origin,
+       t.created_by, t.created_at, t.starts_at, t.ends_at, t.duration_minutes, t.status, t.context,
+       t.cancelled_at, t.version, clock_timestamp()
+from json_to_recordset(cast(:rows as json))
+    as t(id uuid, organisation_id uuid, service_id uuid, motif_id uuid, lieu_id uuid, agent_ids uuid[],
+         usager_ids uuid[], origin text, created_by uuid, created_at timestamptz, starts_at timestamptz,
+         ends_at timestamptz, duration_minutes int, status text, context text, cancelled_at timestamptz,
+         version bigint)
 order by t.id
 on conflict (id) do update set
     organisation_id = excluded.organisation_id, service_id = excluded.service_id,
@@ -48,12 +50,13 @@ on conflict (message_id) do update set
     attempt = greatest(rdv_notifications.attempt, excluded.attempt), at = excluded.at
 """)
 
-# Many messages (distinct ids) in one statement, same rule as _NOTIFICATION.
+# Many messages (distinct ids) in one statement, same rule as _NOTIFICATION (rows as one JSON parameter).
 _NOTIFICATIONS = text("""
 insert into rdv_notifications (message_id, rdv_id, organisation_id, channel, kind, status, attempt, at)
-select * from unnest(cast(:message_ids as uuid[]), cast(:rdv_ids as uuid[]), cast(:organisation_ids as uuid[]),
-                     cast(:channels as text[]), cast(:kinds as text[]), cast(:statuses as text[]),
-                     cast(:attempts as int[]), cast(:ats as timestamptz[]))
+select t.message_id, t.rdv_id, t.organisation_id, t.channel, t.kind, t.status, t.attempt, t.at
+from json_to_recordset(cast(:rows as json))
+    as t(message_id uuid, rdv_id uuid, organisation_id uuid, channel text, kind text, status text, attempt int,
+         at timestamptz)
 on conflict (message_id) do update set
     status = case when rdv_notifications.status = 'sent' then 'sent' else excluded.status end,
     attempt = greatest(rdv_notifications.attempt, excluded.attempt), at = excluded.at
@@ -110,8 +113,21 @@ on conflict (id) do update set first_name = null, last_name = null, birth_date =
 """)
 
 
-def _uuid_array(values) -> str:
-    return "{" + ",".join("NULL" if v is None else str(v) for v in values) + "}"
+def _json(value) -> str:
+    # UUIDs and datetimes as their str(): '2027-03-01 08:00:00+00:00' is a timestamptz to PostgreSQL.
+    if isinstance(value, (uuid.UUID, datetime)):
+        return str(value)
+    raise TypeError(f"{type(value).__name__} is not a JSON parameter")
+
+
+def _rows_json(rows: list[dict], keys: tuple[str, ...]) -> str:
+    return json.dumps([{k: r[k] for k in keys} for r in rows], default=_json)
+
+
+_FACT_KEYS = ("id", "organisation_id", "service_id", "motif_id", "lieu_id", "agent_ids", "usager_ids", "origin",
+              "created_by", "created_at", "starts_at", "ends_at", "duration_minutes", "status", "context",
+              "cancelled_at", "version")
+_NOTIFICATION_KEYS = ("message_id", "rdv_id", "organisation_id", "channel", "kind", "status", "attempt", "at")
 
 
 async def upsert_fact(session, row: dict) -> None:
@@ -120,16 +136,7 @@ async def upsert_fact(session, row: dict) -> None:
 
 async def upsert_facts(session, rows: list[dict]) -> None:
     """Many RDVs (distinct ids) at once: one statement."""
-    await session.execute(_UPSERT_FACTS, {
-        "ids": [r["id"] for r in rows], "organisation_ids": [r["organisation_id"] for r in rows],
-        "service_ids": [r["service_id"] for r in rows], "motif_ids": [r["motif_id"] for r in rows],
-        "lieu_ids": [r["lieu_id"] for r in rows], "agent_ids": [_uuid_array(r["agent_ids"]) for r in rows],
-        "usager_ids": [_uuid_array(r["usager_ids"]) for r in rows], "origins": [r["origin"] for r in rows],
-        "created_bys": [r["created_by"] for r in rows], "created_ats": [r["created_at"] for r in rows],
-        "starts_ats": [r["starts_at"] for r in rows], "ends_ats": [r["ends_at"] for r in rows],
-        "durations": [r["duration_minutes"] for r in rows], "statuses": [r["status"] for r in rows],
-        "contexts": [r["context"] for r in rows], "cancelled_ats": [r["cancelled_at"] for r in rows],
-        "versions": [r["version"] for r in rows]})
+    await session.execute(_UPSERT_FACTS, {"rows": _rows_json(rows, _FACT_KEYS)})
 
 
 async def record_status_changes(session, rows: list[dict]) -> None:
@@ -146,11 +153,7 @@ async def record_notification(session, row: dict) -> None:
 
 async def record_notifications(session, rows: list[dict]) -> None:
     """Outcomes of many messages (distinct ids) in one statement."""
-    await session.execute(_NOTIFICATIONS, {
-        "message_ids": [r["message_id"] for r in rows], "rdv_ids": [r["rdv_id"] for r in rows],
-        "organisation_ids": [r["organisation_id"] for r in rows], "channels": [r["channel"] for r in rows],
-        "kinds": [r["kind"] for r in rows], "statuses": [r["status"] for r in rows],
-        "attempts": [r["attempt"] for r in rows], "ats": [r["at"] for r in rows]})
+    await session.execute(_NOTIFICATIONS, {"rows": _rows_json(rows, _NOTIFICATION_KEYS)})
 
 
 async def upsert_organisation(session, row: dict) -> None:
