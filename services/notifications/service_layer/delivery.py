@@ -3,8 +3,8 @@
 A round claims up to `senders` due messages in one transaction (FOR UPDATE SKIP LOCKED) and
 keeps them locked while they are handed to their providers, all at once, so two replicas never
 send the same message; their new statuses, the dev-inbox copies and the
-`notifications.message.sent|failed` events commit together, with bulk statements, as soon as the
-last provider of the round has answered. A crash before that commit leaves the round's messages
+`notifications.message.sent|failed` events commit together, written by one statement, as soon as
+the last provider of the round has answered. A crash before that commit leaves the round's messages
 pending (they are sent again: the SMS provider gets the message id as Idempotency-Key), so a
 round is kept as short as one provider call. When no message leaves the system (dev providers
 only: the dev inbox is the delivery) a round takes up to `batch` messages.
@@ -18,9 +18,8 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, text
+from sqlalchemy import text
 
-from services.notifications.adapters import tables as t
 from services.notifications.adapters.senders import DeliveryRefused, Outgoing, Sender
 from services.notifications.config import NotificationsSettings
 from services.notifications.domain.phones import mask
@@ -28,28 +27,49 @@ from services.notifications.domain.rules import retry_delay_seconds
 from shared import clock, metrics
 from shared.db import Database, UnitOfWork
 from shared.events import new_event
+from shared.outbox import outbox_row
 
 log = logging.getLogger("rdv.notifications.delivery")
 
 EXPIRED = "le RDV a déjà commencé"
 
-# Every outcome of a round in one statement, given as one JSON array (a retry keeps `pending` and gets a
-# later next_attempt_at).
-_RECORD = text(
-    "update messages as m set status = v.status, attempts = v.attempts, last_error = v.error, "
-    "sent_at = v.sent_at, next_attempt_at = v.next_attempt_at "
-    "from jsonb_to_recordset(cast(:rows as jsonb)) as v(id uuid, status text, attempts integer, error text, "
-    "sent_at timestamptz, next_attempt_at timestamptz) "
-    "where m.id = v.id and m.id = any(cast(:ids as uuid[]))")  # ids: the planner then reads the primary key
+# The most overdue pending messages, locked (a replica skips those another one holds).
+_CLAIM = text(
+    "select id, organisation_id, rdv_id, usager_id, agent_id, channel, kind, recipient, subject, body, html, "
+    "attachments, attempts, next_attempt_at, rdv_starts_at from messages "
+    "where status = 'pending' and next_attempt_at <= :now order by next_attempt_at limit :n for update skip locked")
 
-# The dev inbox's copies of the messages just sent, made from their rows (attachments: file names).
-_DEV_COPY = text(
-    'insert into dev_messages (id, message_id, organisation_id, channel, "to", subject, body, attachments, '
-    "rdv_id, kind, created_at) "
-    "select gen_random_uuid(), m.id, m.organisation_id, m.channel, m.recipient, m.subject, m.body, "
-    "(select coalesce(jsonb_agg(a -> 'filename' order by n), '[]'::jsonb) "
-    " from jsonb_array_elements(m.attachments) with ordinality as x(a, n)), m.rdv_id, m.kind, "
-    "cast(:now as timestamptz) from messages as m where m.id = any(cast(:ids as uuid[]))")
+# Everything a round writes, in one statement: every outcome, given as one JSON array (a retry keeps
+# `pending` and gets a later next_attempt_at; the ids let the planner read the primary key, the JSON
+# recordset's row count being unknown to it), the dev inbox's copies of the messages just sent, made from
+# their rows (attachments: file names), and the receipts' outbox rows (`shared.outbox.outbox_row`, in
+# order). It answers when the next pending message that is not one of the round's falls due (the statement
+# sees the round's messages as they were).
+_RECORD = text("""
+with outcome as (
+  update messages as m set status = v.status, attempts = v.attempts, last_error = v.error,
+    sent_at = v.sent_at, next_attempt_at = v.next_attempt_at
+  from jsonb_to_recordset(cast(:rows as jsonb)) as v(id uuid, status text, attempts integer, error text,
+    sent_at timestamptz, next_attempt_at timestamptz)
+  where m.id = v.id and m.id = any(cast(:ids as uuid[]))
+  returning m.*
+), copied as (
+  insert into dev_messages (id, message_id, organisation_id, channel, "to", subject, body, attachments, rdv_id,
+    kind, created_at)
+  select gen_random_uuid(), o.id, o.organisation_id, o.channel, o.recipient, o.subject, o.body,
+    (select coalesce(jsonb_agg(a -> 'filename' order by n), '[]'::jsonb)
+     from jsonb_array_elements(o.attachments) with ordinality as x(a, n)), o.rdv_id, o.kind, o.sent_at
+  from outcome as o where o.status = 'sent' and cast(:dev_inbox as boolean)
+), receipts as (
+  insert into outbox (id, subject, payload, headers)
+  select cast(e.row ->> 'id' as uuid), e.row ->> 'subject', e.row -> 'payload', e.row -> 'headers'
+  from jsonb_array_elements(cast(:events as jsonb)) with ordinality as e(row, n)
+  order by e.n
+)
+select min(next_attempt_at) from messages where status = 'pending' and id <> all(cast(:ids as uuid[]))
+""")
+# When no message was claimed: when is the next one due?
+_NEXT_DUE = text("select min(next_attempt_at) from messages where status = 'pending'")
 
 
 @dataclass
@@ -72,26 +92,22 @@ async def deliver_round(db: Database, *, senders: dict[str, Sender], settings: N
     now = clock.now()
     local = all(getattr(sender, "local", False) for sender in senders.values())
     limit = max(settings.batch if local else settings.senders, 1)
-    m = t.messages
     async with db.uow() as uow:
-        claimed = (await uow.execute(
-            select(m).where(m.c.status == "pending", m.c.next_attempt_at <= now)
-            .order_by(m.c.next_attempt_at).limit(limit).with_for_update(skip_locked=True))).mappings().all()
-        if claimed:
-            results = await asyncio.gather(*(_attempt(msg, senders=senders, settings=settings, now=now)
-                                             for msg in claimed), return_exceptions=True)
-            # Whatever happens to one message, the outcomes of the others are recorded.
-            outcomes = [r if isinstance(r, Outcome) else _retry(msg, r, settings=settings, now=now)
-                        for msg, r in zip(claimed, results)]
-            await _record(uow, claimed, outcomes, now=now, dev_inbox=settings.dev_inbox)
-        full = len(claimed) == limit
-        next_due = None
-        if not full:  # nothing else due now: when is the next retry?
-            next_due = (await uow.execute(select(func.min(m.c.next_attempt_at))
-                                          .where(m.c.status == "pending"))).scalar()
-        if claimed:
-            await uow.commit()
-        return Round(claimed=len(claimed), full=full, next_due=next_due)
+        claimed = (await uow.execute(_CLAIM, {"now": now, "n": limit})).mappings().all()
+        if not claimed:
+            next_due = (await uow.execute(_NEXT_DUE)).scalar()
+            return Round(claimed=0, full=False, next_due=next_due)
+        results = await asyncio.gather(*(_attempt(msg, senders=senders, settings=settings, now=now)
+                                         for msg in claimed), return_exceptions=True)
+        # Whatever happens to one message, the outcomes of the others are recorded.
+        outcomes = [r if isinstance(r, Outcome) else _retry(msg, r, settings=settings, now=now)
+                    for msg, r in zip(claimed, results)]
+        next_due = await _record(uow, claimed, outcomes, now=now, dev_inbox=settings.dev_inbox)
+        await uow.commit()
+    if db.on_commit:  # the receipts are in the outbox: wake the relay
+        db.on_commit()
+    full = len(claimed) == limit
+    return Round(claimed=len(claimed), full=full, next_due=None if full else next_due)
 
 
 async def deliver_due(db: Database, *, senders: dict[str, Sender], settings: NotificationsSettings) -> Round:
@@ -134,18 +150,23 @@ def _retry(msg, exc: BaseException, *, settings: NotificationsSettings, now: dat
     return Outcome("pending", attempt, error, now + timedelta(seconds=delay))
 
 
-async def _record(uow: UnitOfWork, claimed, outcomes: list[Outcome], *, now: datetime, dev_inbox: bool) -> None:
-    await uow.execute(_RECORD, {"rows": json.dumps([
-        {"id": str(msg["id"]), "status": o.status, "attempts": o.attempt, "error": o.error,
-         "sent_at": now.isoformat() if o.status == "sent" else None,
-         "next_attempt_at": (o.next_attempt_at or msg["next_attempt_at"]).isoformat()}
-        for msg, o in zip(claimed, outcomes)]), "ids": [msg["id"] for msg in claimed]})
-    for msg, outcome in zip(claimed, outcomes):
-        if outcome.status != "pending":
-            uow.publish(_receipt(msg, outcome))
-    sent = [msg["id"] for msg, o in zip(claimed, outcomes) if o.status == "sent"]
-    if dev_inbox and sent:
-        await uow.execute(_DEV_COPY, {"ids": sent, "now": now})
+async def _record(uow: UnitOfWork, claimed, outcomes: list[Outcome], *, now: datetime,
+                  dev_inbox: bool) -> datetime | None:
+    """Write the round's outcomes, dev copies and receipts; return when the next pending message falls due."""
+    rows, events, retries = [], [], []
+    for msg, o in zip(claimed, outcomes):
+        next_attempt_at = o.next_attempt_at or msg["next_attempt_at"]
+        rows.append({"id": str(msg["id"]), "status": o.status, "attempts": o.attempt, "error": o.error,
+                     "sent_at": now.isoformat() if o.status == "sent" else None,
+                     "next_attempt_at": next_attempt_at.isoformat()})
+        if o.status == "pending":
+            retries.append(next_attempt_at)
+        else:
+            events.append(outbox_row(_receipt(msg, o)))
+    others = (await uow.execute(_RECORD, {
+        "rows": json.dumps(rows), "ids": [msg["id"] for msg in claimed], "dev_inbox": dev_inbox,
+        "events": json.dumps(events, default=str)})).scalar()
+    return min([d for d in (others, *retries) if d is not None], default=None)
 
 
 def _receipt(msg, outcome: Outcome):
