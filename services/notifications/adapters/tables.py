@@ -112,10 +112,11 @@ messages = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     # Redelivery of a cause never produces a second message to the same recipient.
     UniqueConstraint("cause_id", "channel", "recipient", name="messages_once_per_cause"),
+    # An email's row (2-3 kB with its HTML and .ics) stays inline: no compression attempt, no TOAST row.
+    postgresql_with={"toast_tuple_target": 8160},
 )
 Index("messages_due", messages.c.next_attempt_at, postgresql_where=messages.c.status == "pending")
 Index("messages_rdv", messages.c.rdv_id)
-Index("messages_usager", messages.c.usager_id)
 
 reminders = Table(
     "reminders", metadata,
