@@ -113,15 +113,28 @@ on conflict (id) do update set first_name = null, last_name = null, birth_date =
 """)
 
 
-def _json(value) -> str:
-    # UUIDs and datetimes as their str(): '2027-03-01 08:00:00+00:00' is a timestamptz to PostgreSQL.
+def _plain(value):
+    """A parameter value as JSON: UUIDs (also in lists) as text, datetimes in ISO 8601 (timestamptz to
+    PostgreSQL). Converted here rather than by json.dumps' `default` hook, which costs 3 times more."""
+    kind = type(value)
+    if kind is uuid.UUID:
+        return str(value)
+    if kind is list:
+        return [str(v) if type(v) is uuid.UUID else v for v in value]
+    if kind is datetime:
+        return value.isoformat()
+    return value
+
+
+def _other(value):
+    # json.dumps' hook, for what `_plain` leaves (a subclass of UUID or datetime).
     if isinstance(value, (uuid.UUID, datetime)):
         return str(value)
     raise TypeError(f"{type(value).__name__} is not a JSON parameter")
 
 
 def _rows_json(rows: list[dict], keys: tuple[str, ...]) -> str:
-    return json.dumps([{k: r[k] for k in keys} for r in rows], default=_json)
+    return json.dumps([{k: _plain(r[k]) for k in keys} for r in rows], default=_other)
 
 
 _FACT_KEYS = ("id", "organisation_id", "service_id", "motif_id", "lieu_id", "agent_ids", "usager_ids", "origin",

@@ -19,8 +19,21 @@ def _distinct(values) -> list:
     return list(dict.fromkeys(v for v in values if v is not None))
 
 
-def _json(value) -> str:
-    # UUIDs and datetimes as their str(): '2027-03-01 08:00:00+00:00' is a timestamptz to PostgreSQL.
+def _plain(value):
+    """A parameter value as JSON: UUIDs (also in lists) as text, datetimes in ISO 8601 (timestamptz to
+    PostgreSQL). Converted here rather than by json.dumps' `default` hook, which costs 3 times more."""
+    kind = type(value)
+    if kind is uuid.UUID:
+        return str(value)
+    if kind is list:
+        return [str(v) if type(v) is uuid.UUID else v for v in value]
+    if kind is datetime:
+        return value.isoformat()
+    return value
+
+
+def _other(value):
+    # json.dumps' hook, for what `_plain` leaves (a subclass of UUID or datetime).
     if isinstance(value, (uuid.UUID, datetime)):
         return str(value)
     raise TypeError(f"{type(value).__name__} is not a JSON parameter")
@@ -29,7 +42,7 @@ def _json(value) -> str:
 def _rows_json(rows: Sequence[dict[str, Any]], keys: tuple[str, ...]) -> str:
     """Rows as one JSON parameter (json_to_recordset): psycopg dumps a list parameter element by element
     in Python, several times the CPU of json.dumps."""
-    return json.dumps([{k: r[k] for k in keys} for r in rows], default=_json)
+    return json.dumps([{k: _plain(r[k]) for k in keys} for r in rows], default=_other)
 
 
 _RDV_KEYS = ("id", "organisation_id", "service_id", "motif_id", "lieu_id", "agent_ids", "usager_ids", "starts_at",
