@@ -171,3 +171,33 @@ async def test_a_batch_leaves_the_projection_as_applying_its_events_one_by_one(i
     expected = await projection(one_by_one)
     assert len(expected) >= 3
     assert await projection(in_batches) == expected
+
+
+def test_the_public_check_skips_an_agent_busy_in_the_projection(org, infra):
+    """Two agents open at one lieu: the public check picks the first by id, the second once the first
+    has an active RDV there, the first again once that RDV is revoked; nobody when both are busy."""
+    lieu, motif = org.lieu(), org.motif(duration=30)
+    first, second = sorted((uuid.uuid4(), uuid.uuid4()), key=str)
+    for agent in (first, second):
+        org.plage(agent_id=agent, lieu_id=lieu, motif_ids=[motif], first_day="2027-03-03", start="09:00", end="10:00")
+    with org.client() as c:
+        assert c.patch(f"/v1/motifs/{motif}", json={"reservable_online": True, "max_booking_delay_days": 90,
+                                                      "min_booking_delay_minutes": 0}).status_code == 200
+    slot = {"starts_at": "2027-03-03T09:00:00+01:00", "ends_at": "2027-03-03T09:30:00+01:00"}
+
+    def pick():
+        with org.client(org.identity(kind="public")) as public:
+            return public.post("/internal/check", json={"agent_ids": [], "lieu_id": lieu, "motif_id": motif,
+                                                        "public": True, "starts_at": slot["starts_at"]}).json()
+
+    assert pick()["agent_ids"] == [str(first)]
+    held = rdv_payload(org, agent=first, motif=motif, lieu=lieu, **slot)
+    publish(infra, org.organisation_id, "booking.rdv.created", held, origin="agent")
+    wait_until(lambda: pick().get("agent_ids") == [str(second)])
+    publish(infra, org.organisation_id, "booking.rdv.created",
+            rdv_payload(org, agent=second, motif=motif, lieu=lieu, **slot), origin="agent")
+    refused = wait_until(lambda: (lambda r: r if r["ok"] is False else None)(pick()))
+    assert refused["code"] == "outside_opening" and refused["message"] == "Ce créneau n'est plus disponible."
+    publish(infra, org.organisation_id, "booking.rdv.status_changed", {**held, "status": "revoked", "version": 2},
+            previous_status="unknown")
+    wait_until(lambda: pick().get("agent_ids") == [str(first)])
