@@ -48,18 +48,17 @@ def _upsert_statement(table, columns: tuple[str, ...], key: str, keep: tuple[str
                 f"on conflict ({key}) do update set {updates}")
 
 
-def _json_value(value):
+def _json_default(value):
+    """What json cannot write itself: ids and instants (the encoder calls this for those values only)."""
     if isinstance(value, uuid.UUID):
         return str(value)
     if isinstance(value, datetime):
         return value.isoformat()
-    if isinstance(value, list):
-        return [_json_value(v) for v in value]
-    return value
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
 
 
 def _json_rows(rows: list[dict[str, Any]]) -> str:
-    return json.dumps([{c: _json_value(v) for c, v in row.items()} for row in rows])
+    return json.dumps(rows, default=_json_default)
 
 
 async def mark_deleted(uow: UnitOfWork, table, row_id: uuid.UUID) -> None:
@@ -125,7 +124,7 @@ async def queue_messages(uow: UnitOfWork, rows: list[dict[str, Any]]) -> int:
     any is new; return how many are new."""
     if not rows:
         return 0
-    payload = _json_rows([{c: row[c] for c in _MESSAGE_COLUMNS} for row in rows])
+    payload = _json_rows(rows)  # the recordset takes the columns it names
     return (await uow.execute(_QUEUE, {"rows": payload})).one().added
 
 
