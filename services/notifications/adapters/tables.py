@@ -2,7 +2,7 @@
 
 Projections (organisations, services, agents, motifs, lieux, usagers, rdvs) hold what a
 message needs; `messages` is the durable send queue and its receipts; `reminders` the
-reminder schedule; `dev_messages` the dev inbox (dev/test only).
+reminder schedule; `dev_messages` the dev inbox (dev/test only), a view of the messages sent.
 """
 from sqlalchemy import (Boolean, Column, DateTime, Index, Integer, MetaData, Table, Text, UniqueConstraint,
                         func, text)
@@ -129,18 +129,19 @@ reminders = Table(
 )
 Index("reminders_due", reminders.c.due_at, postgresql_where=reminders.c.status == "scheduled")
 
+# The dev inbox (dev/test): a view of the messages sent, while they hold their content (migration 0004);
+# attachments are their file names. Read only.
 dev_messages = Table(
     "dev_messages", metadata,
     Column("id", UUID(as_uuid=True), primary_key=True),
-    Column("message_id", UUID(as_uuid=True), nullable=False, unique=True),
+    Column("message_id", UUID(as_uuid=True), nullable=False),
     Column("organisation_id", UUID(as_uuid=True), nullable=False),
     Column("channel", Text, nullable=False),
     Column("to", Text, nullable=False),
     Column("subject", Text),
     Column("body", Text, nullable=False),
-    Column("attachments", JSONB, nullable=False, server_default=text("'[]'::jsonb")),
+    Column("attachments", JSONB, nullable=False),
     Column("rdv_id", UUID(as_uuid=True)),
     Column("kind", Text, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
 )
-Index("dev_messages_created", dev_messages.c.created_at)

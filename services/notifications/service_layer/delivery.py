@@ -2,7 +2,7 @@
 
 A round claims up to `senders` due messages in one transaction (FOR UPDATE SKIP LOCKED) and
 keeps them locked while they are handed to their providers, all at once, so two replicas never
-send the same message; their new statuses, the dev-inbox copies and the
+send the same message; their new statuses (a message sent is in the dev inbox, a view) and the
 `notifications.message.sent|failed` events commit together, written by one statement, as soon as
 the last provider of the round has answered. A crash before that commit leaves the round's messages
 pending (they are sent again: the SMS provider gets the message id as Idempotency-Key), so a
@@ -41,10 +41,9 @@ _CLAIM = text(
 
 # Everything a round writes, in one statement: every outcome, given as one JSON array (a retry keeps
 # `pending` and gets a later next_attempt_at; the ids let the planner read the primary key, the JSON
-# recordset's row count being unknown to it), the dev inbox's copies of the messages just sent, made from
-# their rows (attachments: file names), and the receipts' outbox rows (`shared.outbox.outbox_row`, in
-# order). It answers when the next pending message that is not one of the round's falls due (the statement
-# sees the round's messages as they were).
+# recordset's row count being unknown to it), and the receipts' outbox rows (`shared.outbox.outbox_row`, in
+# order); a message sent is in the dev inbox (a view of the messages). It answers when the next pending
+# message that is not one of the round's falls due (the statement sees the round's messages as they were).
 _RECORD = text("""
 with outcome as (
   update messages as m set status = v.status, attempts = v.attempts, last_error = v.error,
@@ -52,14 +51,6 @@ with outcome as (
   from jsonb_to_recordset(cast(:rows as jsonb)) as v(id uuid, status text, attempts integer, error text,
     sent_at timestamptz, next_attempt_at timestamptz)
   where m.id = v.id and m.id = any(cast(:ids as uuid[]))
-  returning m.*
-), copied as (
-  insert into dev_messages (id, message_id, organisation_id, channel, "to", subject, body, attachments, rdv_id,
-    kind, created_at)
-  select gen_random_uuid(), o.id, o.organisation_id, o.channel, o.recipient, o.subject, o.body,
-    (select coalesce(jsonb_agg(a -> 'filename' order by n), '[]'::jsonb)
-     from jsonb_array_elements(o.attachments) with ordinality as x(a, n)), o.rdv_id, o.kind, o.sent_at
-  from outcome as o where o.status = 'sent' and cast(:dev_inbox as boolean)
 ), receipts as (
   insert into outbox (id, subject, payload, headers)
   select cast(e.row ->> 'id' as uuid), e.row ->> 'subject', e.row -> 'payload', e.row -> 'headers'
@@ -102,7 +93,7 @@ async def deliver_round(db: Database, *, senders: dict[str, Sender], settings: N
         # Whatever happens to one message, the outcomes of the others are recorded.
         outcomes = [r if isinstance(r, Outcome) else _retry(msg, r, settings=settings, now=now)
                     for msg, r in zip(claimed, results)]
-        next_due = await _record(uow, claimed, outcomes, now=now, dev_inbox=settings.dev_inbox)
+        next_due = await _record(uow, claimed, outcomes, now=now)
         await uow.commit()
     if db.on_commit:  # the receipts are in the outbox: wake the relay
         db.on_commit()
@@ -150,9 +141,8 @@ def _retry(msg, exc: BaseException, *, settings: NotificationsSettings, now: dat
     return Outcome("pending", attempt, error, now + timedelta(seconds=delay))
 
 
-async def _record(uow: UnitOfWork, claimed, outcomes: list[Outcome], *, now: datetime,
-                  dev_inbox: bool) -> datetime | None:
-    """Write the round's outcomes, dev copies and receipts; return when the next pending message falls due."""
+async def _record(uow: UnitOfWork, claimed, outcomes: list[Outcome], *, now: datetime) -> datetime | None:
+    """Write the round's outcomes and receipts; return when the next pending message falls due."""
     rows, events, retries = [], [], []
     for msg, o in zip(claimed, outcomes):
         next_attempt_at = o.next_attempt_at or msg["next_attempt_at"]
@@ -164,7 +154,7 @@ async def _record(uow: UnitOfWork, claimed, outcomes: list[Outcome], *, now: dat
         else:
             events.append(outbox_row(_receipt(msg, o)))
     others = (await uow.execute(_RECORD, {
-        "rows": json.dumps(rows), "ids": [msg["id"] for msg in claimed], "dev_inbox": dev_inbox,
+        "rows": json.dumps(rows), "ids": [msg["id"] for msg in claimed],
         "events": json.dumps(events, default=str)})).scalar()
     return min([d for d in (others, *retries) if d is not None], default=None)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import and_, delete, or_, select, update
+from sqlalchemy import and_, or_, select, update
 
 from services.notifications.adapters import repository as repo
 from services.notifications.adapters import tables as t
@@ -93,12 +93,9 @@ async def anonymize(uow: UnitOfWork, *, usager_id: uuid.UUID, organisation_id) -
     rows = (await uow.execute(select(t.messages.c.id, t.messages.c.channel, t.messages.c.recipient,
                                      t.messages.c.status, t.messages.c.agent_id)
                               .where(or_(theirs, about)))).all()
-    # the dev inbox's copies of those messages (dev/test only) hold the same address and content
-    await uow.execute(delete(t.dev_messages).where(t.dev_messages.c.message_id.in_([row.id for row in rows])))
+    # (the dev inbox, a view of the messages sent, no longer lists a message once its content is erased)
     for row in rows:
         recipient = row.recipient if row.agent_id else mask(row.channel, row.recipient)
         await uow.execute(update(t.messages).where(t.messages.c.id == row.id).values(
             recipient=recipient, subject=None, body="", html=None, attachments=[],
             status="cancelled" if row.status == "pending" else row.status))
-    if rows:
-        await uow.execute(delete(t.dev_messages).where(t.dev_messages.c.message_id.in_([r.id for r in rows])))

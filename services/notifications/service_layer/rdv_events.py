@@ -139,7 +139,8 @@ async def _apply_run(uow: UnitOfWork, envelopes: list[Envelope], *, sender: str)
 
 
 async def purge_rdv(uow: UnitOfWork, *, rdv_id: uuid.UUID) -> None:
-    """RGPD retention: booking deleted the RDV; its messages (sent or not), reminder and copy go too."""
-    for table in (t.dev_messages, t.messages, t.reminders):
+    """RGPD retention: booking deleted the RDV; its messages (sent or not, so their dev-inbox entries) and
+    reminder go too."""
+    for table in (t.messages, t.reminders):
         await uow.execute(delete(table).where(table.c.rdv_id == rdv_id))
     await uow.execute(delete(t.rdvs).where(t.rdvs.c.id == rdv_id))
