@@ -8,10 +8,9 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any, Iterable
 
-from sqlalchemy import and_, any_, cast, select, text, update
+from sqlalchemy import select, text, update
 from sqlalchemy.dialects import postgresql
-from sqlalchemy.dialects.postgresql import ARRAY, insert
-from sqlalchemy.dialects.postgresql import UUID as PG_UUID
+from sqlalchemy.dialects.postgresql import insert
 
 from services.notifications.adapters import tables as t
 from services.notifications.domain.model import AgentContact, Contact, RdvView
@@ -41,11 +40,15 @@ async def upsert_many(uow: UnitOfWork, table, rows: list[dict[str, Any]], *, key
 @lru_cache(maxsize=None)
 def _upsert_statement(table, columns: tuple[str, ...], key: str, keep: tuple[str, ...]):
     """The same text for any number of rows (prepared once), the rows as one JSON array."""
+    return text(_upsert_sql(table, columns, key, keep, "rows"))
+
+
+def _upsert_sql(table, columns: tuple[str, ...], key: str, keep: tuple[str, ...], param: str) -> str:
     types = {c: table.c[c].type.compile(dialect=postgresql.dialect()) for c in columns}
     updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c != key and c not in keep)
-    return text(f"insert into {table.name} ({', '.join(columns)}) select {', '.join(columns)} "
-                f"from jsonb_to_recordset(cast(:rows as jsonb)) as r({', '.join(f'{c} {k}' for c, k in types.items())}) "
-                f"on conflict ({key}) do update set {updates}")
+    return (f"insert into {table.name} ({', '.join(columns)}) select {', '.join(columns)} "
+            f"from jsonb_to_recordset(cast(:{param} as jsonb)) as r({', '.join(f'{c} {k}' for c, k in types.items())}) "
+            f"on conflict ({key}) do update set {updates}")
 
 
 def _json_default(value):
@@ -107,16 +110,16 @@ _MESSAGE_COLUMNS = {  # column: its PostgreSQL type
     "cause_id": "uuid", "channel": "text", "kind": "text", "recipient": "text", "subject": "text", "body": "text",
     "html": "text", "attachments": "jsonb", "status": "text", "attempts": "integer", "next_attempt_at": "timestamptz",
     "rdv_starts_at": "timestamptz", "created_at": "timestamptz"}
-# One statement, the same text for any number of rows (prepared once), the rows as one JSON array
-# (cheaper to send than arrays of long texts): insert the messages not queued yet (in order: the first
-# of two alike wins) and, when any is new, wake every replica's delivery loop once this transaction commits.
-_QUEUE = text(
-    f"with added as (insert into messages ({', '.join(_MESSAGE_COLUMNS)}) "
-    f"select {', '.join(_MESSAGE_COLUMNS)} from jsonb_to_recordset(cast(:rows as jsonb)) "
+# The same text for any number of rows (prepared once), the rows as one JSON array (cheaper to send than
+# arrays of long texts): insert the messages not queued yet (in order: the first of two alike wins) and,
+# when any is new, wake every replica's delivery loop once this transaction commits.
+_QUEUE_CTES = (
+    f"added as (insert into messages ({', '.join(_MESSAGE_COLUMNS)}) "
+    f"select {', '.join(_MESSAGE_COLUMNS)} from jsonb_to_recordset(cast(:messages as jsonb)) "
     f"as r({', '.join(f'{c} {k}' for c, k in _MESSAGE_COLUMNS.items())}) "
     "on conflict on constraint messages_once_per_cause do nothing returning 1), "
-    f"woken as (select pg_notify('{DUE_CHANNEL}', '') from added limit 1) "
-    "select (select count(*) from added) as added, (select count(*) from woken) as woken")
+    f"woken as (select pg_notify('{DUE_CHANNEL}', '') from added limit 1)")
+_QUEUE = text(f"with {_QUEUE_CTES} select (select count(*) from added) as added, (select count(*) from woken) as woken")
 
 
 async def queue_messages(uow: UnitOfWork, rows: list[dict[str, Any]]) -> int:
@@ -125,26 +128,50 @@ async def queue_messages(uow: UnitOfWork, rows: list[dict[str, Any]]) -> int:
     if not rows:
         return 0
     payload = _json_rows(rows)  # the recordset takes the columns it names
-    return (await uow.execute(_QUEUE, {"rows": payload})).one().added
+    return (await uow.execute(_QUEUE, {"messages": payload})).one().added
 
 
-async def cancel_pending(uow: UnitOfWork, *, rdv_ids: Iterable[uuid.UUID], kinds: Iterable[str] | None = None,
-                         reason: str) -> None:
-    rdv_ids = list(set(rdv_ids))
-    if not rdv_ids:
+async def write_run(uow: UnitOfWork, *, rdvs: list[dict[str, Any]], cancel_reminders_of: Iterable[uuid.UUID],
+                    reason: str, messages: list[dict[str, Any]], reminders: list[dict[str, Any]]) -> None:
+    """What a run of RDV events changes, in one statement: the RDVs (upserted), their pending reminder
+    messages cancelled (`reason`), the new messages queued (see `queue_messages`) and the reminder rows
+    (`reminder_rows`). The parts touch distinct rows, so that they are the writes one by one."""
+    cancel = sorted(set(cancel_reminders_of))
+    rdvs = sorted(rdvs, key=lambda r: r["id"])  # one lock order for every writer
+    reminders = sorted(reminders, key=lambda r: r["rdv_id"])
+    statement = _run_statement(tuple(rdvs[0]) if rdvs else None, bool(cancel), bool(messages),
+                               tuple(reminders[0]) if reminders else None)
+    if statement is None:
         return
-    cond = and_(t.messages.c.rdv_id == any_(cast(rdv_ids, ARRAY(PG_UUID))), t.messages.c.status == "pending")
-    if kinds is not None:
-        cond = and_(cond, t.messages.c.kind.in_(list(kinds)))
-    await uow.execute(update(t.messages).where(cond).values(status="cancelled", last_error=reason))
+    await uow.execute(statement, {
+        **({"rdvs": _json_rows(rdvs)} if rdvs else {}), **({"cancel": cancel, "reason": reason} if cancel else {}),
+        **({"messages": _json_rows(messages)} if messages else {}),
+        **({"reminders": _json_rows(reminders)} if reminders else {})})
 
 
-async def set_reminders(uow: UnitOfWork, plans: list[tuple[uuid.UUID, uuid.UUID, datetime | None]], *,
-                        current: dict[uuid.UUID, dict], now: datetime) -> None:
-    """Apply (rdv_id, organisation_id, due_at) in order, as `set_reminder` would one by one, to the
-    `current` reminders of those RDVs (read and locked in this transaction): one write for all of them."""
-    if not plans:
-        return
+@lru_cache(maxsize=None)
+def _run_statement(rdv_columns: tuple[str, ...] | None, cancel: bool, queue: bool,
+                   reminder_columns: tuple[str, ...] | None):
+    parts = []
+    if rdv_columns:
+        parts.append(f"kept as ({_upsert_sql(t.rdvs, rdv_columns, 'id', (), 'rdvs')})")
+    if cancel:  # a reminder still waiting to go out would carry stale information
+        parts.append("cancelled as (update messages set status = 'cancelled', last_error = :reason "
+                     "where rdv_id = any(cast(:cancel as uuid[])) and status = 'pending' and kind = 'reminder')")
+    if reminder_columns:
+        parts.append(f"planned as ({_upsert_sql(t.reminders, reminder_columns, 'rdv_id', ('organisation_id',), 'reminders')})")
+    if queue:
+        parts.append(_QUEUE_CTES)
+    if not parts:
+        return None
+    # data-modifying parts run whether read or not; `woken` (a select) only when read
+    return text(f"with {', '.join(parts)} select {'(select count(*) from woken)' if queue else '1'}")
+
+
+def reminder_rows(plans: list[tuple[uuid.UUID, uuid.UUID, datetime | None]], *, current: dict[uuid.UUID, dict],
+                  now: datetime) -> list[dict]:
+    """Apply (rdv_id, organisation_id, due_at) in order, as one by one, to the `current` reminders of those
+    RDVs (read and locked in this transaction): the reminder rows to write."""
     state = dict(current)
     changed: dict[uuid.UUID, dict] = {}
     for rdv_id, organisation_id, due_at in plans:
@@ -159,4 +186,4 @@ async def set_reminders(uow: UnitOfWork, plans: list[tuple[uuid.UUID, uuid.UUID,
             new = {"rdv_id": rdv_id, "organisation_id": current["organisation_id"] if current else organisation_id,
                    "occurrence_id": uuid.uuid4(), "due_at": due_at, "status": "scheduled", "updated_at": now}
         state[rdv_id] = changed[rdv_id] = new
-    await upsert_many(uow, t.reminders, list(changed.values()), key="rdv_id", keep=("organisation_id",))
+    return list(changed.values())

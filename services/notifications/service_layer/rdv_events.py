@@ -10,7 +10,7 @@ from services.notifications.adapters import repository as repo
 from services.notifications.adapters import tables as t
 from services.notifications.domain import rules
 from services.notifications.adapters import snapshot
-from services.notifications.service_layer.messages import MissingProjection, contexts, message_rows, needs, queue
+from services.notifications.service_layer.messages import MissingProjection, contexts, message_rows, needs
 from shared import clock
 from shared.db import UnitOfWork
 from shared.events import Envelope
@@ -116,17 +116,10 @@ async def _apply_run(uow: UnitOfWork, envelopes: list[Envelope], *, sender: str)
         found_contexts = contexts(found, [(rdv, plan.agent_kinds.keys()) for _, rdv, plan in telling])
     except MissingProjection as exc:
         raise RetryLater(str(exc)) from exc
-    await repo.upsert_many(uow, t.rdvs, list(latest.values()))
-    # A reminder still waiting to go out would now carry stale information.
-    await repo.cancel_pending(uow, rdv_ids=[rdv["id"] for _, rdv, plan in applied
-                                            if plan.usager_kind in ("change", "cancellation")
-                                            or plan.reminder == "cancel"],
-                              kinds=["reminder"], reason="rdv modifié ou annulé")
     rows = []
     for (envelope, rdv, plan), ctx in zip(telling, found_contexts):
         rows += message_rows(ctx=ctx, rdv=rdv, cause_id=envelope.id, usager_kind=plan.usager_kind,
                              agent_kinds=plan.agent_kinds, now=now, sender=sender)
-    await queue(uow, rows)
     reminders = []
     for _, rdv, plan in applied:
         if plan.reminder == "schedule":
@@ -135,7 +128,13 @@ async def _apply_run(uow: UnitOfWork, envelopes: list[Envelope], *, sender: str)
                               due if rules.should_schedule_reminder(rdv["starts_at"], now) else None))
         elif plan.reminder == "cancel":
             reminders.append((rdv["id"], rdv["organisation_id"], None))
-    await repo.set_reminders(uow, reminders, current=found.reminders, now=now)
+    # One write: the RDVs, their reminder messages now stale cancelled, the new messages, the reminders.
+    await repo.write_run(uow, rdvs=list(latest.values()),
+                         cancel_reminders_of=[rdv["id"] for _, rdv, plan in applied
+                                              if plan.usager_kind in ("change", "cancellation")
+                                              or plan.reminder == "cancel"],
+                         reason="rdv modifié ou annulé", messages=rows,
+                         reminders=repo.reminder_rows(reminders, current=found.reminders, now=now))
 
 
 async def purge_rdv(uow: UnitOfWork, *, rdv_id: uuid.UUID) -> None:
