@@ -17,13 +17,11 @@ _OPENINGS = {
 
 def sms_text(kind: str, rdv: RdvView) -> str:
     """The SMS for one kind of message: service, date, place and the counter's phone."""
-    variants = []
-    for service in _service_names(rdv):
-        for when in (datetime_fr(rdv.starts_at, rdv.timezone), short_datetime_fr(rdv.starts_at, rdv.timezone)):
-            variants.append(_compose(kind, service, when, rdv.place, rdv.lieu_phone))
-    for text in variants:
-        if septets(text) <= MAX_SMS:
-            return text
+    for service in _service_names(rdv):  # the first variant that fits (composed one at a time)
+        for when in (datetime_fr, short_datetime_fr):
+            text = _compose(kind, service, when(rdv.starts_at, rdv.timezone), rdv.place, rdv.lieu_phone)
+            if septets(text) <= MAX_SMS:
+                return text
     # Still too long (a very long address): shorten the place, keep the phone.
     service = _service_names(rdv)[-1]
     when = short_datetime_fr(rdv.starts_at, rdv.timezone)
