@@ -11,6 +11,7 @@ import contextlib
 import weakref
 from typing import Any, AsyncIterator
 
+import psycopg
 from sqlalchemy.dialects.postgresql import psycopg as psycopg_dialect
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.sql.elements import TextClause
@@ -45,5 +46,15 @@ async def driver(db: Database) -> AsyncIterator[Driver]:
     engine = _AUTOCOMMIT.get(db)
     if engine is None:
         engine = _AUTOCOMMIT[db] = db.engine.execution_options(isolation_level="AUTOCOMMIT")
+    pool = db.engine.pool
     async with engine.connect() as conn:
-        yield Driver((await conn.get_raw_connection()).driver_connection)
+        raw = (await conn.get_raw_connection()).driver_connection
+        try:
+            yield Driver(raw)
+        except psycopg.Error:
+            if raw.broken and db.engine.pool is pool:
+                # PostgreSQL restarted: the pool's other connections are broken too. Replace them all
+                # now, as SQLAlchemy does on a disconnect it sees, rather than fail once on each.
+                await conn.invalidate()
+                await db.engine.dispose()
+            raise
