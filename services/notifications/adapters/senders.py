@@ -38,7 +38,8 @@ class Outgoing:
 
 class Sender(Protocol):
     name: str
-    local: bool  # True: nothing leaves the system (the dev inbox is the delivery), a send costs nothing
+    local: bool  # True: nothing leaves the system (the dev inbox is the delivery), a send costs nothing;
+    # when every sender is local, a delivery round does not read the messages' content (empty in `send`)
 
     async def send(self, message: Outgoing) -> None: ...
 
