@@ -36,9 +36,13 @@ on conflict (id) do update set
 where rdv_facts.version is null or excluded.version is null or rdv_facts.version < excluded.version
 """)
 
-_STATUS_CHANGE = text("""
+# Status changes of a batch in one statement (an executemany ran one INSERT each); in order, so that
+# of two rows with one (rdv_id, version) the first is kept, as one INSERT after the other did.
+_STATUS_CHANGES = text("""
 insert into rdv_status_changes (rdv_id, version, status, previous_status, changed_at, actor_id)
-values (:rdv_id, :version, :status, :previous_status, :changed_at, :actor_id)
+select t.rdv_id, t.version, t.status, t.previous_status, t.changed_at, t.actor_id
+from json_to_recordset(cast(:rows as json))
+    as t(rdv_id uuid, version bigint, status text, previous_status text, changed_at timestamptz, actor_id uuid)
 on conflict do nothing
 """)
 
@@ -140,6 +144,7 @@ def _rows_json(rows: list[dict], keys: tuple[str, ...]) -> str:
 _FACT_KEYS = ("id", "organisation_id", "service_id", "motif_id", "lieu_id", "agent_ids", "usager_ids", "origin",
               "created_by", "created_at", "starts_at", "ends_at", "duration_minutes", "status", "context",
               "cancelled_at", "version")
+_STATUS_CHANGE_KEYS = ("rdv_id", "version", "status", "previous_status", "changed_at", "actor_id")
 _NOTIFICATION_KEYS = ("message_id", "rdv_id", "organisation_id", "channel", "kind", "status", "attempt", "at")
 
 
@@ -153,11 +158,11 @@ async def upsert_facts(session, rows: list[dict]) -> None:
 
 
 async def record_status_changes(session, rows: list[dict]) -> None:
-    await session.execute(_STATUS_CHANGE, rows)
+    await session.execute(_STATUS_CHANGES, {"rows": _rows_json(rows, _STATUS_CHANGE_KEYS)})
 
 
 async def record_status_change(session, row: dict) -> None:
-    await session.execute(_STATUS_CHANGE, row)
+    await record_status_changes(session, [row])
 
 
 async def record_notification(session, row: dict) -> None:
