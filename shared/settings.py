@@ -63,6 +63,14 @@ def to_async_url(url: str) -> str:
     return url
 
 
+def to_libpq_url(url: str) -> str:
+    """The same PostgreSQL URL for psycopg / libpq (no SQLAlchemy dialect in the scheme)."""
+    for prefix in ("postgresql+psycopg://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql://" + url[len(prefix):]
+    return url
+
+
 SERVICE_NAMES = ("availability", "booking", "usagers", "notifications", "reporting")
 DEFAULT_PORTS = {"gateway": 8000, "availability": 8101, "booking": 8102, "usagers": 8103,
                  "notifications": 8104, "reporting": 8105}
