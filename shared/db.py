@@ -298,6 +298,19 @@ class Database:
             finally:
                 await statements.close()
 
+    @contextlib.asynccontextmanager
+    async def connection(self) -> AsyncIterator[psycopg.AsyncConnection]:
+        """A psycopg connection of the statements' pool, for code written against psycopg itself
+        (autocommit: `async with conn.transaction():` for a transaction); rows are named tuples."""
+        pool = await self._raw_pool()
+        async with pool.connection() as conn:
+            try:
+                yield conn
+            except psycopg.Error:
+                if conn.broken:
+                    self._lost_connection()
+                raise
+
     async def ping(self, timeout: float = 2.0) -> bool:
         try:
             async with asyncio.timeout(timeout):

@@ -17,13 +17,22 @@ from sqlalchemy import text
 from shared import metrics, tracing
 from shared.db import Database, UnitOfWork
 from shared.events import Envelope
-from shared.tables import outbox_table
 
 log = logging.getLogger("rdv.outbox")
 
 # Only one relay per database publishes at a time (ordering per subject across replicas).
 _RELAY_LOCK_KEY = 0x5244_5601
-_INSERT = outbox_table.insert()
+# Every commit's events in one constant statement over a JSON array, in order (a multi-row
+# INSERT ... VALUES is compiled anew for each number of rows).
+_INSERT = text(
+    "insert into outbox (id, subject, payload, headers) "
+    "select cast(e->>'id' as uuid), e->>'subject', e->'payload', e->'headers' "
+    "from jsonb_array_elements(cast(:rows as jsonb)) with ordinality as t(e, n) order by n")
+# The lock (an InitPlan, taken once) and the batch in one round trip; no rows when another
+# replica's relay holds the lock. The payload is published as stored (no parse and re-encode).
+_BATCH = ("select seq, subject, payload::text, headers from outbox "
+          "where sent_at is null and (select pg_try_advisory_xact_lock(%(k)s)) order by seq limit %(n)s")
+_MARK_SENT = "update outbox set sent_at = now() where seq = any(%(s)s)"
 
 
 def outbox_row(event: Envelope) -> dict:
@@ -39,10 +48,8 @@ def outbox_row(event: Envelope) -> dict:
 async def write_outbox(uow: UnitOfWork, events: Iterable[Envelope]) -> None:
     """The events' rows, in the unit of work's transaction (called by its commit)."""
     rows = [outbox_row(ev) for ev in events]
-    if len(rows) == 1:
-        await uow.execute(_INSERT, rows[0])
-    elif rows:  # one multi-row INSERT (an executemany would run one INSERT per row)
-        await uow.execute(outbox_table.insert().values(rows))
+    if rows:
+        await uow.execute(_INSERT, {"rows": json.dumps(rows, default=str)})
 
 
 class OutboxRelay:
@@ -104,37 +111,29 @@ class OutboxRelay:
 
     async def relay_once(self) -> int:
         """Publish one batch of unsent rows; return how many were published."""
-        async with self.db.engine.connect() as conn:
-            async with conn.begin():
-                # The lock (an InitPlan, taken once) and the batch in one round trip; no rows
-                # when another replica's relay holds the lock.
-                rows = (await conn.execute(
-                    text("select seq, subject, payload, headers from outbox "
-                         "where sent_at is null and (select pg_try_advisory_xact_lock(:k)) "
-                         "order by seq limit :n"), {"k": _RELAY_LOCK_KEY, "n": self.batch})).all()
-                if not rows:
-                    return 0
-                # Publish concurrently on one connection (order is kept by the connection),
-                # then wait for every ack before marking.
-                futures = [self.js.publish(r.subject, json.dumps(r.payload).encode(),
-                                           headers=dict(r.headers), timeout=5)
-                           for r in rows]
-                results = await asyncio.gather(*futures, return_exceptions=True)
-                acked = []
-                for r, res in zip(rows, results):
-                    if isinstance(res, BaseException):
-                        break  # keep order: stop at the first failure, retry from there
-                    acked.append(r.seq)
-                if self.fail_after_publish:
-                    raise RuntimeError("relay crashed after publish (test hook)")
-                if acked:
-                    await conn.execute(text("update outbox set sent_at = now() where seq = any(:s)"),
-                                       {"s": acked})
-                    metrics.events_published.labels(self.service).inc(len(acked))
-                if len(acked) < len(rows):
-                    err = next(res for res in results if isinstance(res, BaseException))
-                    raise RuntimeError(f"publish failed: {err!r}")
-                return len(acked)
+        async with self.db.connection() as conn, conn.transaction():
+            rows = await (await conn.execute(_BATCH, {"k": _RELAY_LOCK_KEY, "n": self.batch})).fetchall()
+            if not rows:
+                return 0
+            # Publish concurrently on one connection (order is kept by the connection),
+            # then wait for every ack before marking.
+            futures = [self.js.publish(subject, payload.encode(), headers=headers, timeout=5)
+                       for _, subject, payload, headers in rows]
+            results = await asyncio.gather(*futures, return_exceptions=True)
+            acked = []
+            for row, res in zip(rows, results):
+                if isinstance(res, BaseException):
+                    break  # keep order: stop at the first failure, retry from there
+                acked.append(row[0])
+            if self.fail_after_publish:
+                raise RuntimeError("relay crashed after publish (test hook)")
+            if acked:
+                await conn.execute(_MARK_SENT, {"s": acked})
+                metrics.events_published.labels(self.service).inc(len(acked))
+            if len(acked) < len(rows):
+                err = next(res for res in results if isinstance(res, BaseException))
+                raise RuntimeError(f"publish failed: {err!r}")
+            return len(acked)
 
     async def backlog(self) -> int:
         async with self.db.engine.connect() as conn:
