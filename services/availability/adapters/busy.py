@@ -12,7 +12,6 @@ from sqlalchemy import and_, or_, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from services.availability.adapters.driver import Driver, driver_sql
 from services.availability.adapters.tables import busy_rdvs
 from services.availability.domain.model import ACTIVE_STATUSES, BusyRdv
 
@@ -31,18 +30,6 @@ async def busy_intervals(*, session: AsyncSession | AsyncConnection, agent_ids: 
         return []
     return [tuple(r) for r in (await session.execute(_SEARCH_BUSY, {  # type: ignore[misc]
         "agents": agent_ids, "start": start, "end": end, "active": list(ACTIVE_STATUSES)})).all()]
-
-
-_SEARCH_BUSY_DRIVER = driver_sql(_SEARCH_BUSY)
-
-
-async def busy_agents(*, driver: Driver, agent_ids: list[uuid.UUID], start: datetime,
-                      end: datetime) -> set[uuid.UUID]:
-    """Those of these agents with an active RDV in [start, end) (`busy_intervals` on the driver)."""
-    if not agent_ids:
-        return set()
-    return {r[0] for r in await driver.all(_SEARCH_BUSY_DRIVER, {
-        "agents": agent_ids, "start": start, "end": end, "active": list(ACTIVE_STATUSES)})}
 
 
 def _busy(row) -> BusyRdv:

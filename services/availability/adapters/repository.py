@@ -13,7 +13,6 @@ from typing import Any
 from sqlalchemy import and_, delete, func, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from services.availability.adapters.driver import Driver, driver_sql
 from services.availability.adapters.tables import absences, lieux, motifs, plages
 from services.availability.domain import recurrence as rec_mod
 from services.availability.domain.model import Absence, Lieu, Motif, Plage
@@ -282,8 +281,7 @@ def _check_inputs(*, all_agents: bool) -> text:
         "where m.id = :motif and m.organisation_id = :org and m.deleted_at is null")
 
 
-_CHECK_INPUTS_OF_AGENTS = driver_sql(_check_inputs(all_agents=False))
-_CHECK_INPUTS_OF_ALL = driver_sql(_check_inputs(all_agents=True))
+_CHECK_INPUTS_OF_AGENTS, _CHECK_INPUTS_OF_ALL = _check_inputs(all_agents=False), _check_inputs(all_agents=True)
 
 
 def _uuid(value: str) -> uuid.UUID:
@@ -301,7 +299,7 @@ def _json_absence(r: list) -> Absence:
                    date.fromisoformat(r[6]), time.fromisoformat(r[7]), _recurrence_text(r[8]), r[9])
 
 
-async def check_inputs(*, driver: Driver, organisation_id: uuid.UUID, motif_id: uuid.UUID,
+async def check_inputs(*, session: AsyncSession | AsyncConnection, organisation_id: uuid.UUID, motif_id: uuid.UUID,
                        lieu_id: uuid.UUID | None, agent_ids: list[uuid.UUID] | None, plage_lieu_id: uuid.UUID | None,
                        first: date, last: date) -> tuple[Motif | None, Lieu | None, list[Plage], list[Absence]]:
     """The motif, the lieu, the plages (as `plages_for_search`) and the absences of their agents (of
@@ -315,7 +313,7 @@ async def check_inputs(*, driver: Driver, organisation_id: uuid.UUID, motif_id: 
         statement = _CHECK_INPUTS_OF_ALL
     else:
         statement, params["agents"] = _CHECK_INPUTS_OF_AGENTS, agent_ids
-    row = await driver.one(statement, params)
+    row = (await session.execute(statement, params)).first()
     if row is None:
         return None, None, [], []
     n, k = len(_MOTIF_COLS), len(_LIEU_COLS)

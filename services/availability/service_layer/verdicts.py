@@ -7,7 +7,6 @@ from datetime import datetime, timedelta, timezone
 
 from services.availability.adapters import busy as busy_repo
 from services.availability.adapters import repository as repo
-from services.availability.adapters.driver import driver
 from services.availability.domain import jours_feries, verdict
 from services.availability.domain.model import Lieu, Motif
 from services.availability.domain.verdict import Reason
@@ -78,9 +77,9 @@ async def check(*, db: Database, identity: Identity, agent_ids: list[uuid.UUID],
     first, last = day - timedelta(days=1), day + timedelta(days=1)
     # One autocommit statement reads everything (each statement of a read committed transaction
     # would take its own snapshot anyway); the busy projection only for the public page.
-    async with driver(db) as st:
+    async with db.statements() as st:
         motif, lieu, plages, absences = await repo.check_inputs(
-            driver=st, organisation_id=identity.organisation_id, motif_id=motif_id, lieu_id=lieu_id,
+            session=st, organisation_id=identity.organisation_id, motif_id=motif_id, lieu_id=lieu_id,
             agent_ids=None if public else agent_ids, plage_lieu_id=lieu_id if public else None,
             first=first, last=last)
         if motif is None:
@@ -98,9 +97,9 @@ async def check(*, db: Database, identity: Identity, agent_ids: list[uuid.UUID],
         candidates = sorted({p.agent_id for p in plages}, key=str) if public else list(agent_ids)
         busy_agents: set[uuid.UUID] = set()
         if public and candidates:
-            busy_agents = await busy_repo.busy_agents(
-                driver=st, agent_ids=candidates, start=datetime.fromtimestamp(start, timezone.utc),
-                end=datetime.fromtimestamp(end, timezone.utc))
+            busy_agents = {a for a, _, _ in await busy_repo.busy_intervals(
+                session=st, agent_ids=candidates, start=datetime.fromtimestamp(start, timezone.utc),
+                end=datetime.fromtimestamp(end, timezone.utc))}
     holidays = jours_feries.between(first, last, holiday_zone(identity))
     failures: list[tuple[uuid.UUID, Reason]] = []
     passed: list[uuid.UUID] = []
