@@ -46,6 +46,7 @@ class UnitOfWork:
         self._engine = engine
         self._on_commit = on_commit
         self._conn: AsyncConnection | None = None
+        self._driver: psycopg.AsyncConnection | None = None
         self._events: list[Envelope] = []
 
     @property
@@ -53,15 +54,19 @@ class UnitOfWork:
         return self
 
     async def __aenter__(self) -> "UnitOfWork":
-        self._conn = None
+        self._conn = self._driver = None
         self._events = []
         return self
 
     async def __aexit__(self, *exc: Any) -> None:
-        conn, self._conn = self._conn, None
+        conn, driver, self._conn, self._driver = self._conn, self._driver, None, None
         if conn is not None:
             try:
-                await conn.rollback()  # nothing to undo after a commit
+                if driver.broken:
+                    await conn.invalidate()  # PostgreSQL went away: the pool must not reuse it
+                else:
+                    await driver.rollback()  # nothing to undo after a commit
+                    await conn.rollback()
             finally:
                 await conn.close()
 
@@ -74,6 +79,8 @@ class UnitOfWork:
         if self._events:
             await write_outbox(self, self._events)
         if self._conn is not None:
+            # One transaction on one psycopg connection, whichever way its statements went.
+            await self._driver.commit()
             await self._conn.commit()
         wrote = bool(self._events)
         self._events = []
@@ -81,9 +88,17 @@ class UnitOfWork:
             self._on_commit()
 
     async def execute(self, statement, params: Any = None):
+        """Run a statement in the transaction: on the psycopg connection itself, compiled once
+        (see `Statements`), or through SQLAlchemy when only it can run it (same connection)."""
         if self._conn is None:
             self._conn = await self._engine.connect()
-        return await self._conn.execute(statement, params or {})
+            self._driver = (await self._conn.get_raw_connection()).driver_connection
+        if isinstance(statement, str):
+            statement = text(statement)
+        plan = _plan(statement, params)
+        if plan is None:
+            return await self._conn.execute(statement, params or {})
+        return await _run(self._driver, plan, params)
 
 
 class Rows:
@@ -130,6 +145,9 @@ class Rows:
     def scalars(self) -> "Rows":
         return Rows([row[0] for row in self._rows], self.rowcount)
 
+    def mappings(self) -> "Rows":
+        return Rows([row._asdict() for row in self._rows], self.rowcount)
+
 
 class _Plan:
     """A statement compiled once for psycopg: its SQL and how to turn parameters into its values."""
@@ -156,7 +174,8 @@ class _Plan:
 def _row_class(names: tuple[str, ...]):
     # rename: a name repeated in a select list (two tables' `id`) or not an identifier becomes _<index>,
     # where psycopg's namedtuple_row would refuse the row; the first of a repeated name keeps it.
-    return collections.namedtuple("Row", names, rename=True)
+    base = collections.namedtuple("Row", names, rename=True)
+    return type("Row", (base,), {"__slots__": (), "_mapping": property(base._asdict)})
 
 
 def _named_rows(cursor):
@@ -205,6 +224,25 @@ def _plan(statement, params) -> _Plan | None:
     return plan
 
 
+async def _run(conn: psycopg.AsyncConnection, plan: _Plan, params) -> Rows:
+    """Run a planned statement on a psycopg connection (a list of parameter sets: an executemany);
+    a database error is raised as the SQLAlchemy error it would have been."""
+    many = isinstance(params, list)
+    values = [plan.values(p) for p in params] if many else plan.values(params or {})
+    cursor = conn.cursor(row_factory=_named_rows)
+    try:
+        if many:  # one pipeline of the statement over each parameter set
+            await cursor.executemany(plan.sql, values)
+            rows = []
+        else:
+            await cursor.execute(plan.sql, values)
+            rows = await cursor.fetchall() if cursor.description else []
+    except psycopg.Error as exc:
+        raise DBAPIError.instance(plan.sql, values, exc, psycopg.Error, connection_invalidated=conn.broken,
+                                  dialect=_DIALECT) from exc
+    return Rows(rows, cursor.rowcount)
+
+
 class Statements:
     """Statements run one by one, each its own transaction (autocommit): no BEGIN / COMMIT round
     trips. For a read that needs no snapshot shared with another statement, or a one-statement
@@ -231,22 +269,11 @@ class Statements:
             if self._fallback is None:
                 self._fallback = await self._database._autocommit_engine.connect()
             return await self._fallback.execute(statement, params or {})
-        many = isinstance(params, list)
-        values = [plan.values(p) for p in params] if many else plan.values(params or {})
         try:
-            if many:  # executemany: one pipeline of the statement over each parameter set
-                cursor = self._conn.cursor()
-                await cursor.executemany(plan.sql, values)
-                rows = []
-            else:
-                cursor = await self._conn.execute(plan.sql, values)
-                rows = await cursor.fetchall() if cursor.description else []
-        except psycopg.Error as exc:
+            return await _run(self._conn, plan, params)
+        finally:
             if self._conn.broken:
                 self._database._lost_connection()
-            raise DBAPIError.instance(plan.sql, values, exc, psycopg.Error,
-                                      connection_invalidated=self._conn.broken, dialect=_DIALECT) from exc
-        return Rows(rows, cursor.rowcount)
 
     async def close(self) -> None:
         if self._fallback is not None:
