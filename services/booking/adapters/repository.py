@@ -66,13 +66,23 @@ async def _guarded(session, statement, params):
         raise
 
 
-# The RDV row (as `r`) and its per-agent rows under the exclusion constraint.
+# Writes under the exclusion constraint first queue per agent on a transaction-level advisory lock,
+# in agent order. Without it, N concurrent inserts for one slot each see the others' uncommitted rows
+# and wait on them: the waits form cycles that PostgreSQL only breaks one deadlock_timeout (1 s) at a
+# time, so a burst of 30 fighters for one slot held every connection for up to 30 s. Queued, each
+# insert meets the previous one committed (or rolled back): the constraint still decides, at once.
+_AGENT_LOCKS = ("select count(pg_advisory_xact_lock(hashtextextended(cast(a.agent_id as text), 7))) "
+                "from (select distinct agent_id from unnest(cast(:agent_ids as uuid[])) as u(agent_id) "
+                "order by agent_id) as a")
+
+# The RDV row (as `r`) and its per-agent rows under the exclusion constraint (after the agents' locks).
 _RDV_ROWS = f"""
 with r as (
   insert into rdvs ({_COLUMNS}, idempotency_key, request_hash)
-  values (:id, :organisation_id, :motif_id, :service_id, :lieu_id, :agent_ids, :usager_ids, :starts_at,
-          :ends_at, :status, :context, :origin, :created_at, :created_by, :cancelled_at, :version,
-          :idempotency_key, :request_hash)
+  select :id, :organisation_id, :motif_id, :service_id, :lieu_id, :agent_ids, :usager_ids, :starts_at,
+         :ends_at, :status, :context, :origin, :created_at, :created_by, :cancelled_at, :version,
+         :idempotency_key, :request_hash
+  where ({_AGENT_LOCKS}) >= 0
   returning id
 ), agents as (
   insert into rdv_agents (rdv_id, agent_id, during, active)
@@ -142,9 +152,15 @@ where id = :id
 """)
 
 
-async def save(session, *, rdv: Rdv, updated_at: datetime, agents_changed: bool) -> None:
-    """Write a changed RDV; its per-agent rows follow (time range, agents, active flag)."""
+_LOCK_AGENTS = text(_AGENT_LOCKS)
+
+
+async def save(session, *, rdv: Rdv, updated_at: datetime, agents_changed: bool,
+               previous_agent_ids=()) -> None:
+    """Write a changed RDV; its per-agent rows follow (time range, agents, active flag), after the
+    agents' locks (see `_AGENT_LOCKS`; held until the unit of work ends)."""
     params = {**_params(rdv), "updated_at": updated_at}
+    await session.execute(_LOCK_AGENTS, {"agent_ids": sorted(set(rdv.agent_ids) | set(previous_agent_ids))})
     await session.execute(_UPDATE, params)
     if agents_changed:
         await session.execute(text("delete from rdv_agents where rdv_id = :id"), {"id": rdv.id})

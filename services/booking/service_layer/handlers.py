@@ -248,7 +248,8 @@ async def change_rdv(*, db: Database, availability: AvailabilityClient, identity
                 if locked is None or locked.version != current.version:
                     continue  # changed meanwhile: read it again and redo the check
                 await repo.save(uow.session, rdv=after, updated_at=clock.now(),
-                                agents_changed=after.agent_ids != current.agent_ids)
+                                agents_changed=after.agent_ids != current.agent_ids,
+                                previous_agent_ids=current.agent_ids)
                 uow.publish(new_event("booking.rdv.updated", organisation_id=after.organisation_id,
                                       actor=identity.actor(),
                                       data={"rdv": _event_rdv(after, identity), "changes": changes}))
