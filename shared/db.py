@@ -269,11 +269,7 @@ class Statements:
             if self._fallback is None:
                 self._fallback = await self._database._autocommit_engine.connect()
             return await self._fallback.execute(statement, params or {})
-        try:
-            return await _run(self._conn, plan, params)
-        finally:
-            if self._conn.broken:
-                self._database._lost_connection()
+        return await _run(self._conn, plan, params)
 
     async def close(self) -> None:
         if self._fallback is not None:
@@ -307,7 +303,7 @@ class Database:
         return self._raw
 
     def _lost_connection(self) -> None:
-        """A statement found its connection broken (PostgreSQL restarted): the others are too, so
+        """A connection was found broken (PostgreSQL restarted): the others are too, so
         replace them all now rather than fail once each (what SQLAlchemy does with its pool)."""
         self._draining = asyncio.get_running_loop().create_task(self._raw.drain())  # a reference keeps it alive
 
@@ -317,8 +313,7 @@ class Database:
     @contextlib.asynccontextmanager
     async def statements(self) -> AsyncIterator[Statements]:
         """`async with db.statements() as st: await st.execute(...)`: see `Statements`."""
-        pool = await self._raw_pool()
-        async with pool.connection() as conn:
+        async with self.connection() as conn:
             statements = Statements(self, conn)
             try:
                 yield statements
@@ -328,12 +323,13 @@ class Database:
     @contextlib.asynccontextmanager
     async def connection(self) -> AsyncIterator[psycopg.AsyncConnection]:
         """A psycopg connection of the statements' pool, for code written against psycopg itself
-        (autocommit: `async with conn.transaction():` for a transaction); rows are named tuples."""
+        (autocommit: `async with conn.transaction():` for a transaction); rows are named tuples.
+        An error that leaves the connection broken (PostgreSQL restarted) replaces the whole pool."""
         pool = await self._raw_pool()
         async with pool.connection() as conn:
             try:
                 yield conn
-            except psycopg.Error:
+            except BaseException:
                 if conn.broken:
                     self._lost_connection()
                 raise

@@ -8,7 +8,6 @@ the row is published again and JetStream's duplicate window drops the copy.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from typing import Iterable
 
@@ -17,17 +16,24 @@ from sqlalchemy import text
 from shared import metrics, tracing
 from shared.db import Database, UnitOfWork
 from shared.events import Envelope
+from shared.sqljson import json_rows
 
 log = logging.getLogger("rdv.outbox")
 
 # Only one relay per database publishes at a time (ordering per subject across replicas).
 _RELAY_LOCK_KEY = 0x5244_5601
-# Every commit's events in one constant statement over a JSON array, in order (a multi-row
-# INSERT ... VALUES is compiled anew for each number of rows).
-_INSERT = text(
-    "insert into outbox (id, subject, payload, headers) "
-    "select cast(e->>'id' as uuid), e->>'subject', e->'payload', e->'headers' "
-    "from jsonb_array_elements(cast(:rows as jsonb)) with ordinality as t(e, n) order by n")
+
+
+def insert_outbox_sql(param: str = "rows") -> str:
+    """The INSERT of the outbox rows given as one JSON array parameter `:param` (`outbox_json`), in order;
+    a constant statement (a multi-row INSERT ... VALUES is compiled anew for each number of rows), also
+    usable as a CTE of a larger one."""
+    return ("insert into outbox (id, subject, payload, headers) "
+            "select cast(e->>'id' as uuid), e->>'subject', e->'payload', e->'headers' "
+            f"from jsonb_array_elements(cast(:{param} as jsonb)) with ordinality as t(e, n) order by n")
+
+
+_INSERT = text(insert_outbox_sql())
 # The lock (an InitPlan, taken once) and the batch in one round trip; no rows when another
 # replica's relay holds the lock. The payload is published as stored (no parse and re-encode).
 _BATCH = ("select seq, subject, payload::text, headers from outbox "
@@ -45,11 +51,15 @@ def outbox_row(event: Envelope) -> dict:
     return {"id": event.id, "subject": event.subject, "payload": event.model_dump(mode="json"), "headers": headers}
 
 
-async def write_outbox(uow: UnitOfWork, events: Iterable[Envelope]) -> None:
+def outbox_json(events: Iterable[Envelope]) -> str:
+    """The events' outbox rows as the JSON parameter of `insert_outbox_sql`."""
+    return json_rows([outbox_row(ev) for ev in events])
+
+
+async def write_outbox(uow: UnitOfWork, events: list[Envelope]) -> None:
     """The events' rows, in the unit of work's transaction (called by its commit)."""
-    rows = [outbox_row(ev) for ev in events]
-    if rows:
-        await uow.execute(_INSERT, {"rows": json.dumps(rows, default=str)})
+    if events:
+        await uow.execute(_INSERT, {"rows": outbox_json(events)})
 
 
 class OutboxRelay:

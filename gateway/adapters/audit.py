@@ -1,7 +1,6 @@
 """The audit log: every write through the gateway (who, when, what, which resource, result)."""
 from __future__ import annotations
 
-import json
 import uuid
 from datetime import datetime
 
@@ -9,6 +8,7 @@ from sqlalchemy import func, select, text
 
 from gateway.adapters.tables import audit_log
 from shared.db import UnitOfWork
+from shared.sqljson import json_rows
 
 
 _COLUMNS = "organisation_id, agent_id, at, method, path, resource_id, status, ip, replayed"
@@ -22,7 +22,7 @@ _ADD_ENTRIES = text(
 
 async def add_entries(*, uow: UnitOfWork, entries: list[dict]) -> None:
     """Several rows in one statement, in the order given."""
-    await uow.execute(_ADD_ENTRIES, {"rows": json.dumps(entries, default=str)})
+    await uow.execute(_ADD_ENTRIES, {"rows": json_rows(entries)})
 
 
 def entry_dict(row) -> dict:

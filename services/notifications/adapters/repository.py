@@ -2,7 +2,6 @@
 RDV events reads is in snapshot.py."""
 from __future__ import annotations
 
-import json
 import uuid
 from datetime import datetime
 from functools import lru_cache
@@ -15,6 +14,7 @@ from sqlalchemy.dialects.postgresql import insert
 from services.notifications.adapters import tables as t
 from services.notifications.domain.model import AgentContact, Contact, RdvView
 from shared.db import UnitOfWork
+from shared.sqljson import json_rows
 
 DUE_CHANNEL = "notifications_due"  # NOTIFY channel: new work for the delivery loop
 
@@ -34,7 +34,7 @@ async def upsert_many(uow: UnitOfWork, table, rows: list[dict[str, Any]], *, key
     if not rows:
         return
     rows = sorted(rows, key=lambda r: r[key])  # one lock order for every writer
-    await uow.execute(_upsert_statement(table, tuple(rows[0]), key, keep), {"rows": _json_rows(rows)})
+    await uow.execute(_upsert_statement(table, tuple(rows[0]), key, keep), {"rows": json_rows(rows)})
 
 
 @lru_cache(maxsize=None)
@@ -49,19 +49,6 @@ def _upsert_sql(table, columns: tuple[str, ...], key: str, keep: tuple[str, ...]
     return (f"insert into {table.name} ({', '.join(columns)}) select {', '.join(columns)} "
             f"from jsonb_to_recordset(cast(:{param} as jsonb)) as r({', '.join(f'{c} {k}' for c, k in types.items())}) "
             f"on conflict ({key}) do update set {updates}")
-
-
-def _json_default(value):
-    """What json cannot write itself: ids and instants (the encoder calls this for those values only)."""
-    if isinstance(value, uuid.UUID):
-        return str(value)
-    if isinstance(value, datetime):
-        return value.isoformat()
-    raise TypeError(f"{type(value).__name__} is not JSON serializable")
-
-
-def _json_rows(rows: list[dict[str, Any]]) -> str:
-    return json.dumps(rows, default=_json_default)
 
 
 async def mark_deleted(uow: UnitOfWork, table, row_id: uuid.UUID) -> None:
@@ -127,7 +114,7 @@ async def queue_messages(uow: UnitOfWork, rows: list[dict[str, Any]]) -> int:
     any is new; return how many are new."""
     if not rows:
         return 0
-    payload = _json_rows(rows)  # the recordset takes the columns it names
+    payload = json_rows(rows)  # the recordset takes the columns it names
     return (await uow.execute(_QUEUE, {"messages": payload})).one().added
 
 
@@ -144,9 +131,9 @@ async def write_run(uow: UnitOfWork, *, rdvs: list[dict[str, Any]], cancel_remin
     if statement is None:
         return
     await uow.execute(statement, {
-        **({"rdvs": _json_rows(rdvs)} if rdvs else {}), **({"cancel": cancel, "reason": reason} if cancel else {}),
-        **({"messages": _json_rows(messages)} if messages else {}),
-        **({"reminders": _json_rows(reminders)} if reminders else {})})
+        **({"rdvs": json_rows(rdvs)} if rdvs else {}), **({"cancel": cancel, "reason": reason} if cancel else {}),
+        **({"messages": json_rows(messages)} if messages else {}),
+        **({"reminders": json_rows(reminders)} if reminders else {})})
 
 
 @lru_cache(maxsize=None)

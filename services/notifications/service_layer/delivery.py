@@ -27,7 +27,7 @@ from services.notifications.domain.rules import retry_delay_seconds
 from shared import clock, metrics
 from shared.db import Database, UnitOfWork
 from shared.events import new_event
-from shared.outbox import outbox_row
+from shared.outbox import insert_outbox_sql, outbox_json
 
 log = logging.getLogger("rdv.notifications.delivery")
 
@@ -44,7 +44,7 @@ _CLAIM_LOCAL = text(_CLAIM_SQL.format(content=""))
 
 # Everything a round writes, in one statement: every outcome, given as one JSON array (a retry keeps
 # `pending` and gets a later next_attempt_at; the ids let the planner read the primary key, the JSON
-# recordset's row count being unknown to it), and the receipts' outbox rows (`shared.outbox.outbox_row`, in
+# recordset's row count being unknown to it), and the receipts' outbox rows (`shared.outbox.insert_outbox_sql`, in
 # order); a message sent is in the dev inbox (a view of the messages). It answers when the next pending
 # message that is not one of the round's falls due (the statement sees the round's messages as they were).
 _RECORD = text("""
@@ -55,10 +55,7 @@ with outcome as (
     sent_at timestamptz, next_attempt_at timestamptz)
   where m.id = v.id and m.id = any(cast(:ids as uuid[]))
 ), receipts as (
-  insert into outbox (id, subject, payload, headers)
-  select cast(e.row ->> 'id' as uuid), e.row ->> 'subject', e.row -> 'payload', e.row -> 'headers'
-  from jsonb_array_elements(cast(:events as jsonb)) with ordinality as e(row, n)
-  order by e.n
+  """ + insert_outbox_sql("events") + """
 )
 select min(next_attempt_at) from messages where status = 'pending' and id <> all(cast(:ids as uuid[]))
 """)
@@ -155,10 +152,9 @@ async def _record(uow: UnitOfWork, claimed, outcomes: list[Outcome], *, now: dat
         if o.status == "pending":
             retries.append(next_attempt_at)
         else:
-            events.append(outbox_row(_receipt(msg, o)))
+            events.append(_receipt(msg, o))
     others = (await uow.execute(_RECORD, {
-        "rows": json.dumps(rows), "ids": [msg["id"] for msg in claimed],
-        "events": json.dumps(events, default=str)})).scalar()
+        "rows": json.dumps(rows), "ids": [msg["id"] for msg in claimed], "events": outbox_json(events)})).scalar()
     return min([d for d in (others, *retries) if d is not None], default=None)
 
 

@@ -1,13 +1,14 @@
 """The projections kept from other services' events: RDVs (with their usagers), motifs, lieux."""
 from __future__ import annotations
 
-import json
 import uuid
 from datetime import datetime
 from typing import Any, Sequence
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from shared.sqljson import json_rows
 
 
 def _uuid_array(values: Sequence[uuid.UUID]) -> str:
@@ -17,32 +18,6 @@ def _uuid_array(values: Sequence[uuid.UUID]) -> str:
 
 def _distinct(values) -> list:
     return list(dict.fromkeys(v for v in values if v is not None))
-
-
-def _plain(value):
-    """A parameter value as JSON: UUIDs (also in lists) as text, datetimes in ISO 8601 (timestamptz to
-    PostgreSQL). Converted here rather than by json.dumps' `default` hook, which costs 3 times more."""
-    kind = type(value)
-    if kind is uuid.UUID:
-        return str(value)
-    if kind is list:
-        return [str(v) if type(v) is uuid.UUID else v for v in value]
-    if kind is datetime:
-        return value.isoformat()
-    return value
-
-
-def _other(value):
-    # json.dumps' hook, for what `_plain` leaves (a subclass of UUID or datetime).
-    if isinstance(value, (uuid.UUID, datetime)):
-        return str(value)
-    raise TypeError(f"{type(value).__name__} is not a JSON parameter")
-
-
-def _rows_json(rows: Sequence[dict[str, Any]], keys: tuple[str, ...]) -> str:
-    """Rows as one JSON parameter (json_to_recordset): psycopg dumps a list parameter element by element
-    in Python, several times the CPU of json.dumps."""
-    return json.dumps([{k: _plain(r[k]) for k in keys} for r in rows], default=_other)
 
 
 _RDV_KEYS = ("id", "organisation_id", "service_id", "motif_id", "lieu_id", "agent_ids", "usager_ids", "starts_at",
@@ -127,13 +102,13 @@ class ProjectionRepository:
             return 0
         rdvs = sorted(rdvs, key=lambda r: r["id"])  # rows locked in one order by every replica
         applied = {row.id: row.service_id for row in (await self.session.execute(_UPSERT_RDVS, {
-            "rows": _rows_json(rdvs, _RDV_KEYS),
+            "rows": json_rows(rdvs, _RDV_KEYS),
             "usagers": _uuid_array(_distinct(u for r in rdvs for u in r["usager_ids"]))})).all()}
         if not applied:
             return 0
         done = [r for r in rdvs if r["id"] in applied]
         stale = (await self.session.execute(_LINK_USAGERS, {
-            "rows": _rows_json([{**r, "service_id": applied[r["id"]]} for r in done], _LINK_KEYS),
+            "rows": json_rows([{**r, "service_id": applied[r["id"]]} for r in done], _LINK_KEYS),
             "ids": _uuid_array([r["id"] for r in done]),
             "usagers": _uuid_array(_distinct(u for r in done for u in r["usager_ids"]))})).scalars().all()
         await self.refresh_service_links(usager_ids=set(stale))
