@@ -153,6 +153,7 @@ def env_names_read_by_code() -> set[str]:
         text = source.read_text(encoding="utf-8")
         names |= set(re.findall(r"environ(?:\.get)?[\(\[]\s*[\"']([A-Z][A-Z0-9_]+)[\"']", text))
         names |= set(re.findall(r"env\.get\(\s*[\"']([A-Z][A-Z0-9_]+)[\"']", text))
+        names |= set(re.findall(r"_ENV\s*=\s*[\"']([A-Z][A-Z0-9_]+)[\"']", text))
         for suffix in re.findall(r"\{[a-z_.]+\.upper\(\)\}_([A-Z_]+)", text):
             names |= {f"{service.upper()}_{suffix}" for service in ALL}
     for service in ALL:
@@ -171,17 +172,42 @@ def env_names_read_by_code() -> set[str]:
     return names
 
 
-def contract_operations_names() -> set[str]:
-    """Names in the contract's Operations table (../shared/contract/api.md), `<SERVICE>_` expanded."""
+def _expand(name: str) -> set[str]:
+    """`<SERVICE>_X` for every process, `<NAME>_X` for every service but the gateway (which uses `RDV_`)."""
     from rdv.cli import ALL
 
-    api = ROOT.parent / "shared" / "contract" / "api.md"
-    text = api.read_text(encoding="utf-8")
+    if name.startswith("<SERVICE>_"):
+        return {f"{s.upper()}_{name.split('_', 1)[1]}" for s in ALL}
+    if name.startswith("<NAME>_"):
+        return {f"{s.upper()}_{name.split('_', 1)[1]}" for s in ALL if s != "gateway"}
+    return {name}
+
+
+def _names_in_cells(cells: str) -> set[str]:
+    return {n for raw in re.findall(r"`([A-Z<][A-Z0-9_<>]+)`", cells) for n in _expand(raw)}
+
+
+def documented_settings() -> dict[str, str]:
+    """The variables table of docs/operations.md ("Settings (environment)"): name -> what deployments do with it
+    (`set`, `kubernetes`, `optional`, `never`), `<SERVICE>_`/`<NAME>_` expanded. This is the project's own promise
+    about its configuration; the contract's Operations table is checked against it when the contract is at hand."""
+    text = (ROOT / "docs" / "operations.md").read_text(encoding="utf-8")
+    table = text.split("## Settings (environment)", 1)[1].split("| variable |", 1)[1].split("\n\n", 1)[0]
+    settings: dict[str, str] = {}
+    for row in table.splitlines()[2:]:
+        cells = [c.strip() for c in row.strip().strip("|").split("|")]
+        assert len(cells) == 4, f"docs/operations.md: a settings row needs 4 cells: {row}"
+        for name in _names_in_cells(cells[0]):
+            settings[name] = cells[2]
+    return settings
+
+
+CONTRACT_API = ROOT.parent / "shared" / "contract" / "api.md"
+
+
+def contract_operations_names() -> set[str]:
+    """Names in the contract's Operations table (../shared/contract/api.md, beside a checkout on the project's own
+    machines only), expanded like the docs' table."""
+    text = CONTRACT_API.read_text(encoding="utf-8")
     table = text.split("## Operations", 1)[1].split("\n\n", 1)[0]
-    names: set[str] = set()
-    for name in re.findall(r"`([A-Z<][A-Z0-9_<>]+)`", table):
-        if name.startswith("<SERVICE>_"):
-            names |= {f"{s.upper()}_{name.split('_', 1)[1]}" for s in ALL}
-        else:
-            names.add(name)
-    return names
+    return _names_in_cells(table)
