@@ -3,6 +3,7 @@ reporting facts, the stats count them, and the XLSX export shows them in the org
 from __future__ import annotations
 
 import io
+from datetime import datetime, time
 
 import openpyxl
 
@@ -82,9 +83,10 @@ def test_rdvs_booked_through_the_gateway_are_counted_and_exported(system):
         rows = list(openpyxl.load_workbook(io.BytesIO(resp.content), read_only=True).active.iter_rows(values_only=True))
     header, first, second = rows[0], dict(zip(rows[0], rows[1])), dict(zip(rows[0], rows[2]))
     assert header[:6] == ("année", "date prise rdv", "heure prise rdv", "origine", "date rdv", "heure rdv")
-    assert (first["date rdv"], first["heure rdv"]) == ("04/03/2027", "09:30")
-    assert (second["date rdv"], second["heure rdv"]) == ("30/03/2027", "09:30")  # summer time, local
-    assert first["date prise rdv"] == "01/03/2027"
+    # real date and time cells (openpyxl: a date as a datetime at midnight, a time alone as a time)
+    assert (first["date rdv"], first["heure rdv"]) == (datetime(2027, 3, 4), time(9, 30))
+    assert (second["date rdv"], second["heure rdv"]) == (datetime(2027, 3, 30), time(9, 30))  # summer time, local
+    assert first["date prise rdv"] == datetime(2027, 3, 1)
     assert first["statut"] == "À venir" and second["statut"] == "Annulé (révoqué)"
     assert first["au moins un usager mineur ?"] == "oui" and second["au moins un usager mineur ?"] == "non"
     assert first["usager(s)"] == "Léa Bernard, Marc Roux"

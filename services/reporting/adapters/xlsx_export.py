@@ -14,20 +14,24 @@ import psycopg
 import xlsxwriter
 
 from services.reporting.adapters.scope_sql import scope_where
-from services.reporting.domain.export_file import COLUMN_WIDTHS, COLUMNS
+from services.reporting.domain.export_file import COLUMN_WIDTHS, COLUMNS, SHEET_DATE_FORMAT, SHEET_TIME_FORMAT
 from services.reporting.domain.labels import notifications_label, origin_label, status_label
 from services.reporting.domain.scope import RdvFilters, Viewer
 
 FETCH_ROWS = 5000
 
-# One row per RDV, every name joined here; dates and hours in the organisation's timezone.
-_SELECT = """
-select extract(year from f.starts_at at time zone %(tz)s)::int,
-       to_char(f.created_at at time zone %(tz)s, 'DD/MM/YYYY'),
-       to_char(f.created_at at time zone %(tz)s, 'HH24:MI'),
+# One row per RDV, every name joined here; dates and hours in the organisation's timezone, as spreadsheet
+# serial numbers (days since 1899-12-30; a time is the fraction of its day), so that the cells are real dates
+# and times that sort and filter as such, and PostgreSQL does the arithmetic once per row.
+_DAY = "((%s)::date - date '1899-12-30')"
+_TIME = "(extract(epoch from (%s)::time(0)) / 86400.0)::float8"
+_CREATED = "(f.created_at at time zone %(tz)s)"
+_STARTS = "(f.starts_at at time zone %(tz)s)"
+_SELECT = f"""
+select extract(year from {_STARTS})::int,
+       {_DAY % _CREATED}, {_TIME % _CREATED},
        f.origin,
-       to_char(f.starts_at at time zone %(tz)s, 'DD/MM/YYYY'),
-       to_char(f.starts_at at time zone %(tz)s, 'HH24:MI'),
+       {_DAY % _STARTS}, {_TIME % _STARTS},
        s.name, m.name, f.context,
        case when f.status = 'unknown' and f.starts_at >= %(tomorrow)s then 'a_venir'
             when f.status = 'unknown' then 'a_renseigner' else f.status end,
@@ -48,7 +52,8 @@ cross join lateral (
                                          'Usager inconnu') end, ', ' order by x.ord) as names,
            coalesce(bool_or(u.birth_date > (f.starts_at at time zone %(tz)s)::date - interval '18 years'),
                     false) as minor,
-           string_agg(to_char(u.birth_date, 'DD/MM/YYYY'), ', ' order by x.ord) as births
+           -- one cell holds one date: the first usager's (the one named first), as in the contract's column
+           (array_agg(u.birth_date - date '1899-12-30' order by x.ord))[1] as births
     from unnest(f.usager_ids) with ordinality as x(id, ord) left join usagers u on u.id = x.id) us
 cross join lateral (
     select count(*) filter (where rn.status = 'sent') as sent, count(*) filter (where rn.status = 'failed') as failed
@@ -108,6 +113,8 @@ def write_rdv_export(*, dsn: str, viewer: Viewer, filters: RdvFilters, timezone:
     try:
         sheet = workbook.add_worksheet("RDV")
         bold = workbook.add_format({"bold": True})
+        day_format = workbook.add_format({"num_format": SHEET_DATE_FORMAT})
+        time_format = workbook.add_format({"num_format": SHEET_TIME_FORMAT})
         for col, (title, width) in enumerate(zip(COLUMNS, COLUMN_WIDTHS)):
             sheet.set_column(col, col, width)
             sheet.write_string(0, col, title, bold)
@@ -124,11 +131,17 @@ def write_rdv_export(*, dsn: str, viewer: Viewer, filters: RdvFilters, timezone:
                 note_key = (r[14], r[15])
                 note = notes.get(note_key) or notes.setdefault(note_key, notifications_label(*note_key))
                 created_by = r[17] or ("Usager (en ligne)" if r[3] == "usager" else "")
+                # dates and times are serial numbers shown by their format (see _SELECT)
                 write_number(rows, 0, r[0])
-                col = 0
-                for value in (r[1], r[2], origin, r[4], r[5], r[6], r[7], r[8], status, r[10], r[11], r[12],
-                              "oui" if r[13] else "non", note, organisation_name, r[16], created_by):
-                    col += 1
+                write_number(rows, 1, r[1], day_format)
+                write_number(rows, 2, r[2], time_format)
+                write_number(rows, 4, r[4], day_format)
+                write_number(rows, 5, r[5], time_format)
+                if r[16] is not None:
+                    write_number(rows, 16, r[16], day_format)
+                for col, value in ((3, origin), (6, r[6]), (7, r[7]), (8, r[8]), (9, status), (10, r[10]),
+                                   (11, r[11]), (12, r[12]), (13, "oui" if r[13] else "non"), (14, note),
+                                   (15, organisation_name), (17, created_by)):
                     if value:
                         write_string(rows, col, value)
             if on_progress:

@@ -14,6 +14,10 @@ COLUMN_WIDTHS = (7, 14, 14, 26, 12, 10, 22, 28, 30, 24, 26, 30, 30, 12, 24, 24, 
 
 DATE_FORMAT = "%d/%m/%Y"
 TIME_FORMAT = "%H:%M"
+# Spreadsheet number formats of the date and time cells (date prise rdv, heure prise rdv, date rdv,
+# heure rdv, date naissance), shown the French way.
+SHEET_DATE_FORMAT = "dd/mm/yyyy"
+SHEET_TIME_FORMAT = "hh:mm"
 
 
 def slugify(text: str) -> str:

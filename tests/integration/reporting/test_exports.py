@@ -7,6 +7,7 @@ import json
 import re
 import time
 import uuid
+from datetime import date, datetime, time as clock_time
 from pathlib import Path
 
 import openpyxl
@@ -76,7 +77,15 @@ def _download(svc, identity, export: dict):
         resp = c.get(f"/v1/exports/{export['id']}/file")
     assert resp.status_code == 200, resp.text
     sheet = openpyxl.load_workbook(io.BytesIO(resp.content), read_only=True).active
-    return resp, [list(row) for row in sheet.iter_rows(values_only=True)]
+    return resp, [[_day_or_time(cell) for cell in row] for row in sheet.iter_rows(values_only=True)]
+
+
+def _day_or_time(value):
+    """openpyxl reads a date cell as a datetime at midnight: the day it shows."""
+    if isinstance(value, datetime):
+        assert value.time() == clock_time(0), value
+        return value.date()
+    return value
 
 
 def _wait_facts(svc, w: World, total: int):
@@ -105,12 +114,14 @@ async def test_export_columns_labels_and_local_times(reporting, js):
     assert export["filename"] in resp.headers["content-disposition"]
     assert rows[0] == COLUMNS
     by_date = {row[4]: dict(zip(COLUMNS, row)) for row in rows[1:]}
-    assert [row[4] for row in rows[1:]] == ["26/03/2027", "28/03/2027", "02/04/2027"]  # by date of the RDV
+    # by date of the RDV: real date cells
+    assert [row[4] for row in rows[1:]] == [date(2027, 3, 26), date(2027, 3, 28), date(2027, 4, 2)]
 
-    dst = by_date["28/03/2027"]
+    dst = by_date[date(2027, 3, 28)]
     assert dst["année"] == 2027
-    assert (dst["date prise rdv"], dst["heure prise rdv"]) == ("27/03/2027", "23:30")  # 22:30 UTC, winter
-    assert (dst["date rdv"], dst["heure rdv"]) == ("28/03/2027", "10:00")  # 08:00 UTC, summer time
+    # 22:30 UTC, winter; then 08:00 UTC, summer time
+    assert (dst["date prise rdv"], dst["heure prise rdv"]) == (date(2027, 3, 27), clock_time(23, 30))
+    assert (dst["date rdv"], dst["heure rdv"]) == (date(2027, 3, 28), clock_time(10, 0))
     assert dst["origine"] == "Créé par un agent"
     assert (dst["service"], dst["motif"], dst["lieu"]) == ("PMI", "Consultation nourrisson", "MDS Centre")
     assert dst["contexte"] == "Premier rendez-vous"
@@ -120,21 +131,31 @@ async def test_export_columns_labels_and_local_times(reporting, js):
     assert dst["au moins un usager mineur ?"] == "oui"
     assert dst["résultat des notifications"] == "1 envoyée, 1 en échec"
     assert dst["organisation"] == w.name
-    assert dst["date naissance"] == "01/06/2015, 31/01/1980"
+    assert dst["date naissance"] == date(2015, 6, 1)  # the first usager's: one date per cell
     assert dst["créé par"] == "Alice Martin"
 
-    winter = by_date["26/03/2027"]
-    assert (winter["date rdv"], winter["heure rdv"]) == ("26/03/2027", "10:00")
-    assert (winter["date prise rdv"], winter["heure prise rdv"]) == ("01/03/2027", "08:05")
+    winter = by_date[date(2027, 3, 26)]
+    assert (winter["date rdv"], winter["heure rdv"]) == (date(2027, 3, 26), clock_time(10, 0))
+    assert (winter["date prise rdv"], winter["heure prise rdv"]) == (date(2027, 3, 1), clock_time(8, 5))
+    assert winter["date naissance"] == date(1980, 1, 31)
     assert winter["origine"] == "Réservé en ligne par l'usager"
     assert winter["au moins un usager mineur ?"] == "non"
     assert winter["résultat des notifications"] == "Aucune notification"
     assert winter["créé par"] == "Usager (en ligne)"
     assert winter["lieu"] is None
 
-    cancelled = by_date["02/04/2027"]
+    # the cells themselves: dates and times shown the French way, the year a number, never text
+    sheet = openpyxl.load_workbook(io.BytesIO(resp.content)).active
+    for name, shown in (("date prise rdv", "dd/mm/yyyy"), ("heure prise rdv", "hh:mm"), ("date rdv", "dd/mm/yyyy"),
+                        ("heure rdv", "hh:mm"), ("date naissance", "dd/mm/yyyy")):
+        column = COLUMNS.index(name) + 1
+        cell = sheet.cell(row=2, column=column)
+        assert cell.is_date and cell.data_type == "d" and cell.number_format == shown, (column, cell.number_format)
+    assert sheet.cell(row=2, column=1).data_type == "n"
+
+    cancelled = by_date[date(2027, 4, 2)]
     assert cancelled["statut"] == "Annulé (révoqué)"
-    assert cancelled["heure rdv"] == "14:00"
+    assert cancelled["heure rdv"] == clock_time(14, 0)
     assert cancelled["usager(s)"] == "Usager anonymisé"  # the anonymised person's data is gone
     assert cancelled["date naissance"] is None
 
@@ -143,7 +164,7 @@ async def test_export_columns_labels_and_local_times(reporting, js):
     assert only_revoked["rows"] == 1
     window = _export(reporting, admin, {"from": "2027-03-27", "to": "2027-03-28", "agent_id": str(w.agents["alice"])})
     _, rows = _download(reporting, admin, window)
-    assert [row[4] for row in rows[1:]] == ["28/03/2027"]
+    assert [row[4] for row in rows[1:]] == [date(2027, 3, 28)]
 
 
 async def test_export_shows_only_what_the_requester_sees_and_only_the_owner_downloads(reporting, js):
