@@ -16,7 +16,7 @@ from gateway.schemas.common import STANDARD_ERRORS, Page
 router = APIRouter(prefix="/api/v1", tags=["rendez-vous"], responses=STANDARD_ERRORS)
 
 
-@router.post("/rdvs", status_code=201, response_model=s.RdvOut)
+@router.post("/rdvs", status_code=201, response_model=s.RdvWritten)
 async def create_rdv(body: s.RdvCreate, request: Request, principal: Principal = Depends(principal_naming_agents)):
     """Book an RDV (checked against plages, absences, holidays and the agents' other RDVs)."""
     await ensure_agents(request, principal, body.agent_ids)
@@ -41,7 +41,7 @@ async def get_rdv(rdv_id: uuid.UUID, request: Request, principal: Principal = De
     return await forward(request, "booking", f"/v1/rdvs/{rdv_id}", identity=identity_of(principal))
 
 
-@router.patch("/rdvs/{rdv_id}", response_model=s.RdvOut)
+@router.patch("/rdvs/{rdv_id}", response_model=s.RdvWritten)
 async def patch_rdv(rdv_id: uuid.UUID, body: s.RdvPatch, request: Request,
                     principal: Principal = Depends(principal_naming_agents)):
     """Move or change an RDV (checked like a booking)."""

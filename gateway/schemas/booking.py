@@ -22,6 +22,8 @@ class RdvCreate(Body):
     starts_at: AwareDatetime
     duration_minutes: int | None = Field(default=None, ge=5, le=480)
     context: str | None = Field(default=None, max_length=5000)
+    allow_outside_opening: bool = Field(default=False, description=(
+        "an agent placing it themself: outside_opening, agent_absent and holiday become `warnings`"))
 
 
 class RdvPatch(Body):
@@ -30,6 +32,7 @@ class RdvPatch(Body):
     lieu_id: uuid.UUID | None = None
     duration_minutes: int | None = Field(default=None, ge=5, le=480)
     context: str | None = Field(default=None, max_length=5000)
+    allow_outside_opening: bool = Field(default=False, description="as on create, for a move")
 
 
 class RdvStatusIn(Body):
@@ -47,10 +50,16 @@ class RdvOut(Open):
     ends_at: datetime
     status: Status
     display_status: DisplayStatus
+    allowed_statuses: list[Status] = Field(description="what POST .../status accepts now from the caller")
     context: str | None = None
     created_at: datetime
     created_by: uuid.UUID | None = None
     cancelled_at: datetime | None = None
+
+
+class RdvWritten(RdvOut):
+    """A created or changed RDV, with the refusals `allow_outside_opening` overrode."""
+    warnings: list[Literal["outside_opening", "agent_absent", "holiday"]] = Field(default_factory=list)
 
 
 class NotificationOut(Open):

@@ -74,14 +74,28 @@ def explain(*, organisation_id: uuid.UUID, plages: list[Plage], absences: list[A
 def check(*, plages: list[Plage], absences: list[Absence], holidays: dict[date, str], zone: str,
           start: int, end: int, lieu_id: uuid.UUID | None) -> Reason | None:
     """Booking's check for one agent: None when open, else the first reason (holiday first)."""
+    found = refusals(plages=plages, absences=absences, holidays=holidays, zone=zone, start=start, end=end,
+                     lieu_id=lieu_id, first_only=True)
+    return found[0] if found else None
+
+
+def refusals(*, plages: list[Plage], absences: list[Absence], holidays: dict[date, str], zone: str,
+             start: int, end: int, lieu_id: uuid.UUID | None, first_only: bool = False) -> list[Reason]:
+    """Every reason booking's check refuses [start, end) for one agent: holiday, outside_opening, agent_absent."""
+    found: list[Reason] = []
     for day, name in holidays_over(holidays, start, end, zone):
-        return Reason("holiday", f"Le {day.strftime('%d/%m/%Y')} est un jour férié ({name}).",
-                      {"day": day.isoformat(), "name": name})
+        found.append(Reason("holiday", f"Le {day.strftime('%d/%m/%Y')} est un jour férié ({name}).",
+                            {"day": day.isoformat(), "name": name}))
+        break
+    if found and first_only:
+        return found
     if containing_plage(plages, start, end, zone, lieu_id) is None:
-        return Reason("outside_opening", "Ce créneau n'est pas dans une plage d'ouverture de l'agent "
-                                         "pour ce motif et ce lieu.")
-    found = absences_over(absences, start, end, zone)
-    if found:
-        return Reason("agent_absent", "L'agent est indisponible à ce moment-là.",
-                      {"absence_ids": [str(a.id) for a in found]})
-    return None
+        found.append(Reason("outside_opening", "Ce créneau n'est pas dans une plage d'ouverture de l'agent "
+                                               "pour ce motif et ce lieu."))
+        if first_only:
+            return found
+    absent = absences_over(absences, start, end, zone)
+    if absent:
+        found.append(Reason("agent_absent", "L'agent est indisponible à ce moment-là.",
+                            {"absence_ids": [str(a.id) for a in absent]}))
+    return found

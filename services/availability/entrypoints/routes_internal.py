@@ -17,9 +17,13 @@ async def check(body: CheckIn, request: Request, identity: Identity = Caller):
     # The database from the request rather than `Depends(database)`: one dependency less to solve (hot path).
     found = await verdicts.check(db=database_of(request), identity=identity, agent_ids=body.agent_ids, lieu_id=body.lieu_id,
                                  motif_id=body.motif_id, starts_at=body.starts_at,
-                                 duration_minutes=body.duration_minutes, public=body.public)
+                                 duration_minutes=body.duration_minutes, public=body.public,
+                                 all_reasons=body.all_reasons)
     common = {"motif": views.motif(found.motif), "lieu": views.lieu(found.lieu) if found.lieu else None,
               "ends_at": views.iso_epoch(found.ends_at, identity.timezone)}
+    if body.all_reasons:
+        common["reasons"] = [{"code": r.code, "message": r.message, "details": {**r.ref, "agent_id": str(a)}}
+                             for a, r in found.reasons]
     # JSONResponse: the body is plain JSON already, FastAPI's encoder would walk it once more (hot path).
     if found.ok:
         return JSONResponse({"ok": True, "agent_ids": [str(a) for a in found.agent_ids], **common})

@@ -134,3 +134,4 @@ class CheckIn(_Body):
     starts_at: AwareDatetime
     duration_minutes: int | None = Field(default=None, ge=1, le=24 * 60)
     public: bool = False
+    all_reasons: bool = False  # answer `reasons`: every refusal of every agent, not only the first

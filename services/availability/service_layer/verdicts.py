@@ -10,7 +10,7 @@ from services.availability.adapters import repository as repo
 from services.availability.domain import jours_feries, verdict
 from services.availability.domain.model import Lieu, Motif
 from services.availability.domain.verdict import Reason
-from services.availability.service_layer.creneaux import holiday_zone
+from services.availability.service_layer.creneaux import holiday_rules
 from services.availability.service_layer.rules import instant_in_range, motif_of, unknown_lieu, unknown_motif
 from shared import clock
 from shared.db import Database
@@ -47,7 +47,7 @@ async def explain(*, db: Database, identity: Identity, agent_id: uuid.UUID, moti
                                        start=datetime.fromtimestamp(start, timezone.utc),
                                        end=datetime.fromtimestamp(end, timezone.utc))
     reasons = verdict.explain(organisation_id=identity.organisation_id, plages=plages, absences=absences,
-                              busy=busy, holidays=jours_feries.between(first, last, holiday_zone(identity)),
+                              busy=busy, holidays=jours_feries.between(first, last, *holiday_rules(identity)),
                               zone=zone, start=start, end=end, now=(now or clock.now()).timestamp())
     return Explanation(not reasons, reasons, start, end)
 
@@ -61,15 +61,18 @@ class CheckResult:
     agent_ids: list[uuid.UUID] = field(default_factory=list)
     reason: Reason | None = None
     agent_id: uuid.UUID | None = None  # the agent who failed
+    # With `all_reasons`: every refusal of every agent (agent, reason), holiday first for each agent.
+    reasons: list[tuple[uuid.UUID, Reason]] = field(default_factory=list)
 
 
 async def check(*, db: Database, identity: Identity, agent_ids: list[uuid.UUID], lieu_id: uuid.UUID | None,
                 motif_id: uuid.UUID, starts_at: datetime, duration_minutes: int | None,
-                public: bool = False, now: datetime | None = None) -> CheckResult:
+                public: bool = False, now: datetime | None = None, all_reasons: bool = False) -> CheckResult:
     """Is [start, end) inside an open plage of each agent, outside absences and holidays?
 
     `public`: the usager's page; apply `reservable_online` and the motif's delays, and pick
-    a free agent (not busy in the projection) whose plage holds the slot.
+    a free agent (not busy in the projection) whose plage holds the slot. `all_reasons` (agents):
+    also list every refusal of every agent, for an agent who overrides them (`allow_outside_opening`).
     """
     instant_in_range("starts_at", starts_at)
     zone = identity.timezone
@@ -100,15 +103,17 @@ async def check(*, db: Database, identity: Identity, agent_ids: list[uuid.UUID],
             busy_agents = {a for a, _, _ in await busy_repo.busy_intervals(
                 session=st, agent_ids=candidates, start=datetime.fromtimestamp(start, timezone.utc),
                 end=datetime.fromtimestamp(end, timezone.utc))}
-    holidays = jours_feries.between(first, last, holiday_zone(identity))
+    holidays = jours_feries.between(first, last, *holiday_rules(identity))
     failures: list[tuple[uuid.UUID, Reason]] = []
     passed: list[uuid.UUID] = []
     for agent in candidates:
-        reason = verdict.check(plages=[p for p in plages if p.agent_id == agent],
-                               absences=[a for a in absences if a.agent_id == agent], holidays=holidays,
-                               zone=zone, start=start, end=end, lieu_id=lieu_id)
-        if reason is not None:
-            failures.append((agent, reason))
+        found = verdict.refusals(plages=[p for p in plages if p.agent_id == agent],
+                                 absences=[a for a in absences if a.agent_id == agent], holidays=holidays,
+                                 zone=zone, start=start, end=end, lieu_id=lieu_id,
+                                 first_only=not (all_reasons and not public))
+        if found:
+            failures.append((agent, found[0]))
+            result.reasons.extend((agent, r) for r in found)
         elif agent not in busy_agents:
             passed.append(agent)
     if public:

@@ -28,6 +28,8 @@ class CheckResult:
     service_id: uuid.UUID | None
     duration_minutes: int | None
     agent_ids: tuple[uuid.UUID, ...]
+    # With `all_reasons`: the code of every refusal (each agent's, holiday first), not only the first.
+    reasons: tuple[str, ...] = ()
 
 
 class AvailabilityClient:
@@ -47,12 +49,14 @@ class AvailabilityClient:
 
     async def check(self, *, identity: Identity, motif_id: uuid.UUID, lieu_id: uuid.UUID | None,
                     agent_ids, starts_at: datetime, duration_minutes: int | None,
-                    public: bool = False) -> CheckResult:
+                    public: bool = False, all_reasons: bool = False) -> CheckResult:
         body = {"agent_ids": [str(a) for a in agent_ids], "lieu_id": str(lieu_id) if lieu_id else None,
                 "motif_id": str(motif_id), "starts_at": starts_at.isoformat(),
                 "duration_minutes": duration_minutes}
         if public:
             body["public"] = True
+        if all_reasons:
+            body["all_reasons"] = True
         try:
             status, raw = await self._client().post("/internal/check", json.dumps(body).encode(),
                                                     {**headers_for(identity), **outgoing_headers()})
@@ -79,4 +83,5 @@ class AvailabilityClient:
             ends_at=parse_instant(payload["ends_at"]) if payload.get("ends_at") else None,
             service_id=uuid.UUID(motif["service_id"]) if motif.get("service_id") else None,
             duration_minutes=motif.get("duration_minutes"),
-            agent_ids=tuple(uuid.UUID(a) for a in payload.get("agent_ids") or ()))
+            agent_ids=tuple(uuid.UUID(a) for a in payload.get("agent_ids") or ()),
+            reasons=tuple(r["code"] for r in payload.get("reasons") or ()))

@@ -47,14 +47,30 @@ def check_transition(current: str, target: str, *, rdv_day: date, today: date) -
     if target == UNKNOWN:
         return
     if current != UNKNOWN:
+        reset = "à venir" if today < rdv_day else "à renseigner"
         raise InvalidTransition(
             f"Impossible de passer du statut « {label(current)} » à « {label(target)} » : "
-            "remettez d'abord le rendez-vous à venir.",
+            f"remettez d'abord le rendez-vous « {reset} ».",
             details={"from": current, "to": target})
     if target in (SEEN, NOSHOW) and today < rdv_day:
         raise InvalidTransition(
-            f"Le rendez-vous n'a pas encore eu lieu : impossible de le marquer « {label(target)} ».",
-            details={"from": current, "to": target})
+            f"Le jour de ce rendez-vous ({rdv_day.strftime('%d/%m/%Y')}) n'est pas encore arrivé : "
+            f"il ne peut être marqué « {label(target)} » qu'à partir de ce jour-là.",
+            details={"from": current, "to": target, "rdv_day": rdv_day.isoformat()})
+
+
+def allowed_statuses(current: str, *, rdv_day: date, today: date) -> list[str]:
+    """The statuses, other than the current one, that `check_transition` accepts now (contract order)."""
+    allowed = []
+    for target in STATUSES:
+        if target == current:
+            continue
+        try:
+            check_transition(current, target, rdv_day=rdv_day, today=today)
+        except InvalidTransition:
+            continue
+        allowed.append(target)
+    return allowed
 
 
 def display_status(status: str, *, rdv_day: date, today: date) -> str:

@@ -42,7 +42,7 @@ async def book(body: RdvIn, request: Request, identity: Identity = Depends(curre
     command = BookRdv(motif_id=body.motif_id, lieu_id=body.lieu_id, agent_ids=tuple(body.agent_ids),
                       usager_ids=tuple(body.usager_ids), starts_at=body.starts_at,
                       duration_minutes=body.duration_minutes, context=body.context,
-                      idempotency_key=idempotency_key or None)
+                      idempotency_key=idempotency_key or None, allow_outside_opening=body.allow_outside_opening)
     rdv = await handlers.book_rdv(db=_db(request), availability=_availability(request), identity=identity,
                                   command=command)
     return JSONResponse(rdv, status_code=201)
@@ -89,7 +89,8 @@ async def change(rdv_id: uuid.UUID, body: RdvPatch, request: Request,
                  identity: Identity = Depends(current_identity)):
     """Move or change an RDV (time, agents, lieu, duration, context)."""
     return await handlers.change_rdv(db=_db(request), availability=_availability(request), identity=identity,
-                                     command=ChangeRdv(rdv_id=rdv_id, changes=body.given()))
+                                     command=ChangeRdv(rdv_id=rdv_id, changes=body.given(),
+                                                       allow_outside_opening=body.allow_outside_opening))
 
 
 @router.post("/rdvs/{rdv_id}/status")

@@ -27,6 +27,7 @@ class RdvIn(BaseModel):
     starts_at: AwareDatetime
     duration_minutes: int | None = Field(default=None, ge=5, le=480)
     context: str | None = Field(default=None, max_length=5000)
+    allow_outside_opening: bool = False
 
     _starts_at = field_validator("starts_at")(_plausible)
 
@@ -46,8 +47,9 @@ class RdvPatch(BaseModel):
     lieu_id: uuid.UUID | None = None
     duration_minutes: int | None = Field(default=None, ge=5, le=480)
     context: str | None = Field(default=None, max_length=5000)
+    allow_outside_opening: bool = False
 
-    @field_validator("starts_at", "agent_ids", "duration_minutes", mode="before")
+    @field_validator("starts_at", "agent_ids", "duration_minutes", "allow_outside_opening", mode="before")
     @classmethod
     def _not_null(cls, value):
         if value is None:
@@ -57,7 +59,7 @@ class RdvPatch(BaseModel):
     _starts_at = field_validator("starts_at")(_plausible)
 
     def given(self) -> dict:
-        return {name: getattr(self, name) for name in self.model_fields_set}
+        return {name: getattr(self, name) for name in self.model_fields_set if name != "allow_outside_opening"}
 
 
 class StatusIn(BaseModel):

@@ -16,6 +16,8 @@ class BookRdv:
     duration_minutes: int | None = None
     context: str | None = None
     idempotency_key: str | None = None
+    # An agent placing it themself: availability's refusals other than slot_taken become warnings.
+    allow_outside_opening: bool = False
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,7 @@ class ChangeRdv:
 
     rdv_id: uuid.UUID
     changes: dict = field(default_factory=dict)
+    allow_outside_opening: bool = False
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,8 @@ from shared.identity import Identity
 from shared.timeutil import local_day, today
 
 RESCHEDULING_FIELDS = ("starts_at", "agent_ids", "lieu_id", "duration_minutes")
+# Refusals of availability's check that `allow_outside_opening` turns into warnings (slot_taken never is one).
+TOLERABLE = frozenset({"outside_opening", "agent_absent", "holiday"})
 
 
 def viewer_of(identity: Identity) -> Viewer:
@@ -43,6 +45,22 @@ def _view(rdv: Rdv, identity: Identity) -> dict:
 
 def _event_rdv(rdv: Rdv, identity: Identity) -> dict:
     return rdv_event_view(rdv, zone=identity.timezone, today=today(identity.timezone))
+
+
+def _tolerated(check: CheckResult, allow_outside_opening: bool) -> bool:
+    return check.ok or (allow_outside_opening and check.code in TOLERABLE)
+
+
+def _warnings(check: CheckResult | None) -> list[str]:
+    """The codes of every refusal an agent chose to override (`[]` when the check passed or did not run)."""
+    if check is None or check.ok:
+        return []
+    return list(dict.fromkeys(check.reasons or (check.code or "outside_opening",)))
+
+
+def _with_warnings(view: dict, allow_outside_opening: bool, check: CheckResult | None) -> dict:
+    """A create or move asked with `allow_outside_opening` answers `warnings` (maybe `[]`); else as before."""
+    return {**view, "warnings": _warnings(check)} if allow_outside_opening else view
 
 
 def _refused(check: CheckResult) -> Conflict:
@@ -101,7 +119,7 @@ TRANSACTION_ATTEMPTS = 5
 
 
 async def _check_or_replay(db: Database, identity: Identity, key: str | None, request_hash: str,
-                           checking) -> CheckResult | dict:
+                           checking, *, allow_outside_opening: bool = False) -> CheckResult | dict:
     """Availability's verdict; when it refuses, a retried request gets the RDV its first try created.
 
     A retry of a create that went through meets the key's unique index at insert time
@@ -110,7 +128,7 @@ async def _check_or_replay(db: Database, identity: Identity, key: str | None, re
     """
     try:
         check = await checking
-        if check.ok:
+        if _tolerated(check, allow_outside_opening):
             return check
         refusal: AppError = _refused(check)
     except AppError as exc:
@@ -162,13 +180,17 @@ async def book_rdv(*, db: Database, availability: AvailabilityClient, identity: 
     viewer_of(identity)
     agent_ids, usager_ids = normalise_ids(command.agent_ids), normalise_ids(command.usager_ids)
     await _taken_early(db, identity, command, agent_ids)
-    request_hash = _request_hash({**command.__dict__, "idempotency_key": None,
-                                  "starts_at": command.starts_at.astimezone(timezone.utc)})
+    hashed = {**command.__dict__, "idempotency_key": None, "starts_at": command.starts_at.astimezone(timezone.utc)}
+    if not command.allow_outside_opening:
+        del hashed["allow_outside_opening"]  # the hash of a plain create stays what it was before the flag
+    request_hash = _request_hash(hashed)
+    allow = command.allow_outside_opening
     check = await _check_or_replay(db, identity, command.idempotency_key, request_hash, availability.check(
         identity=identity, motif_id=command.motif_id, lieu_id=command.lieu_id, agent_ids=agent_ids,
-        starts_at=command.starts_at, duration_minutes=command.duration_minutes))
+        starts_at=command.starts_at, duration_minutes=command.duration_minutes, all_reasons=allow),
+        allow_outside_opening=allow)
     if isinstance(check, dict):
-        return check
+        return _with_warnings(check, allow, None)
     now = clock.now()
     rdv = Rdv(id=uuid.uuid4(), organisation_id=identity.organisation_id, motif_id=command.motif_id,
               service_id=check.service_id, lieu_id=command.lieu_id, agent_ids=agent_ids,
@@ -177,7 +199,8 @@ async def book_rdv(*, db: Database, availability: AvailabilityClient, identity: 
               status=UNKNOWN, context=command.context, origin="agent", created_at=now,
               created_by=identity.agent_id if identity.kind == "agent" else None,
               cancelled_at=None, version=1)
-    return await _create(db, identity, rdv, key=command.idempotency_key, request_hash=request_hash)
+    created = await _create(db, identity, rdv, key=command.idempotency_key, request_hash=request_hash)
+    return _with_warnings(created, allow, check)
 
 
 async def book_public_rdv(*, db: Database, availability: AvailabilityClient, identity: Identity,
@@ -219,7 +242,9 @@ async def get_rdv(*, db: Database, identity: Identity, rdv_id: uuid.UUID) -> dic
 async def change_rdv(*, db: Database, availability: AvailabilityClient, identity: Identity,
                      command: ChangeRdv, attempts: int = TRANSACTION_ATTEMPTS) -> dict:
     """Move or change an RDV; a new time, agents, lieu or duration is checked like a booking."""
+    allow = command.allow_outside_opening
     for _ in range(attempts):
+        check: CheckResult | None = None
         current = await _visible(db, identity, command.rdv_id)
         wanted = command.changes
         starts_at = wanted.get("starts_at", current.starts_at)
@@ -232,15 +257,16 @@ async def change_rdv(*, db: Database, availability: AvailabilityClient, identity
         if rescheduled:
             check = await availability.check(identity=identity, motif_id=current.motif_id, lieu_id=lieu_id,
                                              agent_ids=agent_ids, starts_at=starts_at,
-                                             duration_minutes=duration)
-            if not check.ok:
+                                             duration_minutes=duration,
+                                             all_reasons=allow)
+            if not _tolerated(check, allow):
                 raise _refused(check)
             ends_at = _ends_at(check, starts_at, duration)
         after = replace(current, starts_at=starts_at, ends_at=ends_at, agent_ids=agent_ids, lieu_id=lieu_id,
                         context=wanted.get("context", current.context), version=current.version + 1)
         changes = changes_view(current, after, zone=identity.timezone)
         if not changes:
-            return _view(current, identity)
+            return _with_warnings(_view(current, identity), allow, check)
         try:
             async with db.uow() as uow:
                 locked = await repo.get(uow.session, organisation_id=identity.organisation_id,
@@ -259,7 +285,7 @@ async def change_rdv(*, db: Database, availability: AvailabilityClient, identity
         except SlotTaken:
             raise await _slot_taken(db, organisation_id=after.organisation_id, agent_ids=after.agent_ids,
                                     starts_at=after.starts_at, ends_at=after.ends_at, rdv_id=after.id) from None
-        return _view(after, identity)
+        return _with_warnings(_view(after, identity), allow, check)
     raise Conflict("Le rendez-vous a été modifié en même temps par quelqu'un d'autre. Réessayez.",
                    code="concurrent_update")
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from services.booking.domain.rdv import Rdv, display_status
+from services.booking.domain.rdv import Rdv, allowed_statuses, display_status
 from shared.timeutil import iso, local_day
 
 
@@ -12,7 +12,17 @@ def _s(value) -> str | None:
 
 
 def rdv_view(rdv: Rdv, *, zone: str, today: date) -> dict:
-    """The contract's RDV body."""
+    """The contract's RDV body, with the statuses `POST .../status` accepts on `today`.
+
+    Any agent who sees an RDV may change its status: `allowed_statuses` depends on the caller
+    only through visibility, which the handlers check before rendering.
+    """
+    rdv_day = local_day(rdv.starts_at, zone)
+    return {**_fields(rdv, zone=zone, rdv_day=rdv_day, today=today),
+            "allowed_statuses": allowed_statuses(rdv.status, rdv_day=rdv_day, today=today)}
+
+
+def _fields(rdv: Rdv, *, zone: str, rdv_day: date, today: date) -> dict:
     return {
         "id": str(rdv.id),
         "organisation_id": str(rdv.organisation_id),
@@ -23,7 +33,7 @@ def rdv_view(rdv: Rdv, *, zone: str, today: date) -> dict:
         "starts_at": iso(rdv.starts_at, zone),
         "ends_at": iso(rdv.ends_at, zone),
         "status": rdv.status,
-        "display_status": display_status(rdv.status, rdv_day=local_day(rdv.starts_at, zone), today=today),
+        "display_status": display_status(rdv.status, rdv_day=rdv_day, today=today),
         "context": rdv.context,
         "created_at": iso(rdv.created_at, zone),
         "created_by": _s(rdv.created_by),
@@ -32,9 +42,12 @@ def rdv_view(rdv: Rdv, *, zone: str, today: date) -> dict:
 
 
 def rdv_event_view(rdv: Rdv, *, zone: str, today: date) -> dict:
-    """The RDV in `booking.rdv.*` events: the API's fields plus those of docs/internal.md."""
-    return {**rdv_view(rdv, zone=zone, today=today), "service_id": str(rdv.service_id),
-            "origin": rdv.origin, "version": rdv.version, "duration_minutes": rdv.duration_minutes}
+    """The RDV in `booking.rdv.*` events: the API's fields plus those of docs/internal.md.
+
+    Without `allowed_statuses`: it depends on the reader's "now", an event keeps its values.
+    """
+    return {**_fields(rdv, zone=zone, rdv_day=local_day(rdv.starts_at, zone), today=today),
+            "service_id": str(rdv.service_id), "origin": rdv.origin, "version": rdv.version, "duration_minutes": rdv.duration_minutes}
 
 
 def changes_view(before: Rdv, after: Rdv, *, zone: str) -> dict[str, list]:

@@ -102,11 +102,13 @@ def test_views_render_instants_with_the_organisation_offset_on_dst_day():
     assert view["display_status"] == "a_venir"
     assert set(view) == {"id", "organisation_id", "motif_id", "lieu_id", "agent_ids", "usager_ids", "starts_at",
                          "ends_at", "status", "display_status", "context", "created_at", "created_by",
-                         "cancelled_at"}
+                         "cancelled_at", "allowed_statuses"}
+    assert view["allowed_statuses"] == ["excused", "revoked"]
     event = rdv_event_view(rdv, zone="Europe/Paris", today=date(2027, 3, 28))
     assert event["display_status"] == "a_renseigner"
     assert event["duration_minutes"] == 30 and event["version"] == 1 and event["origin"] == "agent"
     assert event["service_id"] == str(rdv.service_id)
+    assert "allowed_statuses" not in event  # depends on the reader's "now": not carried by events
 
 
 def test_changes_name_old_and_new_values():
