@@ -30,6 +30,7 @@ class Identity(BaseModel):
     service_ids: list[uuid.UUID] = Field(default_factory=list)
     timezone: str = "Europe/Paris"
     holiday_zone: str = "metropole"
+    holiday_observances: Literal["statutory", "local"] = "local"
     exp: float = 0.0
 
     @property

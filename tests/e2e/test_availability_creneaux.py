@@ -78,7 +78,7 @@ def test_basic_agent_cannot_open_a_plage_for_a_colleague_and_holidays_close(syst
                                               "start_time": "14:00", "end_time": "15:00", "recurrence": None})
         assert resp.status_code == 403
         days = c.get("/api/v1/jours-feries", params={"year": 2027}).json()
-        assert {"day": "2027-03-26", "name": "Vendredi saint"} in days
+        assert {"day": "2027-03-26", "name": "Vendredi saint", "statutory": True} in days
         good_friday = c.get("/api/v1/creneaux", params={"motif_id": motif["id"], "from": "2027-03-26",
                                                         "to": "2027-03-26"}).json()
         assert good_friday["items"] == [] and good_friday["next_available"] == "2027-03-30T09:00:00+02:00"

@@ -13,7 +13,7 @@ from services.availability.domain import jours_feries
 from services.availability.entrypoints.deps import Caller, Identity, database, uuid_list
 from services.availability.service_layer import agenda as agenda_uc
 from services.availability.service_layer import creneaux, verdicts, views
-from services.availability.service_layer.creneaux import holiday_zone
+from services.availability.service_layer.creneaux import holiday_rules
 from shared.db import Database
 from shared.errors import ValidationFailed
 
@@ -117,10 +117,16 @@ async def agenda(agent_id: uuid.UUID, first: date = Query(alias="from"), last: d
 
 
 @router.get("/jours-feries")
-async def holidays(year: int = Query(ge=1970, le=2200), zone: str | None = None, identity: Identity = Caller):
-    """Public holidays of a year in a zone (default: the organisation's), French names."""
-    chosen = zone or holiday_zone(identity)
+async def holidays(year: int = Query(ge=jours_feries.FIRST_YEAR, le=jours_feries.LAST_YEAR), zone: str | None = None,
+                   observances: str | None = None, identity: Identity = Caller):
+    """Public holidays of a year in a zone (default: the organisation's zone and observances), French names."""
+    own_zone, own_observances = holiday_rules(identity)
+    chosen, observed = zone or own_zone, observances or own_observances
     if not jours_feries.is_zone(chosen):
         message = "Zone inconnue : " + ", ".join(jours_feries.ZONES) + "."
         raise ValidationFailed(message, details={"fields": {"zone": message}})
-    return [{"day": d.isoformat(), "name": n} for d, n in jours_feries.of_year(year, chosen)]
+    if observed not in jours_feries.OBSERVANCES:
+        message = "Choix inconnu : " + ", ".join(jours_feries.OBSERVANCES) + "."
+        raise ValidationFailed(message, details={"fields": {"observances": message}})
+    return [{"day": d.isoformat(), "name": n, "statutory": jours_feries.is_statutory_day(chosen, n)}
+            for d, n in jours_feries.of_year(year, chosen, observed)]

@@ -10,7 +10,7 @@ from services.availability.adapters import repository as repo
 from services.availability.domain import jours_feries
 from services.availability.domain.model import BusyRdv
 from services.availability.domain.occurrences import Occurrence, absence_occurrences, day_start, plage_occurrences
-from services.availability.service_layer.creneaux import holiday_zone
+from services.availability.service_layer.creneaux import holiday_rules
 from services.availability.service_layer.rules import window
 from shared.db import Database
 from shared.identity import Identity
@@ -42,5 +42,5 @@ async def agenda(*, db: Database, identity: Identity, agent_id: uuid.UUID, first
     plage_occ = sorted((o for p in plages for o in plage_occurrences(p, first, last)), key=lambda o: o.start)
     absence_occ = sorted((o for a in absences for o in absence_occurrences(a, first, last)
                           if o.end > start and o.start < end), key=lambda o: o.start)
-    return Agenda(plage_occ, absence_occ, jours_feries.between(first, last, holiday_zone(identity)),
+    return Agenda(plage_occ, absence_occ, jours_feries.between(first, last, *holiday_rules(identity)),
                   [r for r in rdvs if r.organisation_id == identity.organisation_id])

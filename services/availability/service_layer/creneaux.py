@@ -49,6 +49,11 @@ def holiday_zone(identity: Identity) -> str:
     return identity.holiday_zone if jours_feries.is_zone(identity.holiday_zone) else "metropole"
 
 
+def holiday_rules(identity: Identity) -> tuple[str, str]:
+    """The organisation's holiday zone and observances (statutory days only, or also local ones)."""
+    return holiday_zone(identity), identity.holiday_observances
+
+
 async def load_inputs(*, session: AsyncSession, identity: Identity, motif_id: uuid.UUID,
                       agent_ids: list[uuid.UUID] | None, lieu_id: uuid.UUID | None,
                       first: date, last: date) -> Inputs:
@@ -66,7 +71,7 @@ async def load_inputs(*, session: AsyncSession, identity: Identity, motif_id: uu
             start=datetime.fromtimestamp(day_start(first, zone), timezone.utc),
             end=datetime.fromtimestamp(day_start(last + timedelta(days=1), zone), timezone.utc))
     return Inputs(plages=plages, absences=absences, busy=busy, zone=zone,
-                  holidays=jours_feries.between(first, last, holiday_zone(identity)))
+                  holidays=jours_feries.between(first, last, *holiday_rules(identity)))
 
 
 async def search(*, db: Database, identity: Identity, motif_id: uuid.UUID, first: date, last: date,

@@ -116,10 +116,10 @@ def test_basic_agent_sets_their_own_absence_only(org):
 def test_jours_feries(org):
     with org.client() as c:
         days = c.get("/v1/jours-feries", params={"year": 2027}).json()
-        assert {"day": "2027-07-14", "name": "Fête nationale"} in days and len(days) == 11
+        assert {"day": "2027-07-14", "name": "Fête nationale", "statutory": True} in days and len(days) == 11
         alsace = c.get("/v1/jours-feries", params={"year": 2027, "zone": "alsace-moselle"}).json()
-        assert {"day": "2027-12-26", "name": "Saint-Étienne"} in alsace
-        assert {"day": "2027-03-26", "name": "Vendredi saint"} in alsace
+        assert {"day": "2027-12-26", "name": "Saint-Étienne", "statutory": True} in alsace
+        assert {"day": "2027-03-26", "name": "Vendredi saint", "statutory": True} in alsace
         reunion = c.get("/v1/jours-feries", params={"year": 2027, "zone": "la-reunion"}).json()
-        assert {"day": "2027-12-20", "name": "Abolition de l'esclavage"} in reunion
+        assert {"day": "2027-12-20", "name": "Abolition de l'esclavage", "statutory": True} in reunion
         assert c.get("/v1/jours-feries", params={"year": 2027, "zone": "atlantide"}).status_code == 422
