@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import uuid
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Depends, Query, Response
+from fastapi.responses import JSONResponse
 
 from services.availability.entrypoints.deps import Caller, Identity, Page, listing, page, uow
 from services.availability.entrypoints.schemas import AbsenceIn, AbsencePatch, PlageIn, PlagePatch
@@ -44,18 +45,32 @@ async def get_plage(plage_id: uuid.UUID, identity: Identity = Caller, unit: Unit
     return _plage(plage, await plages.overlap_warnings(uow=unit, plage=plage))
 
 
+DryRun = Query(False, description="change nothing: answer `{plage, rdvs_orphaned}`")
+
+
+def _orphaned(rdvs, zone: str) -> list[dict]:
+    return [views.rdv(r, zone) for r in rdvs]
+
+
 @router.patch("/plages/{plage_id}")
 async def update_plage(plage_id: uuid.UUID, body: PlagePatch, identity: Identity = Caller,
-                       unit: UnitOfWork = Depends(uow)):
-    """Change a plage d'ouverture."""
-    return _plage(*await plages.update_plage(uow=unit, identity=identity, plage_id=plage_id,
-                                             changes=body.changes()))
+                       unit: UnitOfWork = Depends(uow), dry_run: bool = DryRun):
+    """Change a plage d'ouverture; answer the RDVs to come it leaves outside every plage (`rdvs_orphaned`)."""
+    plage, warnings, orphaned = await plages.update_plage(uow=unit, identity=identity, plage_id=plage_id,
+                                                          changes=body.changes(), dry_run=dry_run)
+    rdvs = _orphaned(orphaned, identity.timezone)
+    if dry_run:
+        return {"plage": _plage(plage, warnings), "rdvs_orphaned": rdvs}
+    return {**_plage(plage, warnings), "rdvs_orphaned": rdvs}
 
 
 @router.delete("/plages/{plage_id}", status_code=204)
-async def delete_plage(plage_id: uuid.UUID, identity: Identity = Caller, unit: UnitOfWork = Depends(uow)):
-    """Delete a plage d'ouverture."""
-    await plages.delete_plage(uow=unit, identity=identity, plage_id=plage_id)
+async def delete_plage(plage_id: uuid.UUID, identity: Identity = Caller, unit: UnitOfWork = Depends(uow),
+                       dry_run: bool = DryRun):
+    """Delete a plage d'ouverture (`dry_run`: 200 `{plage: null, rdvs_orphaned}`, nothing deleted)."""
+    orphaned = await plages.delete_plage(uow=unit, identity=identity, plage_id=plage_id, dry_run=dry_run)
+    if dry_run:
+        return JSONResponse({"plage": None, "rdvs_orphaned": _orphaned(orphaned, identity.timezone)})
     return Response(status_code=204)
 
 

@@ -8,8 +8,9 @@ from datetime import timedelta
 from services.availability.adapters import repository as repo
 from services.availability.domain import recurrence as rec_mod
 from services.availability.domain.intervals import overlaps
-from services.availability.domain.model import Plage
+from services.availability.domain.model import BusyRdv, Plage
 from services.availability.service_layer import views
+from services.availability.service_layer.orphans import rdvs_orphaned
 from services.availability.service_layer.rules import can_manage, domain_rules, lieu_of, motif_of
 from shared.db import UnitOfWork
 from shared.errors import NotFound
@@ -45,10 +46,10 @@ async def get_plage(*, uow: UnitOfWork, identity: Identity, plage_id: uuid.UUID)
     return found
 
 
-async def update_plage(*, uow: UnitOfWork, identity: Identity, plage_id: uuid.UUID,
-                       changes: dict) -> tuple[Plage, list[str]]:
-    """Change a plage."""
-    plage = await get_plage(uow=uow, identity=identity, plage_id=plage_id)
+async def update_plage(*, uow: UnitOfWork, identity: Identity, plage_id: uuid.UUID, changes: dict,
+                       dry_run: bool = False) -> tuple[Plage, list[str], list[BusyRdv]]:
+    """Change a plage (`dry_run`: say what it would be and which RDVs it would orphan, change nothing)."""
+    before = plage = await get_plage(uow=uow, identity=identity, plage_id=plage_id)
     with domain_rules():
         if "recurrence" in changes:
             changes["recurrence"] = rec_mod.parse(changes["recurrence"])
@@ -58,21 +59,28 @@ async def update_plage(*, uow: UnitOfWork, identity: Identity, plage_id: uuid.UU
         plage.check()
     can_manage(identity, plage.agent_id)
     await _check_references(uow, identity, plage)
-    await repo.save_plage(session=uow.session, plage=plage)
+    orphaned = await rdvs_orphaned(uow=uow, before=before, after=plage)
     warnings = await overlap_warnings(uow=uow, plage=plage)
+    if dry_run:
+        return plage, warnings, orphaned
+    await repo.save_plage(session=uow.session, plage=plage)
     uow.publish(new_event("availability.plage.updated", organisation_id=identity.organisation_id,
                           data={"plage": views.plage(plage)}, actor=identity.actor()))
     await uow.commit()
-    return plage, warnings
+    return plage, warnings, orphaned
 
 
-async def delete_plage(*, uow: UnitOfWork, identity: Identity, plage_id: uuid.UUID) -> None:
-    """Delete a plage."""
+async def delete_plage(*, uow: UnitOfWork, identity: Identity, plage_id: uuid.UUID,
+                       dry_run: bool = False) -> list[BusyRdv]:
+    """Delete a plage (`dry_run`: only answer the RDVs to come it would orphan)."""
     plage = await get_plage(uow=uow, identity=identity, plage_id=plage_id)
+    if dry_run:
+        return await rdvs_orphaned(uow=uow, before=plage, after=None)
     await repo.delete_plage(session=uow.session, plage_id=plage.id)
     uow.publish(new_event("availability.plage.deleted", organisation_id=identity.organisation_id,
                           data={"plage": views.plage(plage)}, actor=identity.actor()))
     await uow.commit()
+    return []
 
 
 async def list_plages(*, uow: UnitOfWork, identity: Identity, agent_id: uuid.UUID | None, page: int,
