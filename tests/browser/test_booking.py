@@ -70,7 +70,7 @@ def test_the_agenda_shows_an_rdv_booked_elsewhere_without_reloading(page, setup)
     dialog = page.get_by_role("dialog")
     expect(dialog).to_contain_text("mardi 2 mars 2027 à 10 h 00")
     expect(dialog.get_by_role("button", name="Honoré")).to_have_count(0)  # not before the RDV's day
-    expect(dialog.get_by_role("button", name="Annulé")).to_be_visible()
+    expect(dialog.get_by_role("button", name="Annuler le RDV")).to_be_visible()
     page.keyboard.press("Escape")
     expect(dialog).to_be_hidden()
 

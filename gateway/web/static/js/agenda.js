@@ -3,18 +3,22 @@ import {
   api, run, listAll, byId, el, clear, options, fullName, orgTimezone, wallClock, serverNow, today, addDays, dayOf,
   STATUS_COLORS, STATUS_LABELS, colorFor, debounce,
 } from "/static/js/app.js";
-import { rdvDetails, statusButtons, loadUsagers } from "/static/js/rdv.js";
+import { loadUsagers } from "/static/js/rdv.js";
+import { openRdvDialog } from "/static/js/rdv-dialog.js";
+import { initClock } from "/static/js/notify.js";
+import { wireAgendaEditing } from "/static/js/agenda-edit.js";
 
 run(async (me) => {
   const tz = orgTimezone(me);
   const [agents, motifs, lieux, now] = await Promise.all([
-    listAll("/agents"), listAll("/motifs"), listAll("/lieux"), serverNow(),
+    listAll("/agents"), listAll("/motifs"), listAll("/lieux"), serverNow(), initClock(),
   ]);
   const agentsById = byId(agents);
   const motifsById = byId(motifs);
   const lieuxById = byId(lieux);
   const usagers = {};
   let rdvsById = {};
+  let plages = []; // the window's plage occurrences (the lieu and motifs of a clicked time)
 
   const select = document.getElementById("agent-select");
   if (!agentsById[me.id]) agents.unshift(me);
@@ -59,13 +63,27 @@ run(async (me) => {
       const rdv = rdvsById[info.event.id];
       if (rdv) openRdv(rdv);
     },
+    // RDVs the caller may change are editable (per event); plages, absences and holidays never are.
+    editable: false,
+    selectable: true,
+    selectMirror: true,
+    unselectAuto: true,
+    snapDuration: "00:05:00",
+    eventDrop: (info) => editing.drop(info),
+    eventResize: (info) => editing.resize(info),
+    select: (info) => editing.select(info),
     eventDidMount: (info) => {
       const kind = info.event.extendedProps.kind;
       if (kind) info.el.setAttribute("title", info.event.extendedProps.description || info.event.title);
       if (kind === "rdv") info.el.setAttribute("aria-label", info.event.extendedProps.description);
     },
   });
+  const ctx = () => ({ tz, motifs: motifsById, lieux: lieuxById, agents: agentsById, agentList: agents, lieuList: lieux, usagers,
+    onChanged: (updated) => { rdvsById[updated.id] = { ...rdvsById[updated.id], ...updated }; calendar.refetchEvents(); } });
+  const editing = wireAgendaEditing({ calendar: () => calendar, me, tz, agents, motifs, lieux, usagers,
+    rdv: (id) => rdvsById[id], agentId: () => select.value, plages: () => plages, ctx });
   calendar.render();
+  document.getElementById("new-rdv").addEventListener("click", () => editing.create());
   const findLink = document.getElementById("find-link");
   const syncFindLink = () => { findLink.href = `/trouver-un-rdv?agent_id=${select.value}`; };
   syncFindLink();
@@ -78,7 +96,8 @@ run(async (me) => {
   async function loadEvents(from, to) {
     const data = await api("GET", "/agenda", undefined, { query: { agent_id: select.value, from, to } });
     const events = [];
-    for (const p of pick(data, "plages", "plage_occurrences")) {
+    plages = pick(data, "plages", "plage_occurrences");
+    for (const p of plages) {
       const lieu = lieuxById[p.lieu_id] || {};
       events.push({
         start: wallClock(start(p), tz), end: wallClock(end(p), tz), display: "background",
@@ -109,7 +128,7 @@ run(async (me) => {
     const fromAgenda = pick(data, "rdvs");
     const known = new Set(fromAgenda.map((r) => r.id));
     // Booking's list is up to date at once (availability's projection follows by events): show both.
-    const rdvs = fromAgenda.map((r) => full[r.id] || { ...r,
+    const rdvs = fromAgenda.map((r) => full[r.id] || { ...r, readonly: true,
       display_status: r.status === "unknown" ? (dayOf(r.starts_at, tz) <= todayDay ? "a_renseigner" : "a_venir") : r.status })
       .concat(Object.values(full).filter((r) => !known.has(r.id)));
     rdvsById = byId(rdvs);
@@ -122,6 +141,7 @@ run(async (me) => {
       events.push({
         id: r.id, start: wallClock(r.starts_at, tz), end: wallClock(r.ends_at, tz), title,
         color: STATUS_COLORS[key] || "#2f5fd0", classNames: ["rdv", `rdv-${key}`],
+        editable: !r.readonly && r.status === "unknown",
         extendedProps: { kind: "rdv", description: `RDV ${title}, ${STATUS_LABELS[key] || key}` },
       });
     }
@@ -129,27 +149,8 @@ run(async (me) => {
   }
 
   // ------------------------------------------------------------ details dialog
-  const dialog = document.getElementById("rdv-dialog");
-  document.getElementById("rdv-close").addEventListener("click", () => dialog.close());
-
   function openRdv(rdv) {
-    const error = document.getElementById("rdv-error");
-    error.hidden = true;
-    clear(document.getElementById("rdv-details")).append(
-      ...rdvDetails(rdv, { motifs: motifsById, lieux: lieuxById, agents: agentsById, usagers, tz }));
-    clear(document.getElementById("status-buttons")).append(...statusButtons(rdv, {
-      onDone: (updated) => {
-        rdvsById[updated.id] = updated;
-        openRdv(updated);
-        calendar.refetchEvents();
-      },
-      onError: (e) => {
-        error.hidden = false;
-        error.textContent = e.message;
-        error.focus();
-      },
-    }));
-    if (!dialog.open) dialog.showModal();
+    openRdvDialog(rdv, ctx(), { readonly: !!rdv.readonly });
   }
 
   // ------------------------------------------------------------ live refresh (server-sent events)

@@ -1,44 +1,18 @@
-// An RDV's details and status buttons (agenda dialog, lists).
-import { api, el, clear, fmtDateTime, fmtTime, statusLabel, STATUS_COLORS, fullName } from "/static/js/app.js";
+// An RDV's details, status badge and usagers (agenda dialog, lists, fiche).
+import { api, el, fmtDateTime, fmtTime, statusLabel, STATUS_COLORS, fullName } from "/static/js/app.js";
 
-export const STATUS_ACTIONS = [
-  ["seen", "Honoré", "success"],
-  ["noshow", "Absence non excusée", "danger"],
-  ["revoked", "Annulé", "secondary"],
-  ["unknown", "Remettre « À venir »", "secondary"],
-];
+export { statusButtons } from "/static/js/rdv-status.js";
 
 export function statusBadge(rdv) {
   const key = rdv.display_status || rdv.status;
   return el("span.badge", { style: `background:${STATUS_COLORS[key] || "#555"}` }, statusLabel(rdv));
 }
 
-// Buttons that POST /rdvs/{id}/status; onDone(rdv) after a change, onError(err).
-export function statusButtons(rdv, { onDone, onError, small = false } = {}) {
-  const cls = small ? ".small" : "";
-  // Honoré / absence non excusée only once the RDV's day has come (display status no longer "à venir").
-  const dayHasCome = (rdv.display_status || "") !== "a_venir";
-  return STATUS_ACTIONS.filter(([s]) => s !== rdv.status).filter(([s]) => s !== "unknown" || rdv.status !== "unknown")
-    .filter(([s]) => dayHasCome || !["seen", "noshow"].includes(s))
-    .map(([status, label, kind]) => el(`button.button.${kind}${cls}`, {
-      type: "button", dataset: { status },
-      onclick: async (ev) => {
-        ev.target.disabled = true;
-        try {
-          const updated = await api("POST", `/rdvs/${rdv.id}/status`, { status });
-          onDone && onDone(updated);
-        } catch (e) {
-          ev.target.disabled = false;
-          onError && onError(e);
-        }
-      },
-    }, label));
-}
-
 // <dl> rows describing an RDV; names come from the lookups (motifs, lieux, agents by id).
 export function rdvDetails(rdv, { motifs = {}, lieux = {}, agents = {}, usagers = {}, tz }) {
   const rows = [
-    ["Date", fmtDateTime(rdv.starts_at, tz) + (rdv.ends_at ? ` – ${fmtTime(rdv.ends_at, tz)}` : "")],
+    ["Date", fmtDateTime(rdv.starts_at, tz) + (rdv.ends_at ? ` – ${fmtTime(rdv.ends_at, tz)}` : "")
+      + (rdv.ends_at ? ` (${Math.round((new Date(rdv.ends_at) - new Date(rdv.starts_at)) / 60000)} min)` : "")],
     ["Motif", (motifs[rdv.motif_id] || {}).name || "—"],
     ["Lieu", rdv.lieu_id ? (lieux[rdv.lieu_id] || {}).name || "—" : "—"],
     ["Agent(s)", (rdv.agent_ids || []).map((id) => fullName(agents[id]) || "agent").join(", ") || "—"],

@@ -1,0 +1,80 @@
+// Changing the agenda with the mouse: drag an RDV to move it, stretch it to change its duration (both confirmed,
+// reverted if the agent declines or the server refuses), select an empty time to create an RDV there.
+import { flash, el, clear, fmtDateTime, toInstant, wallClock } from "/static/js/app.js";
+import { moveRdv, warningsText } from "/static/js/rdv-edit.js";
+import { createRdv } from "/static/js/rdv-create.js";
+import { currentNow } from "/static/js/notify.js";
+
+// The calendar runs in "UTC" with the organisation's wall clock: a Date's UTC fields are the wall time.
+const wallDay = (d) => d.toISOString().slice(0, 10);
+const wallTime = (d) => d.toISOString().slice(11, 16);
+
+// opts: {calendar(), me, tz, agents, motifs, lieux, usagers, rdv(id), agentId(), plages(), ctx()}
+export function wireAgendaEditing(opts) {
+  const { me, tz, agents, motifs, lieux, usagers } = opts;
+  const refetch = () => opts.calendar().refetchEvents();
+
+  async function drop(info) {
+    const rdv = opts.rdv(info.event.id);
+    if (!rdv) return info.revert();
+    const startsAt = toInstant(wallDay(info.event.start), wallTime(info.event.start), tz);
+    const updated = await moveRdv(rdv, { startsAt }, { usagers, tz });
+    if (!updated) return info.revert();
+    flash(`Rendez-vous déplacé au ${fmtDateTime(updated.starts_at, tz)}.`);
+    refetch();
+  }
+
+  async function resize(info) {
+    const rdv = opts.rdv(info.event.id);
+    if (!rdv || !info.event.end) return info.revert();
+    const durationMinutes = Math.round((info.event.end - info.event.start) / 60000);
+    const updated = await moveRdv(rdv, { durationMinutes }, { usagers, tz });
+    if (!updated) return info.revert();
+    flash(`Durée du rendez-vous du ${fmtDateTime(updated.starts_at, tz)} modifiée.`);
+    refetch();
+  }
+
+  // The plage (occurrence) holding a wall time, if any: its lieu and motifs fill the form.
+  function plageAt(day, time) {
+    const at = new Date(toInstant(day, time, tz)).getTime();
+    return opts.plages().find((p) => {
+      const start = new Date(p.starts_at || p.start).getTime();
+      const end = new Date(p.ends_at || p.end).getTime();
+      return start <= at && at < end;
+    });
+  }
+
+  async function create(init = {}) {
+    const agentId = opts.agentId();
+    let { day, time } = init;
+    if (!day) {
+      // "Nouveau RDV" from the keyboard: the next quarter hour of today.
+      const wall = wallClock(new Date(currentNow().getTime() + 15 * 60000), tz);
+      day = wall.slice(0, 10);
+      const [h, m] = wall.slice(11, 16).split(":").map(Number);
+      time = `${String(h).padStart(2, "0")}:${String(m - (m % 15)).padStart(2, "0")}`;
+    }
+    const plage = plageAt(day, time);
+    const motifIds = plage ? plage.motif_ids || [] : [];
+    const created = await createRdv({
+      day, time, duration: init.duration, agentId, lieuId: plage ? plage.lieu_id : null,
+      motifId: motifIds.length === 1 ? motifIds[0] : null,
+    }, { me, tz, agents, motifs, lieux });
+    if (!created) return;
+    const box = clear(document.getElementById("flash"));
+    box.append(el("div.notice.success", {}, `Rendez-vous créé le ${fmtDateTime(created.starts_at, tz)}.`));
+    const warning = warningsText(created.warnings);
+    if (warning) box.append(el("div.notice.warning", {}, warning));
+    refetch();
+  }
+
+  function select(info) {
+    opts.calendar().unselect();
+    if (info.allDay) return;
+    const minutes = Math.round((info.end - info.start) / 60000);
+    // A click selects one slot (15 min): keep the motif's duration then; a longer drag sets the duration.
+    create({ day: wallDay(info.start), time: wallTime(info.start), duration: minutes > 15 ? minutes : undefined });
+  }
+
+  return { drop, resize, select, create };
+}

@@ -1,0 +1,139 @@
+"""The agent's daily loop in the agenda (issue 17): move an RDV by drag and by form, cancel it with a reason,
+see the notifications sent, and what a future RDV offers. Every journey checks its result through the API."""
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import expect
+
+from tests.browser.conftest import api_ok, book, create_plage, login
+from tests.support.system import wait_until
+
+
+def rdv_of(setup, rdv_id: str) -> dict:
+    with setup.org.admin() as admin:
+        return api_ok(admin.get(f"/api/v1/rdvs/{rdv_id}"))
+
+
+def center_on(page, time: str) -> None:
+    """Scroll the grid's `time` line to the middle of the window (FullCalendar scrolls the page when a drag
+    comes near an edge, which would shift the drop)."""
+    page.locator(f"td.fc-timegrid-slot-lane[data-time='{time}:00']").evaluate("e => e.scrollIntoView({block: 'center'})")
+
+
+def slot_point(page, day: str, time: str, *, dy: float = 12) -> tuple[float, float]:
+    """The window point of a wall time in the week's grid (the day's column, the time's slot line)."""
+    col = page.locator(f".fc-timegrid-col[data-date='{day}']").bounding_box()
+    lane = page.locator(f"td.fc-timegrid-slot-lane[data-time='{time}:00']").bounding_box()
+    return col["x"] + col["width"] / 2, lane["y"] + dy
+
+
+def drag(page, frm: tuple[float, float], to: tuple[float, float]) -> None:
+    """Drag with the mouse in steps (FullCalendar's pointer events), from one grid point to another."""
+    page.mouse.move(*frm)
+    page.mouse.down()
+    page.mouse.move(frm[0] + 8, frm[1], steps=4)
+    page.mouse.move(*to, steps=12)
+    page.mouse.up()
+
+
+def test_move_an_rdv_by_dragging_it_in_the_agenda(page, setup):
+    create_plage(setup)  # Monday to Friday 09:00-12:00
+    usager, rdv = book(setup, "2027-03-02T10:00:00+01:00", first_name="Paul", last_name="Bernard")
+    login(page, setup.agent_email, setup.agent_password)
+    event = page.locator(".fc-event.rdv", has_text="Paul Bernard")
+    expect(event).to_be_visible()
+
+    # Declined: the event goes back, the RDV is unchanged.
+    center_on(page, "10:00")
+    drag(page, slot_point(page, "2027-03-02", "10:00"), slot_point(page, "2027-03-03", "10:30"))
+    confirm = page.get_by_role("dialog", name="Déplacer le rendez-vous ?")
+    expect(confirm).to_contain_text("Ancien horaire : mardi 2 mars 2027 à 10 h 00")
+    expect(confirm).to_contain_text("Nouvel horaire : mercredi 3 mars 2027 à 10 h 30")
+    expect(confirm).to_contain_text("L'usager sera prévenu du nouvel horaire : Paul Bernard par SMS.")
+    confirm.get_by_role("button", name="Ne rien changer").click()
+    expect(confirm).to_be_hidden()
+    expect(page.locator(".fc-timegrid-col[data-date='2027-03-02'] .fc-event.rdv", has_text="Paul Bernard")).to_be_visible()
+    assert rdv_of(setup, rdv["id"])["starts_at"] == "2027-03-02T10:00:00+01:00"
+
+    # Accepted: moved on the server, and the agenda shows it on Wednesday.
+    drag(page, slot_point(page, "2027-03-02", "10:00"), slot_point(page, "2027-03-03", "10:30"))
+    confirm = page.get_by_role("dialog", name="Déplacer le rendez-vous ?")
+    confirm.get_by_role("button", name="Déplacer le RDV").click()
+    expect(page.locator("#flash")).to_contain_text("Rendez-vous déplacé au mercredi 3 mars 2027 à 10 h 30.")
+    moved = page.locator(".fc-timegrid-col[data-date='2027-03-03'] .fc-event.rdv", has_text="Paul Bernard")
+    expect(moved).to_be_visible()
+    expect(moved).to_contain_text("10:30")
+    got = rdv_of(setup, rdv["id"])
+    assert (got["starts_at"], got["ends_at"], got["status"]) == (
+        "2027-03-03T10:30:00+01:00", "2027-03-03T11:00:00+01:00", "unknown")
+
+    # Stretched by 15 minutes: a new duration, the usager is not told.
+    center_on(page, "10:30")
+    moved.hover()
+    handle = moved.locator(".fc-event-resizer-end")
+    box = handle.bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.mouse.down()
+    lane = page.locator("td.fc-timegrid-slot-lane[data-time='11:15:00']").bounding_box()  # one 15-minute slot
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2 + lane["height"], steps=10)
+    page.mouse.up()
+    confirm = page.get_by_role("dialog", name="Modifier le rendez-vous ?")
+    expect(confirm).to_contain_text("Durée : 30 min → 45 min")
+    expect(confirm).to_contain_text("L'usager n'est pas prévenu d'un changement de durée.")
+    confirm.get_by_role("button", name="Enregistrer").click()
+    expect(page.locator("#flash")).to_contain_text("Durée du rendez-vous du mercredi 3 mars 2027 à 10 h 30 modifiée.")
+    assert rdv_of(setup, rdv["id"])["ends_at"] == "2027-03-03T11:15:00+01:00"
+
+
+def test_a_future_rdv_offers_no_outcome_and_is_cancelled_at_the_usagers_request(page, setup):
+    create_plage(setup)
+    usager, rdv = book(setup, "2027-03-04T09:30:00+01:00", first_name="Lina", last_name="Moreau")
+    login(page, setup.agent_email, setup.agent_password)
+    page.locator(".fc-event.rdv", has_text="Lina Moreau").click()
+    dialog = page.get_by_role("dialog", name="Rendez-vous")
+    expect(dialog).to_contain_text("jeudi 4 mars 2027 à 09 h 30")
+    status = dialog.get_by_role("group", name="Changer le statut")
+    # Its day has not come: no outcome, only a cancellation (what the server says it accepts).
+    expect(status.get_by_role("button")).to_have_text(["Annuler le RDV"])
+    assert rdv_of(setup, rdv["id"])["allowed_statuses"] == ["excused", "revoked"]
+    expect(dialog.get_by_role("link", name="Fiche de Lina Moreau")).to_have_attribute("href", f"/usagers/{usager['id']}")
+
+    # Cancel: who cancels must be chosen; Escape leaves the RDV as it is.
+    status.get_by_role("button", name="Annuler le RDV").click()
+    cancel = page.get_by_role("dialog", name="Annuler le rendez-vous")
+    expect(cancel).to_contain_text("L'usager sera prévenu de l'annulation : Lina Moreau par SMS.")
+    page.keyboard.press("Escape")
+    expect(cancel).to_be_hidden()
+    assert rdv_of(setup, rdv["id"])["status"] == "unknown"
+
+    status.get_by_role("button", name="Annuler le RDV").click()
+    cancel.get_by_role("button", name="Confirmer l'annulation").click()
+    expect(cancel.get_by_role("group", name="Qui annule ce rendez-vous ?")).to_have_accessible_description(
+        "Choisissez qui annule le rendez-vous.")
+    cancel.get_by_label("À la demande de l'usager").check()
+    cancel.get_by_role("button", name="Confirmer l'annulation").click()
+    expect(cancel).to_be_hidden()
+    expect(dialog.locator(".badge")).to_have_text("Annulé (à la demande de l'usager)")
+    # A cancelled RDV may only be set back.
+    expect(status.get_by_role("button")).to_have_text(["Remettre « À venir »"])
+    assert rdv_of(setup, rdv["id"])["status"] == "excused"
+    dialog.get_by_role("button", name="Fermer").click()
+    expect(page.locator(".fc-event.rdv", has_text="Lina Moreau")).to_have_class(re.compile("rdv-excused"))
+
+
+def test_the_rdv_dialog_lists_the_notifications_sent(page, setup):
+    create_plage(setup)
+    usager, rdv = book(setup, "2027-03-05T11:00:00+01:00", first_name="Hugo", last_name="Petit")
+    with setup.org.admin() as admin:
+        wait_until(lambda: any(n["status"] == "sent" for n in api_ok(admin.get(f"/api/v1/rdvs/{rdv['id']}/notifications"))),
+                   timeout=20, interval=0.3, message="confirmation SMS sent")
+    login(page, setup.agent_email, setup.agent_password)
+    page.locator(".fc-event.rdv", has_text="Hugo Petit").click()
+    dialog = page.get_by_role("dialog", name="Rendez-vous")
+    table = dialog.get_by_role("region", name="Notifications envoyées").get_by_role("table")
+    row = table.get_by_role("row").filter(has_text="SMS")
+    expect(row).to_contain_text("Confirmation")
+    expect(row).to_contain_text("+33612345678")
+    expect(row).to_contain_text("Envoyée")
+    expect(row).to_contain_text("lundi 1 mars 2027 à 08 h")
