@@ -9,12 +9,14 @@ import asyncio
 import smtplib
 from dataclasses import dataclass
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
+from datetime import datetime
+from email.utils import format_datetime, make_msgid, parseaddr
 from typing import Protocol
 
 import httpx
 
 from services.notifications.config import NotificationsSettings
+from shared import clock
 
 
 class DeliveryFailed(Exception):
@@ -34,6 +36,7 @@ class Outgoing:
     html: str | None
     attachments: list[dict]
     message_id: str
+    reply_to: str | None = None  # the organisation's address, when it has one
 
 
 class Sender(Protocol):
@@ -61,7 +64,12 @@ class DevInboxOnly:
 
 
 class SmtpSender:
-    """Email over SMTP (text + HTML alternative, .ics attached as text/calendar)."""
+    """Email over SMTP (text + HTML alternative, .ics attached as text/calendar).
+
+    What the server offers decides the encoding: with 8BITMIME the text parts go as 8-bit UTF-8 and
+    the envelope says `BODY=8BITMIME` (RFC 6152); without it, as quoted-printable (7-bit safe). An
+    address that is not ASCII needs SMTPUTF8 (RFC 6531), else the message is refused at once.
+    """
 
     name = "smtp"
     local = False
@@ -69,35 +77,58 @@ class SmtpSender:
     def __init__(self, settings: NotificationsSettings):
         self.s = settings
 
-    def build(self, message: Outgoing) -> EmailMessage:
+    def build(self, message: Outgoing, *, eight_bit: bool = True, now: datetime | None = None) -> EmailMessage:
         mail = EmailMessage()
         mail["From"] = self.s.smtp_from
         mail["To"] = message.to
+        if message.reply_to:
+            mail["Reply-To"] = message.reply_to
         mail["Subject"] = message.subject or ""
-        mail["Date"] = formatdate(localtime=False)
+        mail["Date"] = format_datetime(now or clock.now())  # a real offset, not -0000 ("zone unknown")
         mail["Message-ID"] = make_msgid(idstring=message.message_id, domain="rdv")
-        mail.set_content(message.body)
+        # RFC 3834: sent by a machine, so auto-responders (out-of-office) do not answer it
+        mail["Auto-Submitted"] = "auto-generated"
+        mail["X-Auto-Response-Suppress"] = "All"
+        text_cte = None if eight_bit else "quoted-printable"  # None: the package picks 8bit for UTF-8 text
+        mail.set_content(message.body, cte=text_cte)
         if message.html:
-            mail.add_alternative(message.html, subtype="html")
+            mail.add_alternative(message.html, subtype="html", cte=text_cte)
         for att in message.attachments:
             maintype, subtype = att.get("content_type", "application/octet-stream").split("/", 1)
             params = {"method": att["method"]} if att.get("method") else {}
+            if maintype == "text":  # its bytes (CRLF kept) are UTF-8: say so, or readers guess ASCII
+                params["charset"] = "utf-8"
             mail.add_attachment(att["content"].encode(), maintype=maintype, subtype=subtype,
                                 filename=att["filename"], params=params)
         return mail
 
-    def _send_sync(self, mail: EmailMessage) -> None:
+    def _send_sync(self, message: Outgoing) -> None:
         with smtplib.SMTP(self.s.smtp_host, self.s.smtp_port, timeout=self.s.smtp_timeout_seconds) as smtp:
+            smtp.ehlo()
             if self.s.smtp_starttls:
                 smtp.starttls()
+                smtp.ehlo()
             if self.s.smtp_user:
                 smtp.login(self.s.smtp_user, self.s.smtp_password or "")
-            smtp.send_message(mail)
+            eight_bit = smtp.has_extn("8bitmime")
+            sender = parseaddr(self.s.smtp_from)[1]
+            international = not (message.to.isascii() and sender.isascii())  # display names are RFC 2047
+            if international and not smtp.has_extn("smtputf8"):
+                raise DeliveryRefused("SMTP : adresse non ASCII et serveur sans SMTPUTF8")
+            mail = self.build(message, eight_bit=eight_bit)
+            options = []
+            wire = mail.policy.clone(linesep="\r\n")  # SMTP lines end in CRLF
+            if international:  # addresses in UTF-8: the headers may be too (RFC 6531, 6532)
+                options.append("SMTPUTF8")
+                wire = wire.clone(utf8=True)
+            data = mail.as_bytes(policy=wire)
+            if not data.isascii():
+                options.append("BODY=8BITMIME")  # offered, else the parts above are 7-bit
+            smtp.sendmail(sender, [message.to], data, mail_options=options)
 
     async def send(self, message: Outgoing) -> None:
-        mail = self.build(message)
         try:
-            await asyncio.to_thread(self._send_sync, mail)
+            await asyncio.to_thread(self._send_sync, message)
         except smtplib.SMTPRecipientsRefused as exc:
             codes = [code for code, _ in exc.recipients.values()]
             error = DeliveryRefused if codes and all(c >= 500 for c in codes) else DeliveryFailed

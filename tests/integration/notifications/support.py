@@ -21,10 +21,13 @@ from shared.events import new_event
 
 
 class SmtpInbox:
-    """aiosmtpd handler: keeps every accepted email; refuses (451) recipients listed in `down`."""
+    """aiosmtpd handler: keeps every accepted email, with the ESMTP parameters of its MAIL FROM and its
+    bytes as received (by Message-ID); refuses (451) recipients listed in `down`."""
 
     def __init__(self):
         self.messages: list[tuple[list[str], email.message.EmailMessage]] = []
+        self.mail_options: dict[str, list[str]] = {}
+        self.raw: dict[str, bytes] = {}
         self.down: set[str] = set()
         self.unknown: set[str] = set()
         self.refused: Counter = Counter()
@@ -41,9 +44,11 @@ class SmtpInbox:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
-        msg = email.message_from_bytes(envelope.content, policy=policy.default)
+        msg = email.message_from_bytes(envelope.original_content, policy=policy.default)
         with self.lock:
             self.messages.append((list(envelope.rcpt_tos), msg))
+            self.mail_options[msg["Message-ID"]] = list(envelope.mail_options)
+            self.raw[msg["Message-ID"]] = envelope.original_content
         return "250 Message accepted for delivery"
 
     def to(self, address: str) -> list[email.message.EmailMessage]:
@@ -51,9 +56,11 @@ class SmtpInbox:
             return [m for rcpts, m in self.messages if address in rcpts]
 
 
-def start_smtp() -> tuple[Controller, SmtpInbox]:
+def start_smtp(**server_options) -> tuple[Controller, SmtpInbox]:
+    """A real SMTP server (8BITMIME and SMTPUTF8 offered); `decode_data=True` drops 8BITMIME,
+    `enable_SMTPUTF8=False` drops SMTPUTF8."""
     inbox = SmtpInbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port(), **server_options)
     controller.start()
     return controller, inbox
 
