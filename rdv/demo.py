@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 import httpx
 
+from rdv.demo_history import HISTORY_DAYS, Desk, closed_days, plan_history, record_history
 from rdv.seed import DEMO_LOGINS
 
 SERVICES = [("Protection maternelle et infantile", "PMI"), ("Insertion et RSA", "RSA"),
@@ -81,15 +82,19 @@ async def create_demo(client: httpx.AsyncClient, env: dict[str, str]) -> None:
     tz = ZoneInfo(org.get("timezone", "Europe/Paris"))
     today = _today(tz, env)
     monday = today - timedelta(days=today.weekday())
+    # The plages began a quarter ago: the agenda shows the opening hours of the past RDVs too.
+    opened = monday - timedelta(weeks=(HISTORY_DAYS + 6) // 7)
     weekly = {"every": "week", "interval": 1, "on": WEEKDAYS, "until": None}
     by_service = {"PMI": ["Consultation PMI", "Pesée du nourrisson"], "RSA": ["Entretien d'orientation RSA"],
                   "SSD": ["Entretien téléphonique", "Visite à domicile"]}
+    desks = []
     for i, (email, _, _, _, shorts, _) in enumerate(AGENTS):
         motif_ids = [motifs[m]["id"] for s in shorts for m in by_service[s]]
         lieu = lieux[i % len(lieux)]["id"]
+        desks.append(Desk(agents[email]["id"], lieu, tuple(motif_ids)))
         for start, end, title in (("09:00", "12:00", "Permanence du matin"), ("14:00", "17:00", "Permanence de l'après-midi")):
             await post("/api/v1/plages", {"agent_id": agents[email]["id"], "lieu_id": lieu, "motif_ids": motif_ids,
-                                          "title": title, "first_day": monday.isoformat(), "start_time": start,
+                                          "title": title, "first_day": opened.isoformat(), "start_time": start,
                                           "end_time": end, "recurrence": weekly}, "plage")
     await post("/api/v1/absences", {"agent_id": agents["sophie.leroy@demo.rdv"]["id"], "title": "Formation",
                                     "first_day": (monday + timedelta(days=9)).isoformat(), "start_time": "09:00",
@@ -104,9 +109,13 @@ async def create_demo(client: httpx.AsyncClient, env: dict[str, str]) -> None:
         if phone:
             body["phone"] = phone
         usagers.append(await post("/api/v1/usagers", body, "usager"))
-    await post("/api/v1/usagers", {"first_name": "Inès", "last_name": "Martin", "birth_date": "2024-05-20",
-                                   "responsible_id": usagers[0]["id"], "notify_by_sms": True,
-                                   "notify_by_email": True}, "proche")
+    usagers.append(await post("/api/v1/usagers", {
+        "first_name": "Inès", "last_name": "Martin", "birth_date": "2024-05-20", "responsible_id": usagers[0]["id"],
+        "notify_by_sms": True, "notify_by_email": True}, "proche"))
+    # History first: its events reach notifications before the coming RDVs' (nothing is sent for them).
+    closed = await closed_days(client, auth, opened, today)
+    await record_history(client, auth, plan_history(today=today, tz=tz, desks=desks, first=opened, closed=closed,
+                                                    usager_ids=[u["id"] for u in usagers]))
     # A few RDVs on the first free créneaux of the coming days.
     booked = 0
     for i, (name, _, _, _, _) in enumerate(MOTIFS[:4]):
@@ -118,7 +127,7 @@ async def create_demo(client: httpx.AsyncClient, env: dict[str, str]) -> None:
         for slot in resp.json().get("items", [])[1:3]:
             r = await client.post("/api/v1/rdvs", headers=auth, json={
                 "motif_id": slot["motif_id"], "lieu_id": slot["lieu_id"], "agent_ids": [slot["agent_id"]],
-                "usager_ids": [usagers[(i + booked) % len(usagers)]["id"]], "starts_at": slot["starts_at"],
+                "usager_ids": [usagers[(i + booked) % (len(usagers) - 1)]["id"]], "starts_at": slot["starts_at"],
                 "context": "RDV de démonstration"})
             booked += r.status_code == 201
 

@@ -47,7 +47,8 @@ def rdv_event_view(rdv: Rdv, *, zone: str, today: date) -> dict:
     Without `allowed_statuses`: it depends on the reader's "now", an event keeps its values.
     """
     return {**_fields(rdv, zone=zone, rdv_day=local_day(rdv.starts_at, zone), today=today),
-            "service_id": str(rdv.service_id), "origin": rdv.origin, "version": rdv.version, "duration_minutes": rdv.duration_minutes}
+            "service_id": str(rdv.service_id), "origin": rdv.origin, "version": rdv.version,
+            "duration_minutes": rdv.duration_minutes}
 
 
 def changes_view(before: Rdv, after: Rdv, *, zone: str) -> dict[str, list]:
