@@ -137,3 +137,82 @@ def test_the_rdv_dialog_lists_the_notifications_sent(page, setup):
     expect(row).to_contain_text("+33612345678")
     expect(row).to_contain_text("Envoyée")
     expect(row).to_contain_text("lundi 1 mars 2027 à 08 h")
+
+
+def test_a_walk_in_outside_the_plages_is_created_from_an_empty_time(page, setup):
+    create_plage(setup)  # 09:00-12:00: 13:00 is outside every plage
+    login(page, setup.agent_email, setup.agent_password)
+    center_on(page, "13:00")
+    page.mouse.click(*slot_point(page, "2027-03-01", "13:00"))
+    dialog = page.get_by_role("dialog", name="Nouveau rendez-vous")
+    expect(dialog.get_by_label("Jour")).to_have_value("2027-03-01")
+    expect(dialog.get_by_label("Heure")).to_have_value("13:00")
+    expect(dialog.get_by_label("Motif")).to_have_value(setup.motif["id"])  # the agent's service's only motif
+    expect(dialog.get_by_label("Durée")).to_have_value("30")
+    warning = dialog.locator(".outside-warning")
+    expect(warning).to_contain_text("Cet horaire n'est pas ouvert à la réservation")
+    expect(warning).to_contain_text("en dehors de toute plage d'ouverture")
+
+    # Without an usager, the form says so next to the usager's field.
+    dialog.get_by_role("button", name="Créer le RDV quand même").click()
+    expect(dialog.get_by_role("group", name="Usager")).to_contain_text("Choisissez ou créez l'usager du rendez-vous.")
+    dialog.get_by_label("Rechercher un usager").fill("Lucie Roux")
+    expect(dialog.get_by_text("Aucun usager trouvé")).to_be_visible()
+    dialog.get_by_role("button", name="Créer un usager").click()
+    expect(dialog.get_by_label("Prénom")).to_have_value("Lucie")
+    dialog.get_by_role("textbox", name="Téléphone").fill("06 22 33 44 55")
+    dialog.get_by_role("button", name="Créer l'usager").click()
+    expect(dialog.locator("#create-usager-chosen")).to_contain_text("Lucie Roux")
+    expect(dialog).to_contain_text("L'usager sera prévenu de ce rendez-vous : Lucie Roux par SMS.")
+    dialog.get_by_role("button", name="Créer le RDV quand même").click()
+    expect(dialog).to_be_hidden()
+    expect(page.locator("#flash")).to_contain_text("Rendez-vous créé le lundi 1 mars 2027 à 13 h 00.")
+    expect(page.locator("#flash .notice.warning")).to_contain_text("en dehors des plages d'ouverture de l'agent")
+    expect(page.locator(".fc-event.rdv", has_text="Lucie Roux")).to_be_visible()
+
+    with setup.org.admin() as admin:
+        rdvs = api_ok(admin.get("/api/v1/rdvs", params={"agent_id": setup.agent["id"]}))["items"]
+        assert [(r["starts_at"], r["ends_at"], r["status"], r["lieu_id"]) for r in rdvs] == [
+            ("2027-03-01T13:00:00+01:00", "2027-03-01T13:30:00+01:00", "unknown", setup.lieu["id"])]
+        usager = api_ok(admin.get(f"/api/v1/usagers/{rdvs[0]['usager_ids'][0]}"))
+        assert (usager.get("usager") or usager)["last_name"] == "Roux"
+
+
+def test_a_past_rdv_is_recorded_then_marked_honore(page, setup):
+    create_plage(setup)
+    with setup.org.admin() as admin:
+        usager = api_ok(admin.post("/api/v1/usagers", json={"first_name": "Jeanne", "last_name": "Martin",
+                                                             "phone": "06 12 34 56 78"}))
+    login(page, setup.agent_email, setup.agent_password)
+    # From the keyboard: « Nouveau RDV à une heure choisie », last Friday at 10:00 (before the plage's first day).
+    page.get_by_role("button", name="Nouveau RDV à une heure choisie").focus()
+    page.keyboard.press("Enter")
+    dialog = page.get_by_role("dialog", name="Nouveau rendez-vous")
+    dialog.get_by_label("Jour").fill("2027-02-26")
+    dialog.get_by_label("Heure").fill("10:00")
+    dialog.get_by_label("Heure").dispatch_event("change")
+    expect(dialog).to_contain_text("RDV passé (vendredi 26 février 2027) : il sera enregistré « À renseigner » "
+                                   "et l'usager ne sera pas prévenu.")
+    dialog.get_by_label("Rechercher un usager").fill("Jeanne Mar")
+    dialog.get_by_role("button", name=re.compile("Jeanne Martin")).click()
+    expect(dialog).to_contain_text("Ce RDV est passé : l'usager ne sera pas prévenu.")
+    dialog.get_by_role("button", name="Créer le RDV quand même").click()
+    expect(page.locator("#flash")).to_contain_text("Rendez-vous créé le vendredi 26 février 2027 à 10 h 00.")
+
+    with setup.org.admin() as admin:
+        rdvs = api_ok(admin.get("/api/v1/rdvs", params={"usager_id": usager["id"]}))["items"]
+    assert [(r["starts_at"], r["display_status"]) for r in rdvs] == [("2027-02-26T10:00:00+01:00", "a_renseigner")]
+
+    page.locator(".fc-prev-button").click()
+    event = page.locator(".fc-timegrid-col[data-date='2027-02-26'] .fc-event.rdv", has_text="Jeanne Martin")
+    expect(event).to_have_class(re.compile("rdv-a_renseigner"))
+    event.click()
+    rdv_dialog = page.get_by_role("dialog", name="Rendez-vous")
+    status = rdv_dialog.get_by_role("group", name="Changer le statut")
+    expect(status.get_by_role("button")).to_have_text(["Rendez-vous honoré", "Absence non excusée", "Annuler le RDV"])
+    status.get_by_role("button", name="Rendez-vous honoré").click()
+    expect(rdv_dialog.locator(".badge")).to_have_text("Honoré")
+    expect(status.get_by_role("button")).to_have_text(["Remettre « À renseigner »"])
+    expect(rdv_dialog.get_by_role("region", name="Notifications envoyées")).to_contain_text(
+        "Aucune notification pour ce rendez-vous.")
+    assert rdv_of(setup, rdvs[0]["id"])["status"] == "seen"

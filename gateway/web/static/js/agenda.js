@@ -68,7 +68,6 @@ run(async (me) => {
     selectable: true,
     selectMirror: true,
     unselectAuto: true,
-    snapDuration: "00:05:00",
     eventDrop: (info) => editing.drop(info),
     eventResize: (info) => editing.resize(info),
     select: (info) => editing.select(info),
