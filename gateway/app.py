@@ -5,9 +5,11 @@ import httpx
 from sqlalchemy.exc import IntegrityError
 
 from gateway import retention
+from gateway.adapters import positions
 from gateway.adapters.audit_writer import AuditWriter
 from gateway.adapters.services import ServiceClients
 from gateway.api import audit, auth, availability, booking, dev, directory, public, reporting, usagers
+from gateway.api.deps import PRINCIPAL_KEY
 from gateway.api.middleware import install_middlewares
 from gateway.config import GatewaySettings
 from shared.errors import Conflict
@@ -32,6 +34,16 @@ class GatewayRuntime(ServiceRuntime):
         await super().stop()
         if self.clients:
             await self.clients.aclose()
+
+    async def position_headers(self, scope, stream: str, position: int) -> list[tuple[bytes, bytes]]:
+        """The directory's own writes: their position is kept for the caller's organisation (no header:
+        the client has nothing to do with it)."""
+        principal = scope.get(PRINCIPAL_KEY)
+        if principal is not None:
+            async with self.db.statements() as st:
+                await positions.record(uow=st, organisation_id=principal.organisation.id,
+                                       positions={stream: position})
+        return []
 
     async def readiness(self) -> dict:
         """The gateway is ready when its database, NATS and every service answer."""

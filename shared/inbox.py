@@ -116,8 +116,27 @@ class ConsumerRunner:
         self.chaos = chaos_probability()
         self.chaos_naks = 0  # messages nak'ed by the chaos hook (before or after applying)
         self._random = random.Random()
+        # Reads after writes (shared.consistency): the highest stream position known to be applied,
+        # the reads waiting on this consumer, and a signal set at each acknowledgement.
+        self.floor = 0
+        self.waiters = 0
+        self.proven_until: float | None = None  # epoch seconds up to which all is applied (statistics' as_of)
+        self._applied = asyncio.Event()
         if self.chaos:
             log.warning("consumer %s: chaos, redelivery forced with probability %s", consumer.name, self.chaos)
+
+    def _acknowledged(self) -> None:
+        """Wake the reads waiting on this consumer: what it acknowledged is committed."""
+        if self.waiters:
+            self._applied.set()
+            self._applied = asyncio.Event()
+
+    async def applied_signal(self, timeout: float) -> None:
+        """Wait for this consumer's next acknowledgement, at most `timeout` seconds."""
+        try:
+            await asyncio.wait_for(self._applied.wait(), timeout)
+        except asyncio.TimeoutError:
+            pass
 
     def _chaos(self, msg) -> bool:
         """Whether the chaos hook redelivers this message now (never past its first deliveries)."""
@@ -202,9 +221,11 @@ class ConsumerRunner:
             return await self._sub.fetch(self.c.batch, timeout=1)
         msgs = await self._sub.fetch(1, timeout=1)  # long poll: returns as soon as one message is there
         # nats-py's further fetches are no-wait probes: they return what is pending at once. A backlog
-        # fills the batch now; otherwise let it fill for max_wait, then take what has arrived.
+        # fills the batch now. Only when more has come than the first message (events arrive in a
+        # stream: load) is the batch left to fill for max_wait: a lone event, or one a read is waiting
+        # for (reads after writes), is applied at once.
         for linger in (0.0, self.c.max_wait):
-            if len(msgs) >= self.c.batch:
+            if len(msgs) >= self.c.batch or (linger and (len(msgs) == 1 or self.waiters)):
                 break
             if linger:
                 await asyncio.sleep(linger)
@@ -248,6 +269,7 @@ class ConsumerRunner:
             await self._chaos_nak(msg)
             return
         await msg.ack()
+        self._acknowledged()
         metrics.events_consumed.labels(self.c.name, "applied" if applied else "duplicate").inc()
 
     async def process_batch(self, msgs) -> None:
@@ -288,6 +310,7 @@ class ConsumerRunner:
                     await self._chaos_nak(msg)
             parsed = [(msg, e) for msg, e in parsed if id(msg) not in redeliver]
         await asyncio.gather(*(msg.ack() for msg, _ in parsed))
+        self._acknowledged()
         metrics.events_consumed.labels(self.c.name, "applied").inc(applied)
         if duplicates > 0:
             metrics.events_consumed.labels(self.c.name, "duplicate").inc(duplicates)

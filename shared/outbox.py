@@ -39,6 +39,9 @@ _INSERT = text(insert_outbox_sql())
 _BATCH = ("select seq, subject, payload::text, headers from outbox "
           "where sent_at is null and (select pg_try_advisory_xact_lock(%(k)s)) order by seq limit %(n)s")
 _MARK_SENT = "update outbox set sent_at = now() where seq = any(%(s)s)"
+# A write's own flush (reads after writes) waits for the lock instead of leaving the round to the holder.
+_WAIT_LOCK = "select pg_advisory_xact_lock(%(k)s)"
+_FLUSH_BATCH = "select seq, subject, payload::text, headers from outbox where sent_at is null order by seq limit %(n)s"
 
 
 def outbox_row(event: Envelope) -> dict:
@@ -66,8 +69,9 @@ class OutboxRelay:
     """Publishes the outbox of one database; wake() after a commit for low latency."""
 
     def __init__(self, db: Database, js, *, interval: float = 0.2, batch: int = 200,
-                 service: str = "service", linger: float = 0.005):
+                 service: str = "service", linger: float = 0.005, stream: str | None = None):
         self.db = db
+        self.stream = stream or service.upper()  # where this service's events go (its position)
         self.js = js
         self.interval = interval
         self.linger = linger  # seconds between a wake-up and its round
@@ -121,20 +125,44 @@ class OutboxRelay:
 
     async def relay_once(self) -> int:
         """Publish one batch of unsent rows; return how many were published."""
+        published, _ = await self._round(_BATCH, wait_for_lock=False)
+        return published
+
+    async def flush(self) -> int:
+        """Publish every row committed so far, now, and return a stream position at or after the last
+        of them (reads after writes: a write answers it). Rows another replica's relay is publishing are
+        waited for (the same lock orders both); when this flush itself published nothing, the stream's
+        last sequence stands for them."""
+        position = 0
+        while True:
+            published, last = await self._round(_FLUSH_BATCH, wait_for_lock=True)
+            position = max(position, last)
+            if published < self.batch:
+                break
+        if not position:
+            info = await self.js.stream_info(self.stream)
+            position = info.state.last_seq
+        return position
+
+    async def _round(self, batch_sql: str, *, wait_for_lock: bool) -> tuple[int, int]:
+        """One round: lock, read a batch of unsent rows, publish, mark; (rows published, last stream seq)."""
         async with self.db.connection() as conn, conn.transaction():
-            rows = await (await conn.execute(_BATCH, {"k": _RELAY_LOCK_KEY, "n": self.batch})).fetchall()
+            if wait_for_lock:
+                await conn.execute(_WAIT_LOCK, {"k": _RELAY_LOCK_KEY})
+            rows = await (await conn.execute(batch_sql, {"k": _RELAY_LOCK_KEY, "n": self.batch})).fetchall()
             if not rows:
-                return 0
+                return 0, 0
             # Publish concurrently on one connection (order is kept by the connection),
             # then wait for every ack before marking.
             futures = [self.js.publish(subject, payload.encode(), headers=headers, timeout=5)
                        for _, subject, payload, headers in rows]
             results = await asyncio.gather(*futures, return_exceptions=True)
-            acked = []
+            acked, last = [], 0
             for row, res in zip(rows, results):
                 if isinstance(res, BaseException):
                     break  # keep order: stop at the first failure, retry from there
                 acked.append(row[0])
+                last = max(last, res.seq or 0)
             if self.fail_after_publish:
                 raise RuntimeError("relay crashed after publish (test hook)")
             if acked:
@@ -143,7 +171,7 @@ class OutboxRelay:
             if len(acked) < len(rows):
                 err = next(res for res in results if isinstance(res, BaseException))
                 raise RuntimeError(f"publish failed: {err!r}")
-            return len(acked)
+            return len(acked), last
 
     async def backlog(self) -> int:
         async with self.db.engine.connect() as conn:

@@ -20,6 +20,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from shared import clock, metrics, tracing
 from shared.bus import connect, ensure_streams
+from shared.consistency import POSITION_HEADER, ConsistencyMiddleware, ReadBarrier, note_events_committed
 from shared.db import Database
 from shared.errors import install_error_handlers
 from shared.inbox import Consumer, ConsumerRunner
@@ -66,8 +67,13 @@ class ServiceRuntime:
 
     def __init__(self, name: str, settings: ServiceSettings, *,
                  consumers: Iterable[Consumer] = (),
-                 background: Iterable[Callable[["ServiceRuntime"], "asyncio.Future"]] = ()):
+                 background: Iterable[Callable[["ServiceRuntime"], "asyncio.Future"]] = (),
+                 read_after_writes: bool = True):
         self.name = name
+        # Whether reads wait for the positions the gateway sends (shared.consistency); reporting's
+        # statistics may trail instead, and say how far (`as_of`).
+        self.read_after_writes = read_after_writes
+        self.barrier: ReadBarrier | None = None
         self.settings = settings
         self.consumer_specs = list(consumers)
         self.background_factories = list(background)
@@ -88,8 +94,8 @@ class ServiceRuntime:
         self.js = self.nc.jetstream(timeout=5)
         await ensure_streams(self.js)
         self.relay = OutboxRelay(self.db, self.js, interval=self.settings.relay_interval_seconds,
-                                 service=self.name)
-        self.db.on_commit = self.relay.wake
+                                 service=self.name, stream=self.stream)
+        self.db.on_commit = self._committed
         self.relay.start()
         for spec in self.consumer_specs:
             spec.max_deliver = self.settings.consumer_max_deliver
@@ -100,7 +106,24 @@ class ServiceRuntime:
             self._tasks.append(asyncio.create_task(factory(self)))
         if self.runners:
             self._tasks.append(asyncio.create_task(self._watch_consumer_lag(), name=f"lag-{self.name}"))
+        if self.read_after_writes:
+            self.barrier = ReadBarrier(self.js, self.runners)
         tune_garbage_collector()
+
+    @property
+    def stream(self) -> str:
+        """The stream this process publishes to (the gateway publishes the directory's events)."""
+        return "DIRECTORY" if self.name == "gateway" else self.name.upper()
+
+    async def position_headers(self, scope, stream: str, position: int) -> list[tuple[bytes, bytes]]:
+        """The answer's headers for the position of a write's events (the gateway records them)."""
+        return [(POSITION_HEADER.encode(), f"{stream}:{position}".encode())]
+
+    def _committed(self) -> None:
+        """After a commit that wrote events: wake the relay, and have the request publish them before it
+        answers (reads after writes)."""
+        self.relay.wake()
+        note_events_committed()
 
     async def refresh_consumer_lag(self) -> None:
         """Read num_pending / num_ack_pending of each durable consumer into the metrics."""
@@ -158,6 +181,9 @@ class ServiceRuntime:
         app.state.runtime = self
         install_error_handlers(app)
         tracing.setup(self.name)
+        # Innermost: a write's events are published before its answer leaves, a read waits for the
+        # positions it is asked to read after (shared.consistency).
+        app.add_middleware(ConsistencyMiddleware, runtime=self)
         app.add_middleware(tracing.TracingMiddleware, service=self.name)  # also times each request
 
         @app.get("/healthz", include_in_schema=False)

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, any_, bindparam, delete, func, insert, select, text, update
 from sqlalchemy.dialects.postgresql import ARRAY, UUID, aggregate_order_by
 
+from gateway.adapters.positions import positions_of_organisation
 from gateway.adapters.tables import agent_services, agents, login_attempts, organisations, rate_events, sessions
 from shared.db import UnitOfWork
 
@@ -44,6 +45,7 @@ def _caller_statement():
                    organisations.c.slug.label("org_slug"), organisations.c.timezone.label("org_timezone"),
                    organisations.c.holiday_zone.label("org_holiday_zone"),
                    organisations.c.publish_online.label("org_publish_online"),
+                   positions_of_organisation().label("org_positions"),
                    known.label("known_agent_ids"))
             .select_from(sessions.outerjoin(agents, and_(agents.c.id == sessions.c.agent_id,
                                                          agents.c.deleted_at.is_(None)))

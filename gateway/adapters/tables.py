@@ -118,3 +118,13 @@ audit_log = Table(
 )
 Index("audit_log_org_at", audit_log.c.organisation_id, audit_log.c.at)
 Index("audit_log_org_resource", audit_log.c.organisation_id, audit_log.c.resource_id)
+
+
+# Reads after writes (shared.consistency): per organisation, the highest stream position any of its writes
+# was answered with; every read forwarded for the organisation asks the services to read after them.
+read_positions = Table(
+    "read_positions", metadata,
+    Column("organisation_id", UUID(as_uuid=True), primary_key=True),
+    Column("stream", Text, primary_key=True),
+    Column("seq", BigInteger, nullable=False),
+)

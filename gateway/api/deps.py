@@ -20,6 +20,7 @@ CSRF_FIELD = "csrf_token"
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 PRINCIPAL_KEY = "rdv.principal"
 AGENTS_KEY = "rdv.agents_checked"  # (agent ids named by the body, those of them in the organisation)
+POSITIONS_KEY = "rdv.read_positions"  # the organisation's read positions (reads after writes)
 
 
 def get_db(request: Request) -> Database:
@@ -56,6 +57,7 @@ async def _principal(request: Request, agent_ids: list[uuid.UUID] = ()) -> Princ
     if via_cookie and request.method not in SAFE_METHODS and not await _csrf_ok(request, principal.csrf_token):
         raise Forbidden("Jeton CSRF manquant ou invalide.", code="csrf_failed")
     request.scope[PRINCIPAL_KEY] = principal
+    request.scope[POSITIONS_KEY] = dict(principal.positions)
     if agent_ids:
         request.scope[AGENTS_KEY] = (set(agent_ids), known)
     return principal

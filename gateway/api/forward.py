@@ -8,7 +8,10 @@ import httpx
 from fastapi import Request
 from fastapi.responses import Response
 
+from gateway.adapters import positions as read_positions
 from gateway.adapters.services import ServiceClients
+from gateway.api.deps import POSITIONS_KEY, get_db
+from shared.consistency import POSITION_HEADER, READ_AFTER_HEADER, format_positions, merge, parse_positions
 from shared.errors import ServiceUnavailable
 from shared.identity import Identity
 
@@ -31,13 +34,30 @@ def forwarded_headers(request: Request) -> dict[str, str]:
 
 async def call(request: Request, service: str, method: str, path: str, *, identity: Identity | None,
                params: Any = None, json: Any = None) -> httpx.Response:
-    """Call a service; 503 when it does not answer or fails."""
+    """Call a service; 503 when it does not answer or fails.
+
+    Reads after writes (shared.consistency): a read carries the organisation's positions, and a write's
+    position is recorded for the organisation before its answer goes back to the client."""
+    headers = forwarded_headers(request)
+    known = request.scope.get(POSITIONS_KEY)
+    if known and method == "GET":
+        headers[READ_AFTER_HEADER] = format_positions(known)
     resp = await clients(request)[service].request(method, path, identity=identity, params=params, json=json,
-                                                   headers=forwarded_headers(request))
+                                                   headers=headers)
     if resp.status_code >= 500:
         log.warning("%s %s %s answered %s: %s", service, method, path, resp.status_code, resp.text[:500])
         raise ServiceUnavailable(details={"service": service, "status": resp.status_code})
+    written = parse_positions(resp.headers.get(POSITION_HEADER))
+    if written and identity is not None:
+        await record_positions(request, identity.organisation_id, written)
     return resp
+
+
+async def record_positions(request: Request, organisation_id, written: dict[str, int]) -> None:
+    """Keep an organisation's new write positions, for every later read through any gateway replica."""
+    async with get_db(request).statements() as st:
+        await read_positions.record(uow=st, organisation_id=organisation_id, positions=written)
+    request.scope[POSITIONS_KEY] = merge(dict(request.scope.get(POSITIONS_KEY) or {}), written)
 
 
 def relay(resp: httpx.Response) -> Response:

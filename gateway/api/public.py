@@ -6,9 +6,10 @@ from datetime import date, timedelta
 
 from fastapi import APIRouter, Query, Request
 
+from gateway.adapters import positions
 from gateway.adapters import repository as repo
 from gateway.api.audit import ORGANISATION_KEY
-from gateway.api.deps import client_ip, get_db
+from gateway.api.deps import POSITIONS_KEY, client_ip, get_db
 from gateway.api.forward import call, forward, raw_json, relay
 from gateway.domain.model import Organisation
 from gateway.schemas import public as s
@@ -26,8 +27,9 @@ async def published_organisation(request: Request, slug: str) -> Organisation:
     """The organisation of a slug, if it publishes online (else 404)."""
     async with get_db(request).uow() as uow:
         org = await repo.get_organisation_by_slug(uow=uow, slug=slug)
-    if org is None or not org.publish_online:
-        raise NotFound("Cette organisation ne propose pas de prise de rendez-vous en ligne.")
+        if org is None or not org.publish_online:
+            raise NotFound("Cette organisation ne propose pas de prise de rendez-vous en ligne.")
+        request.scope[POSITIONS_KEY] = await positions.read(uow=uow, organisation_id=org.id)
     request.scope[ORGANISATION_KEY] = org.id
     return org
 

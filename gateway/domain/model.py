@@ -65,6 +65,8 @@ class Principal:
     session_id: uuid.UUID
     csrf_token: str
     via_cookie: bool
+    # the organisation's read positions when the request started (reads after writes)
+    positions: dict = field(default_factory=dict)
 
     @property
     def is_admin(self) -> bool:

@@ -45,6 +45,13 @@ class Inputs:
     zone: str  # the organisation's timezone
 
 
+def within_booking_delays(now: float, *, min_minutes: int, max_days: int):
+    """Whether a créneau starts within a motif's booking delays (`now + min <= start <= now + max`): the public
+    page filters the agents' grid with it; delays never move where slots are cut."""
+    earliest, latest = now + min_minutes * 60, now + max_days * 86400
+    return lambda c: earliest <= c.starts_at <= latest
+
+
 def cut_openings(openings: Sequence[tuple[int, int, Hashable]], blocked: Sequence[Interval],
                  step: int, now: float) -> list[tuple[int, Hashable]]:
     """Slots `(start, key)` of one agent's openings `(start, end, key)`.

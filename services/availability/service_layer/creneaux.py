@@ -125,7 +125,10 @@ async def search_public(*, db: Database, identity: Identity, motif_id: uuid.UUID
             raise unknown_motif()
         if lieu_id is not None:
             await lieu_of(conn, identity, lieu_id)
-        earliest = (now_dt + timedelta(minutes=motif.min_booking_delay_minutes)).timestamp()
+        # The delays filter the agents' slot starts; they never move where slots are cut (contract), so
+        # the public page offers a subset of the agents' grid.
+        within = domain.within_booking_delays(now_dt.timestamp(), min_minutes=motif.min_booking_delay_minutes,
+                                              max_days=motif.max_booking_delay_days)
         latest = (now_dt + timedelta(days=motif.max_booking_delay_days)).timestamp()
         last_day = min(last, local_day(datetime.fromtimestamp(latest, timezone.utc), identity.timezone))
         items: list[Creneau] = []
@@ -134,14 +137,13 @@ async def search_public(*, db: Database, identity: Identity, motif_id: uuid.UUID
                                        agent_ids=None, lieu_id=lieu_id, first=first, last=last_day)
             items = one_per_start_and_lieu(
                 [c for c in domain.search(inputs, first, last_day, duration_minutes=motif.duration_minutes,
-                                          now=earliest) if c.starts_at <= latest])
+                                          now=now_dt.timestamp()) if within(c)])
         following = None
         if not items:
             horizon = min(last + relativedelta(months=NEXT_AVAILABLE_MONTHS),
                           local_day(datetime.fromtimestamp(latest, timezone.utc), identity.timezone))
             following = await _next_available(conn, identity, motif, None, lieu_id,
-                                              last + timedelta(days=1), horizon, earliest,
-                                              keep=lambda c: c.starts_at <= latest)
+                                              last + timedelta(days=1), horizon, now_dt.timestamp(), keep=within)
     return Result(items, following.starts_at if following else None, motif, identity.timezone)
 
 

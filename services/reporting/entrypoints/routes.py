@@ -12,6 +12,7 @@ from services.reporting.domain.scope import Viewer
 from services.reporting.entrypoints.schemas import ExportIn, FiltersIn, GroupBy
 from services.reporting.service_layer import exports, stats
 from shared import clock
+from shared.consistency import applied_as_of
 from shared.errors import ValidationFailed, french_field_errors
 from shared.identity import Identity, current_identity
 
@@ -43,8 +44,10 @@ async def get_stats(request: Request, identity: Identity = Depends(current_ident
                                             "status": status})
     except ValidationError as exc:
         raise ValidationFailed(details={"fields": french_field_errors(exc.errors())}) from exc
-    return await stats.compute_stats(db=_runtime(request).db, viewer=viewer, filters=filters.to_domain(),
-                                     timezone=identity.timezone, group_by=group_by, now=clock.now())
+    runtime, now = _runtime(request), clock.now()
+    as_of = await applied_as_of(runtime.js, runtime.runners, now)  # read before the query it dates
+    return await stats.compute_stats(db=runtime.db, viewer=viewer, filters=filters.to_domain(),
+                                     timezone=identity.timezone, group_by=group_by, now=now, as_of=as_of)
 
 
 @router.post("/exports", status_code=202)

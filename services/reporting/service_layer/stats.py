@@ -26,8 +26,9 @@ def _label(group_by: str, key: str | None, name: str | None) -> str:
 
 
 async def compute_stats(*, db, viewer: Viewer, filters: RdvFilters, timezone: str, group_by: str,
-                        now: datetime) -> dict:
-    """Count the RDVs the viewer can see, by status and grouped by `group_by`."""
+                        now: datetime, as_of: datetime | None = None) -> dict:
+    """Count the RDVs the viewer can see, by status and grouped by `group_by`; `as_of`: the instant up to
+    which every write is counted (default `now`)."""
     where, params = scope_where(viewer=viewer, filters=filters, timezone=timezone, today=local_day(now, timezone))
     params["tz"] = timezone
     async with db.engine.connect() as conn:
@@ -59,4 +60,4 @@ async def compute_stats(*, db, viewer: Viewer, filters: RdvFilters, timezone: st
     elif group_by != "status":
         items.sort(key=lambda g: (-g["count"], g["label"]))
     return {"total": sum(by_status.values()), "by_status": by_status, "by_display_status": by_display,
-            "group_by": group_by, "groups": items, "as_of": iso(now, timezone)}
+            "group_by": group_by, "groups": items, "as_of": iso(as_of or now, timezone)}

@@ -91,6 +91,7 @@ def test_absence_answers_the_rdvs_inside_it_and_its_event_lists_them(org, infra)
     async def listen():
         nc = await connect(infra.nats_url, name="test-listener")
         sub = await nc.subscribe("availability.absence.created")
+        await nc.flush()  # the server knows the subscription before the write: its event leaves before its answer
         absence = org.absence(agent_id=agent, first_day="2027-03-10", start="09:00", end="12:00", title="Réunion")
         assert [r["id"] for r in absence["rdvs_in_conflict"]] == [inside["id"]]
         assert absence["rdvs_in_conflict"][0]["usager_ids"] == inside["usager_ids"]  # the RDV as booking sent it
