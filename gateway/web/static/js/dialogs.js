@@ -4,12 +4,13 @@ import { el, clear } from "/static/js/app.js";
 let counter = 0;
 
 // Open a modal dialog titled `title` holding `content` (nodes). Returns a handle; the dialog is removed when closed.
-export function openDialog({ title, content = [], className = "", onClose } = {}) {
+// `errorBox: false` for a dialog whose form has its own (errors next to what caused them).
+export function openDialog({ title, content = [], className = "", onClose, errorBox = true } = {}) {
   const n = ++counter;
   const opener = document.activeElement;
   const heading = el("h2", { id: `dialog-${n}-title`, tabindex: "-1" }, title);
   const error = el("div.error-box", { role: "alert", tabindex: "-1", hidden: true });
-  const body = el("div.dialog-body", {}, heading, error, ...content);
+  const body = el("div.dialog-body", {}, heading, errorBox ? error : null, ...content);
   const dialog = el(`dialog${className ? "." + className : ""}`, { "aria-labelledby": heading.id }, body);
   document.body.append(dialog);
   const handle = {

@@ -4,6 +4,7 @@ import {
   formValues, fmtDay, fmtWall, describeRecurrence, today, orgTimezone, colorFor,
 } from "/static/js/app.js";
 import { RecurrenceEditor } from "/static/js/recurrence.js";
+import { writePlage } from "/static/js/plage-orphans.js";
 
 run(async (me) => {
   const tz = orgTimezone(me);
@@ -78,21 +79,38 @@ run(async (me) => {
       el("td", {}, describeRecurrence(p.recurrence)),
       el("td", {}, el("div.actions", {},
         el("button.button.secondary.small", { type: "button", onclick: () => edit(p), "aria-label": `Modifier ${p.title}` }, "Modifier"),
-        el("button.button.danger.small", { type: "button", "aria-label": `Supprimer ${p.title}`, onclick: async () => {
-          if (!confirm(`Supprimer la plage « ${p.title} » ?`)) return;
-          try {
-            await api("DELETE", `/plages/${p.id}`);
-            flash("Plage supprimée.");
-            if (editing && editing.id === p.id) reset();
-            await refresh();
-          } catch (e) { flash(e.message, "error"); }
-        } }, "Supprimer")))));
+        el("button.button.danger.small", { type: "button", "aria-label": `Supprimer ${p.title}`, "aria-haspopup": "dialog",
+          onclick: async () => {
+            try {
+              const out = await writePlage({
+                title: `Supprimer la plage « ${p.title || ""} »`, tz, motifs: motifsById,
+                confirmText: `Supprimer la plage « ${p.title || ""} » ?`, confirmLabel: "Supprimer la plage",
+                preview: () => api("DELETE", `/plages/${p.id}`, undefined, { query: { dry_run: "true" } }),
+                write: () => api("DELETE", `/plages/${p.id}`),
+              });
+              if (!out.done) return;
+              report("Plage supprimée.", out);
+              if (editing && editing.id === p.id) reset();
+              await refresh();
+            } catch (e) { flash(e.message, "error"); }
+          } }, "Supprimer")))));
     list.append(el("div.table-wrap", {}, el("table", {},
       el("caption.visually-hidden", {}, "Plages d'ouverture"),
       el("thead", {}, el("tr", {}, ["Titre", "Lieu", "Motifs", "Horaires", "Répétition", "Actions"].map((h) => el("th", { scope: "col" }, h)))),
       el("tbody", {}, rows))));
   }
   filter.addEventListener("change", refresh);
+
+  // The outcome of a write, with the RDVs cancelled along with it (and those that could not be).
+  function report(message, { cancelled = 0, failures = [] } = {}) {
+    const box = clear(document.getElementById("flash"));
+    box.append(el("div.notice.success", {}, message + (cancelled
+      ? ` ${cancelled} rendez-vous annulé${cancelled > 1 ? "s" : ""} par le service : les usagers sont prévenus.` : "")));
+    if (failures.length) {
+      box.append(el("div.notice.error", {}, "Ces rendez-vous n'ont pas pu être annulés :",
+        el("ul", {}, failures.map((f) => el("li", {}, f)))));
+    }
+  }
 
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
@@ -104,10 +122,22 @@ run(async (me) => {
       first_day: v.first_day, start_time: v.start_time, end_time: v.end_time, recurrence: rec.value(),
     };
     try {
-      const saved = editing ? await api("PATCH", `/plages/${editing.id}`, body) : await api("POST", "/plages", body);
+      let saved;
+      let out = { cancelled: 0, failures: [] };
+      if (editing) {
+        out = await writePlage({
+          title: `Modifier la plage « ${editing.title || ""} »`, tz, motifs: motifsById,
+          preview: () => api("PATCH", `/plages/${editing.id}`, body, { query: { dry_run: "true" } }),
+          write: () => api("PATCH", `/plages/${editing.id}`, body),
+        });
+        if (!out.done) return;
+        saved = out.result;
+      } else {
+        saved = await api("POST", "/plages", body);
+      }
       const warnings = saved.warnings || [];
       const box = document.getElementById("flash");
-      clear(box).append(el("div.notice.success", {}, editing ? "Plage d'ouverture modifiée." : "Plage d'ouverture créée."));
+      report(editing ? "Plage d'ouverture modifiée." : "Plage d'ouverture créée.", out);
       if (warnings.length) {
         box.append(el("div.notice.warning", {}, el("strong", {}, "Attention : "),
           el("ul.warnings", {}, warnings.map((w) => el("li", {}, typeof w === "string" ? w : w.message || JSON.stringify(w))))));

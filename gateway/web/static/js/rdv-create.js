@@ -99,7 +99,7 @@ export function createRdv(init, { me, tz, agents, motifs, lieux }) {
       notice,
       el("div.actions", {}, submit,
         el("button.button.secondary", { type: "button", onclick: () => handle.close() }, "Fermer sans créer")));
-    const handle = openDialog({ title: "Nouveau rendez-vous", content: [form], className: "wide",
+    const handle = openDialog({ title: "Nouveau rendez-vous", content: [form], className: "wide", errorBox: false,
       onClose: () => resolve(created) });
     (motif.value ? query : motif).focus();
 

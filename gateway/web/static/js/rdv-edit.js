@@ -93,7 +93,7 @@ export function editRdv(rdv, { agents = [], lieux = [], usagers = {}, tz }) {
       notice,
       el("div.actions", {}, submit,
         el("button.button.secondary", { type: "button", onclick: () => handle.close() }, "Fermer sans enregistrer")));
-    const handle = openDialog({ title: "Modifier le rendez-vous", content: [form], className: "wide",
+    const handle = openDialog({ title: "Modifier le rendez-vous", content: [form], className: "wide", errorBox: false,
       onClose: () => resolve(saved) });
     let allow = false;
 

@@ -1,11 +1,13 @@
 // Fiche usager: information, relatives, upcoming and past RDVs, statistics.
 import { api, run, listAll, byId, el, clear, fullName, fmtDay, fmtDateTime, orgTimezone, STATUS_LABELS, fmtPhone,
   flash, showFormError, clearFormError, formValues } from "/static/js/app.js";
-import { statusBadge } from "/static/js/rdv.js";
+import { statusBadge, loadUsagers } from "/static/js/rdv.js";
+import { openRdvDialog } from "/static/js/rdv-dialog.js";
+import { initClock } from "/static/js/notify.js";
 
 run(async (me) => {
   const box = document.getElementById("fiche");
-  const [motifs, lieux, agents] = await Promise.all([listAll("/motifs"), listAll("/lieux"), listAll("/agents")]);
+  const [motifs, lieux, agents] = await Promise.all([listAll("/motifs"), listAll("/lieux"), listAll("/agents"), initClock()]);
   await render(me, box, motifs, lieux, agents);
 });
 
@@ -26,14 +28,35 @@ async function render(me, box, motifs, lieux, agents) {
     ["Notifications", [u.notify_by_sms ? "SMS" : null, u.notify_by_email ? "e-mail" : null].filter(Boolean).join(" et ") || "aucune"],
   ].filter(([, v]) => v);
   const stats = fiche.stats || {};
+  // Each RDV opens the RDV dialog (statuses, « Modifier », cancellation, notifications) with booking's full RDV;
+  // the fiche is drawn again when the dialog closes after a change.
+  const usagers = { [u.id]: u };
+  const openRdv = async (r, button) => {
+    button.disabled = true;
+    try {
+      const rdv = await api("GET", `/rdvs/${r.id}`);
+      await loadUsagers(rdv.usager_ids || [], usagers);
+      let changed = false;
+      const handle = openRdvDialog(rdv, { tz, motifs: motifsById, lieux: lieuxById, agents: agentsById, agentList: agents,
+        lieuList: lieux, usagers, onChanged: () => (changed = true) });
+      handle.dialog.addEventListener("close", () => { if (changed) render(me, box, motifs, lieux, agents); });
+    } catch (e) {
+      flash(e.message, "error");
+    } finally {
+      button.disabled = false;
+    }
+  };
   const rdvTable = (rdvs, empty) => rdvs.length ? el("div.table-wrap", {}, el("table", {},
-    el("thead", {}, el("tr", {}, ["Date", "Motif", "Lieu", "Agent(s)", "Statut"].map((h) => el("th", { scope: "col" }, h)))),
-    el("tbody", {}, rdvs.map((r) => el("tr", {},
+    el("thead", {}, el("tr", {}, ["Date", "Motif", "Lieu", "Agent(s)", "Statut", "Actions"].map((h) => el("th", { scope: "col" }, h)))),
+    el("tbody", {}, rdvs.map((r) => el("tr", { dataset: { rdvId: r.id } },
       el("td", {}, fmtDateTime(r.starts_at, tz)),
       el("td", {}, (motifsById[r.motif_id] || {}).name || "—"),
       el("td", {}, (lieuxById[r.lieu_id] || {}).name || "—"),
       el("td", {}, (r.agent_ids || []).map((id) => fullName(agentsById[id])).join(", ")),
-      el("td", {}, statusBadge(r))))))) : el("p.empty", {}, empty);
+      el("td", {}, statusBadge(r)),
+      el("td", {}, el("button.button.secondary.small", { type: "button", "aria-haspopup": "dialog",
+        "aria-label": `Ouvrir le RDV du ${fmtDateTime(r.starts_at, tz)}`, onclick: (ev) => openRdv(r, ev.currentTarget) },
+        "Ouvrir"))))))) : el("p.empty", {}, empty);
 
   clear(box).append(
     el("div.split", {},
