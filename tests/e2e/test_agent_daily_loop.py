@@ -115,3 +115,23 @@ def test_the_demo_seed_brings_three_months_of_outcomes(system):
         past_ids = {r["id"] for r in past}
         assert not [m for m in _inbox(c, limit=1000) if m.get("rdv_id") in past_ids]
     assert seconds < 60, f"seeding the demo took {seconds:.1f} s"
+
+
+def test_deleting_a_plage_asks_about_its_rdvs_then_cancels_them(system):
+    """The gateway forwards `dry_run=true`; "les annuler et prévenir les usagers" = delete, then revoke each."""
+    org = system.new_organisation()
+    base = _counter(org)
+    with org.admin() as c:
+        [plage] = c.get("/api/v1/plages", params={"agent_id": base["agent_ids"][0]}).json()["items"]
+        rdv = c.post("/api/v1/rdvs", json={**base, "starts_at": "2027-03-04T11:00:00+01:00"})
+        assert rdv.status_code == 201, rdv.text
+        rdv = rdv.json()
+        dry = wait_until(lambda: (r := c.delete(f"/api/v1/plages/{plage['id']}", params={"dry_run": "true"}))
+                         .json()["rdvs_orphaned"] and r, timeout=30, message="the RDV in availability's projection")
+        assert dry.status_code == 200 and dry.json()["plage"] is None
+        assert [r["id"] for r in dry.json()["rdvs_orphaned"]] == [rdv["id"]]
+        assert c.get(f"/api/v1/plages/{plage['id']}").status_code == 200  # nothing deleted
+        assert c.delete(f"/api/v1/plages/{plage['id']}").status_code == 204
+        assert c.post(f"/api/v1/rdvs/{rdv['id']}/status", json={"status": "revoked"}).status_code == 200
+        wait_until(lambda: {m["kind"] for m in _inbox(c, rdv_id=rdv["id"])} == {"confirmation", "cancellation"},
+                   timeout=30, message="the cancellation")
