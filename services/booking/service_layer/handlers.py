@@ -40,7 +40,10 @@ def viewer_of(identity: Identity) -> Viewer:
 
 
 def _view(rdv: Rdv, identity: Identity) -> dict:
-    return rdv_view(rdv, zone=identity.timezone, today=today(identity.timezone))
+    view = rdv_view(rdv, zone=identity.timezone, today=today(identity.timezone))
+    if identity.kind == "public":
+        view["allowed_statuses"] = []  # an usager booking online cannot set a status
+    return view
 
 
 def _event_rdv(rdv: Rdv, identity: Identity) -> dict:

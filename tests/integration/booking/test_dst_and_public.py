@@ -55,7 +55,8 @@ def test_public_booking_picks_an_agent_and_records_the_usager_origin(world):
         assert again.status_code == 409 and again.json()["error"]["code"] in ("slot_taken", "outside_opening")
     with world.client() as c:
         assert c.post("/v1/public/rdvs", json=body).status_code == 403
-        assert c.get(f"/v1/rdvs/{rdv['id']}").json() == rdv
+        assert rdv["allowed_statuses"] == []  # the usager cannot set a status
+        assert c.get(f"/v1/rdvs/{rdv['id']}").json() == {**rdv, "allowed_statuses": ["excused", "revoked"]}
 
 
 def test_availability_down_is_a_503_and_writes_nothing(infra, world, clock_env):
