@@ -150,3 +150,24 @@ def test_deleting_a_plage_that_holds_rdvs_lists_them_and_asks(page, setup):
         assert {kept_plage["id"], cancelled_plage["id"]} & {p["id"] for p in plages} == set()
     assert rdv_of(setup, kept["id"])["status"] == "unknown"
     assert rdv_of(setup, cancelled["id"])["status"] == "revoked"
+
+
+def test_shortening_a_plage_that_holds_an_rdv_lists_it_and_asks(page, setup):
+    plage = create_plage(setup)  # Monday to Friday 09:00-12:00
+    _, rdv = book(setup, "2027-03-02T11:30:00+01:00", first_name="Inès", last_name="Lambert")
+    login(page, setup.agent_email, setup.agent_password)
+    open_page(page, "/plages")
+    page.locator("#plages-list tr", has_text="Permanence").get_by_role("button", name="Modifier").click()
+    form = page.locator("#plage-form")
+    form.get_by_label("Heure de fin").fill("11:00")
+    form.get_by_role("button", name="Enregistrer la plage").click()
+    dialog = page.get_by_role("dialog", name="Modifier la plage « Permanence »")
+    expect(dialog).to_contain_text("Un rendez-vous à venir ne serait plus dans aucune plage d'ouverture")
+    expect(dialog.locator("ul.orphans li")).to_have_text([re.compile("mardi 2 mars 2027 à 11 h 30 – 12 h 00 — Inès Lambert")])
+    dialog.get_by_role("button", name="Les garder").click()
+    expect(page.locator("#flash")).to_contain_text("Plage d'ouverture modifiée.")
+    expect(page.locator("#plages-list tr", has_text="Permanence")).to_contain_text("09 h 00 – 11 h 00")
+
+    with setup.org.admin() as admin:
+        assert api_ok(admin.get(f"/api/v1/plages/{plage['id']}"))["end_time"][:5] == "11:00"
+    assert rdv_of(setup, rdv["id"])["status"] == "unknown"

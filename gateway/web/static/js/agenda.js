@@ -68,6 +68,8 @@ run(async (me) => {
     selectable: true,
     selectMirror: true,
     unselectAuto: true,
+    eventAllow: (drop) => !drop.allDay, // an RDV has a time: not in the "jour" row
+    selectAllow: (sel) => !sel.allDay,
     eventDrop: (info) => editing.drop(info),
     eventResize: (info) => editing.resize(info),
     select: (info) => editing.select(info),

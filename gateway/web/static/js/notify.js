@@ -33,6 +33,10 @@ export function usagerNotice(rdv, usagers, { startsAt = rdv.starts_at, what = "d
   const silent = [];
   for (const id of ids) {
     const u = usagers[id];
+    if (!u) {
+      // Fiche not readable here: say what the system does rather than guess "not told".
+      return { notifies: true, text: `L'usager sera prévenu ${what} selon ses préférences (SMS, e-mail).` };
+    }
     const channels = channelsOf(u);
     if (channels.length) told.push(`${fullName(u) || "l'usager"} par ${channels.join(" et ")}`);
     else silent.push(fullName(u) || "l'usager");

@@ -20,6 +20,7 @@ export function openRdvDialog(rdv, ctx, { readonly = false } = {}) {
     if (!readonly) {
       const changed = (updated) => {
         render(updated);
+        handle.heading.focus(); // the button used is gone: keep the focus in the dialog
         if (ctx.onChanged) ctx.onChanged(updated);
       };
       const buttons = statusButtons(current, { usagers: ctx.usagers, tz: ctx.tz, onDone: changed,

@@ -1,8 +1,6 @@
 // An RDV's details, status badge and usagers (agenda dialog, lists, fiche).
 import { api, el, fmtDateTime, fmtTime, statusLabel, STATUS_COLORS, fullName } from "/static/js/app.js";
 
-export { statusButtons } from "/static/js/rdv-status.js";
-
 export function statusBadge(rdv) {
   const key = rdv.display_status || rdv.status;
   return el("span.badge", { style: `background:${STATUS_COLORS[key] || "#555"}` }, statusLabel(rdv));
