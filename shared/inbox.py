@@ -9,9 +9,11 @@ goes to `deadletter.<consumer>` with the error, and is terminated (never silentl
 `Consumer(batched=True)` (optional, for high-volume projections) applies a whole fetched batch in
 one transaction, inbox rows included, then acks it; if anything in the batch fails, the
 transaction is rolled back and each message goes through the per-message path above. With
-`batch_handler` the new events of a batch are applied in one call (bulk statements); with `max_wait`,
-a fetch waits that long after a first message has arrived for the batch to fill (each batch's added
-lag: keep it well under the projection's freshness needs).
+`batch_handler` the new events of a batch are applied in one call (bulk statements). A fetch takes
+the first message as soon as it comes and whatever is pending with it; with `max_wait`, when more
+than one came at once (load), it waits that long for the batch to fill (each batch's added lag: keep
+it well under the projection's freshness needs). A lone event, or one a read waits for, is applied
+at once.
 
 Chaos (tests and staging only): `RDV_CHAOS_REDELIVER=<p>` (0..1) makes every runner nak a message
 with probability p instead of applying it, and nak an applied and committed event with probability
@@ -62,8 +64,8 @@ class Consumer:
     # batched mode only, optional: applies the new events of a batch (in order) in one call, e.g.
     # with bulk statements; `handler` still serves the per-message fallback.
     batch_handler: BatchHandler | None = None
-    # optional: once a first message has arrived, wait this long for the batch to fill, then take
-    # what has arrived (bigger batches under load, at the price of this lag); None: one fetch.
+    # optional: once more than one message has arrived at once, wait this long for the batch to fill,
+    # then take what has arrived (bigger batches under load, at the price of this lag); None: no wait.
     max_wait: float | None = None
     _task: asyncio.Task | None = field(default=None, repr=False)
     # test hooks
@@ -77,6 +79,7 @@ _RECORD_MANY = text("insert into inbox (consumer, event_id, subject) "
                     "select :c, t.i, t.s from unnest(cast(:ids as uuid[]), cast(:subjects as text[])) as t(i, s) "
                     "on conflict do nothing returning event_id")
 
+PROBE_SECONDS = 0.002  # a fetch of what is pending now (see ConsumerRunner._probe)
 CHAOS_ENV = "RDV_CHAOS_REDELIVER"
 CHAOS_DELAY = 0.05  # seconds before a chaos-nak'ed message comes back
 CHAOS_MAX_ATTEMPT = 3  # deliveries after this one are never chaotic: they keep room for real retries
@@ -124,6 +127,11 @@ class ConsumerRunner:
         self._applied = asyncio.Event()
         if self.chaos:
             log.warning("consumer %s: chaos, redelivery forced with probability %s", consumer.name, self.chaos)
+
+    def _ack(self, msg):
+        """Acknowledge; while a read waits on this consumer, wait for the server to have taken the ack, so
+        that the consumer state the read asks for next shows it."""
+        return msg.ack_sync(timeout=2) if self.waiters else msg.ack()
 
     def _acknowledged(self) -> None:
         """Wake the reads waiting on this consumer: what it acknowledged is committed."""
@@ -217,23 +225,26 @@ class ConsumerRunner:
                 await asyncio.sleep(1.0)
 
     async def _fetch(self) -> list:
-        if self.c.max_wait is None or self.c.batch <= 1:
-            return await self._sub.fetch(self.c.batch, timeout=1)
         msgs = await self._sub.fetch(1, timeout=1)  # long poll: returns as soon as one message is there
-        # nats-py's further fetches are no-wait probes: they return what is pending at once. A backlog
-        # fills the batch now. Only when more has come than the first message (events arrive in a
-        # stream: load) is the batch left to fill for max_wait: a lone event, or one a read is waiting
-        # for (reads after writes), is applied at once.
-        for linger in (0.0, self.c.max_wait):
-            if len(msgs) >= self.c.batch or (linger and (len(msgs) == 1 or self.waiters)):
-                break
-            if linger:
-                await asyncio.sleep(linger)
-            try:
-                msgs += await self._sub.fetch(self.c.batch - len(msgs), timeout=0.01)
-            except asyncio.TimeoutError:
-                pass
+        if self.c.batch <= 1:
+            return msgs
+        msgs += await self._probe(self.c.batch - 1)  # a backlog fills the batch now
+        # Only when more than the first message came at once (events arrive in a stream: load), and no read
+        # waits on this consumer (reads after writes), is the batch left to fill for max_wait: a lone event is
+        # applied at once.
+        if self.c.max_wait and 1 < len(msgs) < self.c.batch and not self.waiters:
+            await asyncio.sleep(self.c.max_wait)
+            msgs += await self._probe(self.c.batch - len(msgs))
         return msgs
+
+    async def _probe(self, n: int) -> list:
+        """The messages pending now, up to `n`. nats-py asks with no_wait first, answered at once; with
+        nothing there it would then linger for the whole timeout, which PROBE_SECONDS keeps short (a
+        late answer waits in the subscription's queue for the next fetch)."""
+        try:
+            return await self._sub.fetch(n, timeout=PROBE_SECONDS)
+        except asyncio.TimeoutError:
+            return []
 
     async def process(self, msg) -> None:
         try:
@@ -268,7 +279,7 @@ class ConsumerRunner:
             metrics.events_consumed.labels(self.c.name, "applied").inc()
             await self._chaos_nak(msg)
             return
-        await msg.ack()
+        await self._ack(msg)
         self._acknowledged()
         metrics.events_consumed.labels(self.c.name, "applied" if applied else "duplicate").inc()
 
@@ -309,7 +320,7 @@ class ConsumerRunner:
                 if id(msg) in redeliver:
                     await self._chaos_nak(msg)
             parsed = [(msg, e) for msg, e in parsed if id(msg) not in redeliver]
-        await asyncio.gather(*(msg.ack() for msg, _ in parsed))
+        await asyncio.gather(*(self._ack(msg) for msg, _ in parsed))
         self._acknowledged()
         metrics.events_consumed.labels(self.c.name, "applied").inc(applied)
         if duplicates > 0:
