@@ -120,6 +120,18 @@ class EmbeddedPostgres:
                        check=True, capture_output=True, **as_user)
 
     def start(self, timeout: float = 30.0) -> None:
+        self.launch()
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"postgres exited ({self.proc.returncode}); see {self.data_dir / 'postgres.log'}")
+            if self._ready():
+                return
+            time.sleep(0.1)
+        raise RuntimeError("postgres did not become ready in time")
+
+    def launch(self) -> None:
+        """Start the server process without waiting for it (the supervisor waits without blocking)."""
         self.init()
         as_user = self._run_as()
         args = [str(_pg_bin() / "postgres"), "-D", str(self.pgdata), "-p", str(self.port),
@@ -133,14 +145,9 @@ class EmbeddedPostgres:
         log = open(self.data_dir / "postgres.log", "ab")
         self.proc = subprocess.Popen(args, stdout=log, stderr=log, preexec_fn=_child_setup(),
                                      start_new_session=True, **as_user)
-        deadline = time.time() + timeout
-        while time.time() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"postgres exited ({self.proc.returncode}); see {self.data_dir / 'postgres.log'}")
-            if self._ready():
-                return
-            time.sleep(0.1)
-        raise RuntimeError("postgres did not become ready in time")
+
+    def ready(self) -> bool:
+        return self._ready()
 
     def _ready(self) -> bool:
         import psycopg
@@ -188,6 +195,18 @@ class EmbeddedNats:
         return f"nats://127.0.0.1:{self.port}"
 
     def start(self, timeout: float = 15.0) -> None:
+        self.launch()
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"nats-server exited ({self.proc.returncode}); see {self.data_dir / 'nats.log'}")
+            if self.ready():
+                return
+            time.sleep(0.05)
+        raise RuntimeError("nats-server did not start in time")
+
+    def launch(self) -> None:
+        """Start the server process without waiting for it (the supervisor waits without blocking)."""
         store = self.data_dir / "nats"
         store.mkdir(parents=True, exist_ok=True)
         log = open(self.data_dir / "nats.log", "ab")
@@ -195,14 +214,9 @@ class EmbeddedNats:
             [nats_server_binary(), "-js", "-sd", str(store), "-a", "127.0.0.1", "-p", str(self.port),
              "--server_name", "rdv-embedded"],
             stdout=log, stderr=log, preexec_fn=_child_setup(), start_new_session=True)
-        deadline = time.time() + timeout
-        while time.time() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"nats-server exited ({self.proc.returncode}); see {self.data_dir / 'nats.log'}")
-            if port_open(self.port):
-                return
-            time.sleep(0.05)
-        raise RuntimeError("nats-server did not start in time")
+
+    def ready(self) -> bool:
+        return port_open(self.port)
 
     def stop(self, timeout: float = 10.0) -> None:
         if not self.proc or self.proc.poll() is not None:

@@ -2,7 +2,8 @@
 
 Embedded NATS and PostgreSQL start unless NATS_URL / <SERVICE>_DATABASE_URL are set;
 each service and the gateway run as `rdv service <name>`, their log lines prefixed;
-a service that dies is restarted; SIGINT/SIGTERM stop everything, PostgreSQL last.
+a service that dies is restarted, and so is an embedded server (NATS, PostgreSQL) on its own data
+folder; SIGINT/SIGTERM stop everything, PostgreSQL last.
 """
 from __future__ import annotations
 
@@ -38,6 +39,15 @@ class Child:
 
 
 @dataclass
+class Server:
+    """An embedded server the supervisor started, and restarts on the same data folder if it dies."""
+    name: str
+    server: EmbeddedNats | EmbeddedPostgres
+    restarts: int = 0
+    watch: asyncio.Task | None = None
+
+
+@dataclass
 class System:
     data_dir: Path
     env: dict[str, str]
@@ -45,6 +55,7 @@ class System:
     pg: EmbeddedPostgres | None = None
     nats: EmbeddedNats | None = None
     children: list[Child] = field(default_factory=list)
+    servers: list[Server] = field(default_factory=list)
     stopping: bool = False
 
     # ---------- infrastructure ----------
@@ -58,6 +69,7 @@ class System:
                                  "ou choisissez RDV_NATS_PORT.")
             self.nats = EmbeddedNats(self.data_dir, port)
             self.nats.start()
+            self.servers.append(Server("nats", self.nats))
             env["NATS_URL"] = self.nats.url
             say("nats", f"NATS JetStream prêt sur {self.nats.url}")
         missing = [s for s in ALL if not env.get(f"{s.upper()}_DATABASE_URL")]
@@ -68,10 +80,49 @@ class System:
                                  "ou choisissez RDV_PG_PORT.")
             self.pg = EmbeddedPostgres(self.data_dir, port, fast=fast_pg)
             self.pg.start()
+            self.servers.append(Server("postgres", self.pg))
             for service in missing:
                 self.pg.create_database(database_name(service))
                 env[f"{service.upper()}_DATABASE_URL"] = self.pg.db_url(database_name(service))
             say("postgres", f"PostgreSQL prêt sur 127.0.0.1:{port}")
+
+    # ---------- healing ----------
+    def watch_servers(self) -> None:
+        """One watcher per embedded server (called from the main thread: children die with us)."""
+        for server in self.servers:
+            server.watch = asyncio.create_task(self._watch(server), name=f"watch-{server.name}")
+
+    async def _watch(self, server: Server) -> None:
+        while not self.stopping:
+            proc = server.server.proc
+            if proc is not None and proc.poll() is not None:
+                await self._heal(server, proc.returncode)
+            await asyncio.sleep(0.2)
+
+    async def _heal(self, server: Server, code: int | None) -> None:
+        server.restarts += 1
+        say(server.name, f"s'est arrêté (code {code}); redémarrage n°{server.restarts} "
+                         f"sur les mêmes données ({server.server.data_dir})")
+        pause = 0.2
+        started = time.time()
+        while not self.stopping:
+            server.server.launch()
+            deadline = time.time() + 30
+            while time.time() < deadline and server.server.proc.poll() is None and not self.stopping:
+                if await asyncio.to_thread(server.server.ready):
+                    say(server.name, f"de nouveau prêt en {time.time() - started:.1f} s "
+                                     f"(redémarrage n°{server.restarts})")
+                    return
+                await asyncio.sleep(0.1)
+            if self.stopping:
+                return
+            if server.server.proc.poll() is None:  # up but never ready: start over
+                server.server.proc.kill()
+                server.server.proc.wait()
+            say(server.name, f"n'a pas redémarré (code {server.server.proc.returncode}); "
+                             f"nouvel essai dans {pause:.1f} s")
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, 5.0)
 
     def migrate(self) -> None:
         from rdv.cli import migrate_all
@@ -148,6 +199,10 @@ class System:
                 child.pump.cancel()
 
     def stop_infrastructure(self) -> None:
+        self.stopping = True
+        for server in self.servers:
+            if server.watch:
+                server.watch.cancel()
         if self.nats:
             self.nats.stop()
         if self.pg:
@@ -175,6 +230,7 @@ async def up(*, replicas: dict[str, int] | None = None) -> int:
         loop.add_signal_handler(sig, stop.set)
     try:
         system.start_infrastructure()  # main thread: children die with the supervisor
+        system.watch_servers()
         await asyncio.to_thread(system.migrate)
         system.plan()
         for child in system.children:

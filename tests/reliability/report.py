@@ -19,6 +19,7 @@ TITLES = {
     "security_headers": "Security headers on every page",
     "csrf_and_session": "CSRF and session renewal",
     "rgpd": "RGPD retention and anonymisation",
+    "embedded_servers_sigkilled": "`rdv up`: embedded NATS, then PostgreSQL SIGKILLed, healed by the supervisor",
 }
 
 

@@ -102,28 +102,45 @@ class OrgHandle:
 
 
 def start_system(*, env: dict[str, str] | None = None, infra: Infra | None = None,
-                 replicas: str | None = None, timeout: float = 90.0) -> RunningSystem:
-    owns_infra = infra is None
-    infra = infra or start_infra()
+                 replicas: str | None = None, timeout: float = 90.0, embedded: bool = False) -> RunningSystem:
+    """`embedded`: `rdv up` starts (and heals) its own NATS and PostgreSQL, as `make run` does;
+    `infra` then only says where they listen."""
+    owns_infra = infra is None and not embedded
     data_dir = Path(tempfile.mkdtemp(prefix="rdv-sys-"))
+    if embedded:
+        pg_port, nats_port = free_port(), free_port()
+        infra = Infra(admin_url=f"postgresql://postgres@127.0.0.1:{pg_port}/postgres",
+                      nats_url=f"nats://127.0.0.1:{nats_port}")
+    else:
+        infra = infra or start_infra()
     full_env = dict(os.environ)
     full_env.update({
         "RDV_ENV": "test", "RDV_SEED": "none", "RDV_DATA_DIR": str(data_dir), "RDV_LOG_LEVEL": "INFO",
         "RDV_PLATFORM_KEY": PLATFORM_KEY, "RDV_NOW": DEFAULT_NOW, "NATS_URL": infra.nats_url,
         "RDV_LOG_FORMAT": "json",
     })
+    if embedded:
+        full_env.pop("NATS_URL")
+        full_env.update({"RDV_PG_PORT": str(pg_port), "RDV_NATS_PORT": str(nats_port)})
     full_env.update(env or {})
     if not full_env.get("RDV_NOW"):
         full_env.pop("RDV_NOW", None)
     ports = {name: free_port() for name in SERVICES}
     for name in SERVICES:
-        full_env[f"{name.upper()}_DATABASE_URL"] = infra.create_database(f"e2e_{name}")
+        if embedded:  # the names `rdv up` gives the databases it creates
+            full_env[f"{name.upper()}_DATABASE_URL"] = f"postgresql+psycopg://postgres@127.0.0.1:{pg_port}/rdv_{name}"
+        else:
+            full_env[f"{name.upper()}_DATABASE_URL"] = infra.create_database(f"e2e_{name}")
         full_env[f"{name.upper()}_PORT"] = str(ports[name])
         full_env.pop(f"{name.upper()}_URL", None)
     full_env["RDV_PORT"] = str(ports["gateway"])
     log_path = data_dir / "system.log"
     args = [sys.executable, "-m", "rdv.cli", "up"] + (["--replicas", replicas] if replicas else [])
-    proc = subprocess.Popen(args, env=full_env, stdout=open(log_path, "wb"), stderr=subprocess.STDOUT)
+    proc_env = dict(full_env)
+    if embedded:  # `rdv up` creates them on its PostgreSQL
+        for name in SERVICES:
+            proc_env.pop(f"{name.upper()}_DATABASE_URL")
+    proc = subprocess.Popen(args, env=proc_env, stdout=open(log_path, "wb"), stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{ports['gateway']}"
     deadline = time.time() + timeout
     while time.time() < deadline:
