@@ -19,6 +19,7 @@ consumers = [
              batched=True, batch_handler=make_rdv_batch_handler(sender=settings.smtp_from), max_wait=0.05),
 ]
 
+# Its reads (an RDV's messages, the dev inbox) need not wait for the positions of writes (shared.consistency).
 runtime = ServiceRuntime("notifications", settings, consumers=consumers,
-                         background=[delivery_loop(build_senders(settings)), reminder_loop])
+                         background=[delivery_loop(build_senders(settings)), reminder_loop], read_after_writes=False)
 app = runtime.create_app(routers=[router])

@@ -6,6 +6,7 @@ from services.reporting.entrypoints.worker import export_worker
 from shared.service import ServiceRuntime
 
 settings = ReportingSettings()
+# Statistics and exports may trail the writes; /v1/stats says up to when it counts (as_of).
 runtime = ServiceRuntime("reporting", settings, consumers=make_consumers(batched=settings.consumers_batched),
-                         background=[export_worker])
+                         background=[export_worker], read_after_writes=False)
 app = runtime.create_app(routers=[router])
