@@ -71,6 +71,7 @@ class Organisation(_Open):
     slug: str
     timezone: str
     holiday_zone: str
+    holiday_observances: Literal["statutory", "local"] = "local"  # beyond the contract
     publish_online: bool
 
 

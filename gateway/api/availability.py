@@ -174,8 +174,10 @@ async def delete_absence(absence_id: uuid.UUID, request: Request, principal: Pri
 
 @router.get("/jours-feries", response_model=list[s.JourFerie])
 async def jours_feries(request: Request, year: int = Query(ge=1900, le=2200),
-                       zone: s.HolidayZone | None = Query(None), principal: Principal = Depends(current_principal)):
-    """Public holidays of a year in a zone (default: the organisation's), with French names."""
+                       zone: s.HolidayZone | None = Query(None),
+                       observances: s.HolidayObservances | None = Query(None),
+                       principal: Principal = Depends(current_principal)):
+    """Public holidays of a year in a zone (default: the organisation's zone and observances), French names."""
     return await _fwd(request, principal, "/v1/jours-feries")
 
 

@@ -93,7 +93,8 @@ def identity_of(principal: Principal) -> Identity:
     """The signed identity every forwarded call carries."""
     return Identity(kind="agent", organisation_id=principal.organisation.id, agent_id=principal.agent.id,
                     role=principal.agent.role, service_ids=list(principal.agent.service_ids),
-                    timezone=principal.organisation.timezone, holiday_zone=principal.organisation.holiday_zone)
+                    timezone=principal.organisation.timezone, holiday_zone=principal.organisation.holiday_zone,
+                    holiday_observances=principal.organisation.holiday_observances)
 
 
 class Paging:

@@ -35,7 +35,8 @@ async def published_organisation(request: Request, slug: str) -> Organisation:
 
 
 def public_identity(org: Organisation) -> Identity:
-    return Identity(kind="public", organisation_id=org.id, timezone=org.timezone, holiday_zone=org.holiday_zone)
+    return Identity(kind="public", organisation_id=org.id, timezone=org.timezone, holiday_zone=org.holiday_zone,
+                    holiday_observances=org.holiday_observances)
 
 
 @router.get("/{slug}/creneaux", response_model=s.PublicCreneauxOut)

@@ -26,10 +26,12 @@ class Organisation:
     timezone: str
     holiday_zone: str
     publish_online: bool
+    holiday_observances: str = "local"  # statutory | local: local-only days close agendas too
 
     def as_dict(self) -> dict:
         return {"id": str(self.id), "name": self.name, "slug": self.slug, "timezone": self.timezone,
-                "holiday_zone": self.holiday_zone, "publish_online": self.publish_online}
+                "holiday_zone": self.holiday_zone, "holiday_observances": self.holiday_observances,
+                "publish_online": self.publish_online}
 
 
 @dataclass(frozen=True)

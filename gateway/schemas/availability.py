@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal, Union
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from gateway.schemas.common import Open
-from gateway.schemas.directory import HolidayZone  # noqa: F401  (re-exported for routes)
+from gateway.schemas.directory import HolidayObservances, HolidayZone  # noqa: F401  (re-exported for routes)
 
 Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 LocationType = Literal["public_office", "phone", "home", "visio"]
@@ -159,6 +159,7 @@ class AbsenceOut(Open):
 class JourFerie(Open):
     day: date
     name: str
+    statutory: bool = Field(description="false: observed locally, not a statutory public holiday")
 
 
 class Creneau(Open):

@@ -10,6 +10,7 @@ from pydantic import Field
 from gateway.schemas.common import Input, Open
 
 HolidayZone = Literal["metropole", "alsace-moselle", "guadeloupe", "martinique", "guyane", "la-reunion", "mayotte"]
+HolidayObservances = Literal["statutory", "local"]
 Role = Literal["basic", "admin"]
 Name = Field(min_length=1, max_length=200)
 
@@ -32,6 +33,8 @@ class OrganisationPatch(Input):
     name: str | None = Field(default=None, min_length=1, max_length=200)
     timezone: str | None = Field(default=None, max_length=64)
     holiday_zone: HolidayZone | None = None
+    # beyond the contract: statutory holidays only, or also the days observed locally (Guadeloupe, Martinique)
+    holiday_observances: HolidayObservances | None = None
     publish_online: bool | None = None
 
 
@@ -41,6 +44,7 @@ class OrganisationOut(Open):
     slug: str
     timezone: str
     holiday_zone: HolidayZone
+    holiday_observances: HolidayObservances
     publish_online: bool
 
 

@@ -30,7 +30,8 @@ async def catalogue(request: Request, slug: str) -> dict:
     from gateway.api.public import published_organisation
 
     org = await published_organisation(request, slug)
-    identity = Identity(kind="public", organisation_id=org.id, timezone=org.timezone, holiday_zone=org.holiday_zone)
+    identity = Identity(kind="public", organisation_id=org.id, timezone=org.timezone, holiday_zone=org.holiday_zone,
+                        holiday_observances=org.holiday_observances)
     motifs = [{k: m.get(k) for k in PUBLIC_MOTIF_FIELDS}
               for m in await _items(request, "/v1/motifs", identity) if m.get("reservable_online")]
     lieux = [{k: lieu.get(k) for k in ("id", "name", "address", "phone")}

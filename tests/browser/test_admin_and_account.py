@@ -22,10 +22,14 @@ def test_an_admin_creates_a_lieu_and_publishes_online(page, setup, system):
 
     open_page(page, "/admin/organisation")
     page.get_by_label(re.compile("Publier en ligne")).check()
+    observances = page.get_by_label(re.compile("Jours fériés qui ferment les agendas"))
+    expect(observances).to_have_value("local")
+    observances.select_option(label="Jours fériés légaux seulement")
     page.get_by_role("button", name="Enregistrer").click()
     expect(page.locator("#flash")).to_contain_text("ses créneaux sont publiés en ligne")
     with setup.org.admin() as admin:
         assert admin.get("/api/v1/organisation").json()["publish_online"] is True
+        assert admin.get("/api/v1/organisation").json()["holiday_observances"] == "statutory"
         assert "Mairie annexe" in [lieu["name"] for lieu in admin.get("/api/v1/lieux").json()["items"]]
 
 

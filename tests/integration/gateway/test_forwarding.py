@@ -16,7 +16,7 @@ def test_a_write_is_forwarded_with_identity_and_idempotency_key(gateway):
     with gateway.client(admin) as c:
         service = c.post("/api/v1/services", json={"name": "PMI"}).json()
         agent, _ = gateway.new_agent(admin, service_ids=[service["id"]])
-        body = {"motif_id": str(uuid.uuid4()), "agent_ids": [agent["id"]], "usager_ids": [],
+        body = {"motif_id": str(uuid.uuid4()), "agent_ids": [agent["id"]], "usager_ids": [str(uuid.uuid4())],
                 "starts_at": "2027-03-02T09:00:00+04:00", "extra": "kept"}
         for _ in range(3):  # booking's first replica is down: every call still goes through
             resp = c.post("/api/v1/rdvs", json=body, headers={"Idempotency-Key": str(uuid.uuid4())})
@@ -27,6 +27,22 @@ def test_a_write_is_forwarded_with_identity_and_idempotency_key(gateway):
     ident = verify(echoed["headers"]["x-rdv-identity"])
     assert str(ident.organisation_id) == org["id"] and ident.role == "admin" and ident.kind == "agent"
     assert ident.timezone == "Indian/Reunion" and ident.holiday_zone == "la-reunion"
+    assert ident.holiday_observances == "local"
+
+
+def test_the_organisations_holiday_observances_reach_the_services(gateway):
+    org, admin = gateway.new_organisation(holiday_zone="guadeloupe")
+    assert org["holiday_observances"] == "local"  # what agendas closed on before the choice existed
+    with gateway.client(admin) as c:
+        changed = c.patch("/api/v1/organisation", json={"holiday_observances": "statutory"})
+        assert changed.status_code == 200 and changed.json()["holiday_observances"] == "statutory"
+        assert c.get("/api/v1/organisation").json()["holiday_observances"] == "statutory"
+        bad = c.patch("/api/v1/organisation", json={"holiday_observances": "toutes"})
+        assert bad.status_code == 422 and bad.json()["error"]["code"] == "validation_error"
+        echoed = c.get("/api/v1/jours-feries", params={"year": 2101, "observances": "local"}).json()
+    assert echoed["query"] == [["year", "2101"], ["observances", "local"]]
+    ident = verify(echoed["headers"]["x-rdv-identity"])
+    assert ident.holiday_zone == "guadeloupe" and ident.holiday_observances == "statutory"
 
 
 def test_agent_ids_of_another_organisation_are_refused_before_forwarding(gateway):
@@ -34,7 +50,8 @@ def test_agent_ids_of_another_organisation_are_refused_before_forwarding(gateway
     other, other_admin = gateway.new_organisation()
     stranger, _ = gateway.new_agent(other_admin)
     with gateway.client(admin) as c:
-        body = {"motif_id": str(uuid.uuid4()), "agent_ids": [stranger["id"]], "starts_at": "2027-03-02T09:00:00+01:00"}
+        body = {"motif_id": str(uuid.uuid4()), "agent_ids": [stranger["id"]], "usager_ids": [str(uuid.uuid4())],
+                "starts_at": "2027-03-02T09:00:00+01:00"}
         assert c.post("/api/v1/rdvs", json=body).status_code == 404
         assert c.get("/api/v1/rdvs", params={"agent_id": stranger["id"]}).status_code == 404
         plage = {"agent_id": stranger["id"], "lieu_id": str(uuid.uuid4()), "motif_ids": [str(uuid.uuid4())],
@@ -142,8 +159,8 @@ def test_a_duplicate_sent_while_the_first_runs_gets_409(gateway):
     _, admin = gateway.new_organisation()
     agent, _ = gateway.new_agent(admin)
     key = str(uuid.uuid4())
-    body = {"motif_id": str(uuid.uuid4()), "agent_ids": [agent["id"]], "starts_at": "2027-03-02T09:00:00+01:00",
-            "context": "sleep"}
+    body = {"motif_id": str(uuid.uuid4()), "agent_ids": [agent["id"]], "usager_ids": [str(uuid.uuid4())],
+            "starts_at": "2027-03-02T09:00:00+01:00", "context": "sleep"}
     results = {}
 
     def first():

@@ -7,6 +7,9 @@ const ZONES = {
   metropole: "Métropole", "alsace-moselle": "Alsace-Moselle", guadeloupe: "Guadeloupe", martinique: "Martinique",
   guyane: "Guyane", "la-reunion": "La Réunion", mayotte: "Mayotte",
 };
+const OBSERVANCES = {
+  local: "Jours fériés légaux et jours chômés localement", statutory: "Jours fériés légaux seulement",
+};
 const TIMEZONES = ["Europe/Paris", "America/Guadeloupe", "America/Martinique", "America/Cayenne", "Indian/Reunion", "Indian/Mayotte"];
 
 run(async (me) => {
@@ -70,6 +73,9 @@ async function organisation(root) {
     field({ name: "name", label: "Nom de l'organisation" }, org.name),
     field({ name: "timezone", label: "Fuseau horaire", type: "select", options: TIMEZONES.map((t) => [t, t]) }, org.timezone),
     field({ name: "holiday_zone", label: "Zone des jours fériés", type: "select", options: Object.entries(ZONES) }, org.holiday_zone),
+    field({ name: "holiday_observances", label: "Jours fériés qui ferment les agendas", type: "select", options: Object.entries(OBSERVANCES),
+      hint: "En Guadeloupe et en Martinique, des jours chômés localement ne sont pas fériés selon la loi (Mi-Carême, Vendredi saint en Guadeloupe, 21 juillet)." },
+    org.holiday_observances),
     field({ name: "publish_online", label: "Publier en ligne : les usagers prennent rendez-vous eux-mêmes", type: "checkbox" }, org.publish_online),
     el("p.small", {}, "Page publique : ", el("a#public-link", { href: `/prendre-rdv/${org.slug}` }, `${location.origin}/prendre-rdv/${org.slug}`)),
     el("button.button", { type: "submit" }, "Enregistrer"));
