@@ -18,9 +18,14 @@ VENDOR_FILES = {
     "fullcalendar-fr.js": "@fullcalendar/core/locales/fr.global.min.js",
     "chart.js": "chart.js/dist/chart.umd.min.js",
 }
+# The DSFR (Système de Design de l'État): its CSS, JS module, fonts, icons and favicons, from its dist/ folder.
+DSFR_DIST = "@gouvfr/dsfr/dist"
+DSFR_FILES = {"dsfr.min.css", "dsfr.module.min.js", "utility/icons/icons.min.css"}
+DSFR_FOLDERS = ("fonts/", "icons/", "favicon/")
 
 MEDIA_TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8",
-               ".svg": "image/svg+xml", ".png": "image/png", ".ico": "image/x-icon"}
+               ".svg": "image/svg+xml", ".png": "image/png", ".ico": "image/x-icon",
+               ".woff2": "font/woff2", ".woff": "font/woff", ".webmanifest": "application/manifest+json"}
 
 
 def _file(path: Path) -> Response:
@@ -37,14 +42,29 @@ async def static_file(name: str) -> Response:
     return _file(path)
 
 
+def _missing() -> Response:
+    return Response("Bibliothèque absente (lancez « npm ci »)", status_code=404,
+                    media_type="text/plain; charset=utf-8")
+
+
+@router.get("/vendor/dsfr/{name:path}")
+async def dsfr_file(name: str) -> Response:
+    """Serve the DSFR's CSS, JS module, fonts and icons (only those files and folders of its dist/)."""
+    dist = (NODE_MODULES / DSFR_DIST).resolve()
+    path = (dist / name).resolve()
+    allowed = name in DSFR_FILES or (name.startswith(DSFR_FOLDERS) and path.suffix in MEDIA_TYPES)
+    if not allowed or not path.is_relative_to(dist) or not path.is_file():
+        return _missing()
+    return FileResponse(path, media_type=MEDIA_TYPES[path.suffix], headers={"Cache-Control": "public, max-age=86400"})
+
+
 @router.get("/vendor/{name}")
 async def vendor_file(name: str) -> Response:
     """Serve one whitelisted file of a pinned npm package."""
     rel = VENDOR_FILES.get(name)
     path = NODE_MODULES / rel if rel else None
     if path is None or not path.is_file():
-        return Response("Bibliothèque absente (lancez « npm ci »)", status_code=404,
-                        media_type="text/plain; charset=utf-8")
+        return _missing()
     return FileResponse(path, media_type="text/javascript; charset=utf-8",
                         headers={"Cache-Control": "public, max-age=86400"})
 

@@ -41,6 +41,18 @@ ADMIN_SECTIONS = {
 }
 
 
+# The figures of the accessibility statement: what tests/browser/test_dsfr.py measures with axe-core on every
+# page at both widths (that test fails when they differ).
+AXE_FIGURES = {"version": "4.14.1", "desktop_width": 1366, "phone_width": 390, "pages": 27, "runs": 54,
+               "critical": 0, "serious": 0}
+
+INFO_PAGES = {
+    "/accessibilite": ("accessibilite.html", "Déclaration d'accessibilité"),
+    "/mentions-legales": ("mentions_legales.html", "Mentions légales"),
+    "/donnees-personnelles": ("donnees_personnelles.html", "Données personnelles"),
+}
+
+
 def _page(request: Request, template: str, page: str, title: str, **context) -> Response:
     if SESSION_COOKIE not in request.cookies:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
@@ -126,10 +138,22 @@ async def admin_home(request: Request) -> Response:
 async def admin_page(request: Request, section: str) -> Response:
     """Administration of the organisation, services, agents, motifs or lieux."""
     if section not in ADMIN_SECTIONS:
-        return templates.TemplateResponse(request, "introuvable.html", {"page": "", "title": "Page introuvable"},
+        return templates.TemplateResponse(request, "introuvable.html", {"page": "", "title": "Page non trouvée"},
                                           status_code=404)
     return _page(request, "admin.html", "admin", f"Administration — {ADMIN_SECTIONS[section]}",
                  section=section)
+
+
+async def _info_page(request: Request) -> Response:
+    """Accessibility statement, legal notices, personal data: for everyone, with the agent's menu when signed in."""
+    template, title = INFO_PAGES[request.url.path]
+    return templates.TemplateResponse(request, template, {
+        "page": "info", "title": title, "nav": NAV, "dev_inbox": rdv_env() != "production",
+        "signed_in": SESSION_COOKIE in request.cookies, "axe": AXE_FIGURES})
+
+
+for _path in INFO_PAGES:
+    router.add_api_route(_path, _info_page, methods=["GET"])
 
 
 @router.get("/prendre-rdv/{slug}")

@@ -33,13 +33,18 @@ run(async (me) => {
     throw new Error("La bibliothèque de calendrier n'est pas disponible (lancez « npm ci »).");
   }
   const startDay = await today(tz);
+  const phone = window.matchMedia("(max-width: 47.9em)").matches;
   const calendar = new FullCalendar.Calendar(document.getElementById("calendar"), {
     locale: "fr",
     timeZone: "UTC", // events are given as the organisation's wall clock
     now: wallClock(now, tz),
     initialDate: /^\d{4}-\d{2}-\d{2}$/.test(params.get("date") || "") ? params.get("date") : startDay,
-    initialView: window.innerWidth < 700 ? "timeGridDay" : "timeGridWeek",
-    headerToolbar: { left: "prev,next today", center: "title", right: "timeGridWeek,timeGridDay" },
+    // A phone shows one day (or the week as a list); the toolbar's buttons stay inside the screen.
+    initialView: phone ? "timeGridDay" : "timeGridWeek",
+    headerToolbar: phone ? { left: "prev,next today", center: "title", right: "timeGridDay,listWeek" }
+      : { left: "prev,next today", center: "title", right: "timeGridWeek,timeGridDay" },
+    buttonText: { listWeek: "Liste" },
+    datesSet: nameIcons,
     slotMinTime: "07:00:00",
     slotMaxTime: "20:00:00",
     slotDuration: "00:15:00",
@@ -93,6 +98,14 @@ run(async (me) => {
     history.replaceState(null, "", `?agent_id=${select.value}&date=${calendar.getDate().toISOString().slice(0, 10)}`);
     calendar.refetchEvents();
   });
+
+  // The toolbar's chevrons are images without a name: hide them; their button is named by its title.
+  function nameIcons() {
+    for (const icon of document.querySelectorAll("#calendar .fc-icon")) icon.setAttribute("aria-hidden", "true");
+    for (const button of document.querySelectorAll("#calendar .fc-button[title]")) {
+      if (!button.textContent.trim()) button.setAttribute("aria-label", button.title);
+    }
+  }
 
   async function loadEvents(from, to) {
     const data = await api("GET", "/agenda", undefined, { query: { agent_id: select.value, from, to } });

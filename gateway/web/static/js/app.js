@@ -96,17 +96,24 @@ export async function logout() {
   location.href = "/login";
 }
 
-// Fill the header (name, organisation, admin link) and wire the logout button. Returns the agent.
-export async function initLayout() {
-  const btn = document.getElementById("logout");
-  if (btn) btn.addEventListener("click", logout);
-  const agent = await me();
+// Every "Se déconnecter" button (the header's, and its copy in the phone menu made by the DSFR) logs out.
+document.addEventListener("click", (event) => {
+  if (event.target instanceof Element && event.target.closest("[data-logout]")) logout();
+});
+
+// Fill the header with the agent's name, organisation and admin link.
+export function fillLayout(agent) {
   const name = document.getElementById("user-name");
   if (name) name.textContent = fullName(agent);
   const org = document.getElementById("org-name");
   if (org && agent.organisation) org.textContent = agent.organisation.name;
   if (agent.role === "admin") document.querySelectorAll(".admin-only").forEach((e) => (e.hidden = false));
   return agent;
+}
+
+// Fill the header (name, organisation, admin link); the logout buttons are wired above. Returns the agent.
+export async function initLayout() {
+  return fillLayout(await me());
 }
 
 export function fullName(p) {
@@ -266,9 +273,32 @@ export function el(spec, attrs = {}, ...children) {
     else if (k in node && typeof v !== "string") node[k] = v;
     else node.setAttribute(k, v === true ? "" : v);
   }
+  dsfrClasses(node);
   for (const c of children.flat()) {
     if (c === undefined || c === null || c === false) continue;
     node.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  }
+  return node;
+}
+
+// The UI's short class names also get the DSFR's component classes (buttons, alerts, tables, tags).
+const DSFR_BUTTON = { secondary: "fr-btn--secondary", small: "fr-btn--sm", danger: "fr-btn--danger" };
+const DSFR_NOTICE = { error: "fr-alert--error", success: "fr-alert--success", info: "fr-alert--info", warning: "fr-alert--warning" };
+export function dsfrClasses(node) {
+  const cls = node.classList;
+  const tag = node.tagName;
+  if (tag === "SELECT") cls.add("fr-select");
+  else if (tag === "TEXTAREA" || (tag === "INPUT" && !["checkbox", "radio", "hidden"].includes(node.type))) cls.add("fr-input");
+  if (cls.contains("button")) {
+    cls.add("fr-btn");
+    for (const [k, v] of Object.entries(DSFR_BUTTON)) if (cls.contains(k)) cls.add(v);
+  } else if (cls.contains("notice") || cls.contains("error-box")) {
+    cls.add("fr-alert", "fr-alert--sm", cls.contains("error-box") ? "fr-alert--error" : "fr-alert--info");
+    for (const [k, v] of Object.entries(DSFR_NOTICE)) if (cls.contains(k)) { cls.remove("fr-alert--info"); cls.add(v); }
+  } else if (cls.contains("link-button")) {
+    cls.add("fr-link");
+  } else if (cls.contains("field-error")) {
+    cls.add("fr-error-text");
   }
   return node;
 }
