@@ -84,3 +84,7 @@ install_middlewares(app)
 from gateway.web import router as web_router  # noqa: E402  (the web UI's pages)
 
 app.include_router(web_router)
+
+from gateway.web.pages import install_not_found_page  # noqa: E402
+
+install_not_found_page(app)  # a browser's mistyped address gets the 404 page, not JSON (after every handler)

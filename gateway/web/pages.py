@@ -9,9 +9,10 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import quote
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from shared.errors import NotFound
 from shared.settings import rdv_env
@@ -154,6 +155,28 @@ async def _info_page(request: Request) -> Response:
 
 for _path in INFO_PAGES:
     router.add_api_route(_path, _info_page, methods=["GET"])
+
+
+def _wants_html(request: Request) -> bool:
+    """A browser's navigation (Accept prefers text/html), outside the APIs and files."""
+    if request.method not in ("GET", "HEAD") or request.url.path.startswith(("/api/", "/web/", "/vendor/", "/static/")):
+        return False
+    accept = request.headers.get("accept", "").lower()
+    html, json = accept.find("text/html"), accept.find("application/json")
+    return html >= 0 and (json < 0 or html < json)
+
+
+def install_not_found_page(app: FastAPI) -> None:
+    """A mistyped address in a browser gets the 404 page; the APIs and other clients keep the JSON error."""
+    previous = app.exception_handlers[StarletteHTTPException]
+
+    async def not_found(request: Request, exc: StarletteHTTPException):
+        if exc.status_code == 404 and _wants_html(request):
+            return templates.TemplateResponse(request, "introuvable.html", {"page": "", "title": "Page non trouvée"},
+                                              status_code=404)
+        return await previous(request, exc)
+
+    app.add_exception_handler(StarletteHTTPException, not_found)
 
 
 @router.get("/prendre-rdv/{slug}")
