@@ -99,6 +99,7 @@ class ReadBarrier:
         self.js = js
         self.runners = list(runners)
         self.timeout = timeout
+        self._readings: dict[str, asyncio.Future] = {}
 
     def consumers_of(self, positions: Positions) -> list[tuple["ConsumerRunner", int]]:
         return [(r, positions[r.c.stream]) for r in self.runners if r.c.stream in positions]
@@ -128,24 +129,35 @@ class ReadBarrier:
         return time.monotonic() - started
 
     async def _caught_up(self, runner: "ConsumerRunner", position: int) -> bool:
+        """Whether the consumer has applied `position`, reading its state again if need be. Concurrent reads
+        waiting on one consumer share a reading, when it was asked for a position at least as high."""
+        while runner.floor < position:
+            reading = self._readings.get(runner.c.name)
+            if reading is None or reading[0].done():
+                reading = (asyncio.ensure_future(self._read_state(runner, position)), position)
+                self._readings[runner.c.name] = reading
+            await asyncio.shield(reading[0])
+            if reading[1] >= position:  # a reading made for this position: its answer stands
+                break
+        return runner.floor >= position
+
+    async def _read_state(self, runner: "ConsumerRunner", upto: int) -> None:
         """Read the consumer's state from JetStream and raise its floor as far as it proves applied.
 
         Every message up to the ack floor is acknowledged. With nothing acknowledgement-pending, every
-        message delivered is acknowledged, and with nothing left to deliver either, the whole stream
-        is: it already holds `position`, which came from a publish acknowledgement."""
+        message delivered is acknowledged, and with nothing left to deliver either, every message of the
+        stream is, `upto` included: it was published before this reading began."""
         try:
             info = await self.js.consumer_info(runner.c.stream, runner.c.name)
         except Exception as exc:  # NATS down or consumer not created yet: nothing is proven
             log.debug("consumer %s info: %r", runner.c.name, exc)
-            return False
+            return
         floor = (info.ack_floor.stream_seq or 0) if info.ack_floor else 0
         if not info.num_ack_pending:
+            floor = max(floor, (info.delivered.stream_seq or 0) if info.delivered else 0)
             if not info.num_pending:
-                floor = max(floor, position)
-            elif info.delivered:
-                floor = max(floor, info.delivered.stream_seq or 0)
+                floor = max(floor, upto)
         runner.floor = max(runner.floor, floor)
-        return runner.floor >= position
 
 
 # ---------- the HTTP side of a service ----------
