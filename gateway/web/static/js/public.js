@@ -1,6 +1,7 @@
 // Public booking journey: motif -> lieu -> créneau -> coordonnées -> confirmation (no authentication).
 import { api, markReady, el, clear, flash, clearFlash, showFormError, clearFormError, formValues, fmtDay, fmtTime, fmtDateTime,
   dayOf, today, addDays, LOCATION_TYPES } from "/static/js/app.js";
+import { renderSlotGroups } from "/static/js/slots.js";
 
 const slug = document.body.dataset.slug;
 const tz = document.body.dataset.timezone || "Europe/Paris";
@@ -90,10 +91,7 @@ async function main() {
             loadWeek();
           } }, ` Aller à la prochaine disponibilité (${fmtDay(dayOf(data.next_available, tz))})`) : null));
       }
-      for (const [d, slots] of byDay) {
-        out.append(el("section.slots-day.card", {}, el("h3", {}, fmtDay(d)), el("div.slots", {}, slots.map((s) =>
-          el("button.slot", { type: "button", "aria-label": fmtDateTime(s.starts_at, tz), onclick: () => chooseSlot(s) }, fmtTime(s.starts_at, tz))))));
-      }
+      renderSlotGroups(out, data.items || [], { tz, onChoose: chooseSlot });
     } catch (e) {
       clear(out);
       flash(e.message, "error");

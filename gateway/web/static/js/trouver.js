@@ -3,6 +3,7 @@ import {
   api, run, listAll, byId, el, clear, options, fullName, flash, showFormError, clearFormError, formValues,
   fmtDay, fmtTime, fmtDateTime, dayOf, today, addDays, orgTimezone, toInstant, debounce, LOCATION_TYPES, fmtPhone,
 } from "/static/js/app.js";
+import { renderSlotGroups } from "/static/js/slots.js";
 
 run(async (me) => {
   const tz = orgTimezone(me);
@@ -91,23 +92,12 @@ run(async (me) => {
       slotsBox.append(box);
       return;
     }
-    const byDay = new Map();
-    for (const s of items) {
-      const day = dayOf(s.starts_at, tz);
-      if (!byDay.has(day)) byDay.set(day, []);
-      byDay.get(day).push(s);
-    }
-    slotsBox.append(el("p", {}, `${items.length} créneau${items.length > 1 ? "x" : ""} disponible${items.length > 1 ? "s" : ""}.`));
-    for (const [day, slots] of byDay) {
-      const id = `jour-${day}`;
-      slotsBox.append(el("section.slots-day.card", { "aria-labelledby": id },
-        el("h3", { id }, fmtDay(day)),
-        el("div.slots", {}, slots.map((s) => el("button.slot", {
-          type: "button", "aria-label": `${fmtDateTime(s.starts_at, tz)} avec ${fullName(agentsById[s.agent_id])} à ${(lieuxById[s.lieu_id] || {}).name || ""}`,
-          onclick: () => chooseSlot(s),
-        }, fmtTime(s.starts_at, tz), el("small", {}, fullName(agentsById[s.agent_id]) || "Agent"),
-          el("small", {}, (lieuxById[s.lieu_id] || {}).name || ""))))));
-    }
+    slotsBox.append(el("p", {}, `${items.length} créneau${items.length > 1 ? "x" : ""} disponible${items.length > 1 ? "s" : ""}, par jour, par lieu et par agent.`));
+    renderSlotGroups(slotsBox, items, {
+      tz, onChoose: chooseSlot,
+      lieuName: (s) => (lieuxById[s.lieu_id] || {}).name || "Sans lieu",
+      agentName: (s) => fullName(agentsById[s.agent_id]) || "Agent",
+    });
   }
 
   function chooseSlot(s) {
