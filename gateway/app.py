@@ -8,7 +8,8 @@ from gateway import retention
 from gateway.adapters import positions
 from gateway.adapters.audit_writer import AuditWriter
 from gateway.adapters.services import ServiceClients
-from gateway.api import audit, auth, availability, booking, dev, directory, public, reporting, usagers
+from gateway.api import (audit, auth, availability, booking, calendar_feed, dev, directory, public, reporting, usagers,
+                         webhooks)
 from gateway.api.deps import PRINCIPAL_KEY
 from gateway.api.middleware import install_middlewares
 from gateway.config import GatewaySettings
@@ -67,7 +68,7 @@ async def _service_ready(client: httpx.AsyncClient, name: str) -> str:
 runtime = GatewayRuntime("gateway", GatewaySettings(), background=[retention.retention_loop])
 app = runtime.create_app(title="rdv — API de la passerelle", routers=[
     auth.router, directory.router, availability.router, booking.router, usagers.router, reporting.router,
-    public.router, audit.router, dev.router])
+    public.router, audit.router, dev.router, calendar_feed.router, calendar_feed.feed_router, webhooks.router])
 
 
 @app.exception_handler(IntegrityError)
