@@ -1,0 +1,215 @@
+"""Every page, agent and public, at a desktop and a phone width: the DSFR header and footer, no horizontal
+scroll at 390 px, and axe-core (npm, pinned) finds no critical nor serious violation. The accessibility
+statement reports these figures. Screenshots of every page at both widths go to test-artifacts/screenshots/.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import ARTIFACTS, api_ok, book, create_plage, login, open_page
+from tests.support.system import wait_until
+
+ROOT = Path(__file__).resolve().parents[2]
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+SCREENSHOTS = ARTIFACTS / "screenshots"
+WIDTHS = {"ordinateur": (1366, 900), "telephone": (390, 844)}
+FOOTER_LINKS = ("Accessibilité : non conforme", "Mentions légales", "Données personnelles")
+
+AGENT_PAGES = {
+    "agenda": "/", "trouver": "/trouver-un-rdv", "plages": "/plages", "absences": "/absences",
+    "usagers": "/usagers", "rdvs": "/rdvs", "statistiques": "/statistiques", "compte": "/mon-compte",
+    "admin-organisation": "/admin/organisation", "admin-services": "/admin/services", "admin-agents": "/admin/agents",
+    "admin-motifs": "/admin/motifs", "admin-lieux": "/admin/lieux",
+}
+INFO_PAGES = {"accessibilite": "/accessibilite", "mentions-legales": "/mentions-legales",
+              "donnees-personnelles": "/donnees-personnelles"}
+
+
+def axe_violations(page) -> list[dict]:
+    """Run axe-core in the page (evaluated through the driver: the page's CSP allows no inline script)."""
+    if not page.evaluate("() => !!window.axe"):
+        page.evaluate(AXE.read_text(encoding="utf-8"))
+    return page.evaluate("""async () => {
+        const r = await axe.run(document, {resultTypes: ["violations"]});
+        return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+                                       nodes: v.nodes.slice(0, 5).map(n => n.target.join(" "))}));
+    }""")
+
+
+class Checker:
+    """Checks one state of a page at the current width and records axe's findings."""
+
+    def __init__(self, page, width_name: str):
+        self.page, self.width_name = page, width_name
+        self.checked: list[str] = []
+        self.severe: list[str] = []
+
+    def __call__(self, name: str) -> None:
+        page = self.page
+        page.wait_for_load_state("load")
+        page.evaluate("document.fonts.ready")
+        # The DSFR's header (Marianne block) and footer with its mandatory links, on every page.
+        expect(page.locator("header.fr-header .fr-logo")).to_have_text(re.compile(r"République\s*Française"))
+        footer = page.locator("footer.fr-footer")
+        for label in FOOTER_LINKS:
+            expect(footer.get_by_role("link", name=label)).to_have_count(1)
+        overflow = page.evaluate("() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        assert overflow <= 0, f"{name} ({self.width_name}) scrolls horizontally by {overflow} px"
+        for v in axe_violations(page):
+            if v["impact"] in ("critical", "serious"):
+                self.severe.append(f"{name} ({self.width_name}): {v['impact']} {v['id']} — {v['help']} {v['nodes']}")
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / f"{name}-{self.width_name}.png"), full_page=True)
+        self.checked.append(name)
+
+
+@pytest.fixture
+def world(setup):
+    """A plage, an RDV with its usager, an organisation that publishes online."""
+    create_plage(setup)
+    usager, rdv = book(setup, "2027-03-01T10:00:00+01:00", first_name="Jeanne", last_name="Martin")
+    with setup.org.admin() as admin:
+        org = api_ok(admin.patch("/api/v1/organisation", json={"publish_online": True}))
+    return {"usager": usager, "rdv": rdv, "org": org}
+
+
+def visit_everything(page, setup, world, check: Checker) -> None:
+    # Signed out: login, the information pages, a mistyped address, the public booking journey.
+    open_page(page, "/login")
+    check("connexion")
+    for name, path in INFO_PAGES.items():
+        open_page(page, path)
+        check(name)
+    response = page.goto("/une-adresse-qui-n-existe-pas")
+    assert response.status == 404
+    expect(page.get_by_role("heading", name="Page non trouvée", level=1)).to_be_visible()
+    check("introuvable")
+
+    open_page(page, f"/prendre-rdv/{world['org']['slug']}")
+    check("public-motif")
+    page.get_by_role("button", name=setup.motif["name"]).click()
+    lieu = page.get_by_role("button", name=setup.lieu["name"])
+    wait_until(lambda: lieu.count() > 0 or (page.get_by_role("button", name="← Changer de motif").click(),
+                                            page.get_by_role("button", name=setup.motif["name"]).click()),
+               timeout=15, interval=0.5, message="lieu with créneaux")
+    check("public-lieu")
+    lieu.click()
+    expect(page.locator("#creneaux .slot").first).to_be_visible()
+    check("public-creneaux")
+    page.locator("#creneaux .slot").first.click()
+    expect(page.get_by_role("heading", name="Vos coordonnées")).to_be_visible()
+    expect(page.locator("#data-notice").get_by_role("link", name=re.compile("vos données"))).to_be_visible()
+    check("public-coordonnees")
+
+    # Signed in as the organisation's admin: every page of the agents' UI.
+    login(page, setup.org.admin_email, "Admin-Pass-2027!")
+    open_page(page, f"/?agent_id={setup.agent['id']}&date=2027-03-01")
+    expect(page.locator(".fc-event.rdv").first).to_be_visible()
+    check("agenda")
+    for name, path in AGENT_PAGES.items():
+        if name == "agenda":
+            continue
+        open_page(page, path)
+        expect(page.locator("#flash .notice.error")).to_have_count(0)
+        check(name)
+        if name == "trouver":
+            page.get_by_label("Motif").select_option(setup.motif["id"])
+            page.get_by_role("button", name="Rechercher des créneaux").click()
+            expect(page.locator("#slots .slot").first).to_be_visible()
+            check("trouver-creneaux")
+    open_page(page, f"/usagers/{world['usager']['id']}")
+    expect(page.get_by_role("heading", name=re.compile("Jeanne Martin"))).to_be_visible()
+    check("fiche-usager")
+    for name, path in INFO_PAGES.items():  # with the agent's menu
+        open_page(page, path)
+        check(f"{name}-agent")
+
+
+@pytest.mark.parametrize("width_name", list(WIDTHS))
+def test_every_page_is_dsfr_accessible_and_fits(browser, system, setup, world, width_name):
+    width, height = WIDTHS[width_name]
+    context = browser.new_context(base_url=system.base_url, locale="fr-FR", timezone_id="Europe/Paris",
+                                  viewport={"width": width, "height": height})
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(f"exception: {exc}"))
+    check = Checker(page, width_name)
+    try:
+        visit_everything(page, setup, world, check)
+    finally:
+        context.close()
+    assert not errors, errors
+    assert not check.severe, "axe-core, critical or serious violations:\n" + "\n".join(check.severe)
+
+    # The accessibility statement reports these figures.
+    from gateway.web.pages import AXE_FIGURES
+    assert AXE_FIGURES["pages"] == len(check.checked), check.checked
+    assert AXE_FIGURES["runs"] == 2 * len(check.checked)
+    assert (AXE_FIGURES["critical"], AXE_FIGURES["serious"]) == (0, 0)
+    assert AXE_FIGURES[f"{'desktop' if width_name == 'ordinateur' else 'phone'}_width"] == width
+    assert AXE_FIGURES["version"] == page_axe_version()
+
+
+def page_axe_version() -> str:
+    import json
+    return json.loads((ROOT / "node_modules" / "axe-core" / "package.json").read_text())["version"]
+
+
+def test_the_statement_page_shows_the_figures(page, system):
+    from gateway.web.pages import AXE_FIGURES
+    open_page(page, "/accessibilite")
+    expect(page.get_by_role("heading", name="Déclaration d'accessibilité", level=1)).to_be_visible()
+    expect(page.get_by_text("non conforme", exact=True)).to_be_visible()
+    figures = page.locator("#axe-figures")
+    for key in ("pages", "runs", "critical", "serious"):
+        expect(figures.locator(f"[data-figure='{key}']")).to_have_text(str(AXE_FIGURES[key]))
+    expect(figures).to_contain_text(f"{AXE_FIGURES['phone_width']} pixels")
+
+
+def test_on_a_phone_the_navigation_is_in_the_menu(browser, system, setup):
+    context = browser.new_context(base_url=system.base_url, locale="fr-FR", timezone_id="Europe/Paris",
+                                  viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    try:
+        login(page, setup.agent_email, setup.agent_password)
+        nav = page.get_by_role("navigation", name="Navigation principale")
+        expect(nav.get_by_role("link", name="Liste des RDV")).to_be_hidden()
+        page.get_by_role("button", name="Menu").click()
+        expect(nav.get_by_role("link", name="Liste des RDV")).to_be_visible()
+        # The agenda shows one day on a phone, its view buttons inside the screen.
+        page.get_by_role("button", name="Fermer").click()
+        expect(page.locator(".fc-timeGridDay-view, .fc-listWeek-view")).to_have_count(1)
+        for button in page.locator(".fc-header-toolbar button").all():
+            box = button.bounding_box()
+            assert box and box["x"] >= 0 and box["x"] + box["width"] <= 390, button.inner_text()
+        page.get_by_role("button", name="Menu").click()
+        page.locator("#menu-principal").get_by_role("button", name="Se déconnecter").click()
+        expect(page).to_have_url(re.compile(r"/login"))
+    finally:
+        context.close()
+
+
+def test_a_mistyped_address_is_a_page_for_a_browser_and_json_for_a_client(page, system):
+    import httpx
+    response = page.goto("/agendaa")
+    assert response.status == 404
+    expect(page.get_by_role("heading", name="Page non trouvée", level=1)).to_be_visible()
+    expect(page.get_by_role("link", name="Page d'accueil")).to_have_attribute("href", "/")
+    api = httpx.get(f"{system.base_url}/api/v1/nope", headers={"Accept": "text/html"})
+    assert api.status_code == 404 and api.json()["error"]["code"] == "not_found"
+    other = httpx.get(f"{system.base_url}/agendaa", headers={"Accept": "application/json"})
+    assert other.status_code == 404 and other.json()["error"]["code"] == "not_found"
+
+
+def test_axe_reports_a_violation_when_there_is_one(page, system):
+    """The check above can fail: a nameless button on the login page is a critical violation."""
+    open_page(page, "/login")
+    assert not [v for v in axe_violations(page) if v["impact"] in ("critical", "serious")]
+    page.evaluate("() => document.querySelector('main').append(document.createElement('button'))")
+    found = {(v["id"], v["impact"]) for v in axe_violations(page)}
+    assert ("button-name", "critical") in found, found
