@@ -13,6 +13,7 @@ from gateway.api import (audit, auth, availability, booking, calendar_feed, dev,
 from gateway.api.deps import PRINCIPAL_KEY
 from gateway.api.middleware import install_middlewares
 from gateway.config import GatewaySettings
+from gateway.openapi import install_openapi
 from shared.errors import Conflict
 from shared.service import ServiceRuntime
 from shared.settings import SERVICE_NAMES, service_url
@@ -81,6 +82,7 @@ async def _integrity(request, exc: IntegrityError):
 
 
 install_middlewares(app)
+install_openapi(app)  # security schemes in /openapi.json; a 405 names every method of its path
 
 from gateway.web import router as web_router  # noqa: E402  (the web UI's pages)
 

@@ -11,7 +11,7 @@ from gateway.adapters import audit as store
 from gateway.api.capture import UNSAFE, Recorder, path_resource_id
 from gateway.api.deps import PRINCIPAL_KEY, Paging, admin_principal, get_db
 from gateway.domain.model import Principal
-from gateway.schemas.common import STANDARD_ERRORS, Page
+from gateway.schemas.common import STANDARD_ERRORS, Page, day_or_instant
 from gateway.schemas.directory import AuditEntry
 from shared import clock
 from shared.errors import ValidationFailed
@@ -73,13 +73,16 @@ def _instant(value: str | None, zone: str, *, end: bool, field: str) -> datetime
     return parsed
 
 
+AuditFrom = day_or_instant(1900, 2200, "day (YYYY-MM-DD) or instant")
+AuditTo = day_or_instant(1900, 2200, "day (inclusive) or instant")
+
+
 @router.get("/audit", response_model=Page[AuditEntry])
 async def list_audit(request: Request, paging: Paging = Depends(),
                      resource_id: str | None = Query(None, max_length=100),
                      agent_id: uuid.UUID | None = Query(None),
-                     from_: str | None = Query(None, alias="from", max_length=40,
-                                               description="day (YYYY-MM-DD) or instant"),
-                     to: str | None = Query(None, max_length=40, description="day (inclusive) or instant"),
+                     from_: AuditFrom | None = Query(None, alias="from"),
+                     to: AuditTo | None = Query(None),
                      principal: Principal = Depends(admin_principal)):
     """The writes made through the gateway in the organisation, newest first (admins)."""
     zone = principal.organisation.timezone

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
 
 from fastapi import APIRouter, Depends, Query, Request
 
@@ -12,7 +11,9 @@ from gateway.api.forward import forward
 from gateway.domain.model import Principal
 from gateway.domain.permissions import candidate_agents, require_write_for
 from gateway.schemas import availability as s
-from gateway.schemas.common import STANDARD_ERRORS, Page
+from gateway.schemas.common import STANDARD_ERRORS, Page, instant_between
+
+AgendaInstant = instant_between(1970, 2200)
 
 router = APIRouter(prefix="/api/v1", tags=["disponibilités"], responses=STANDARD_ERRORS)
 SERVICE = "availability"
@@ -182,7 +183,8 @@ async def jours_feries(request: Request, year: int = Query(ge=1900, le=2200),
 
 
 @router.get("/creneaux", response_model=s.CreneauxOut)
-async def creneaux(request: Request, motif_id: uuid.UUID, from_: date = Query(alias="from"), to: date = Query(),
+async def creneaux(request: Request, motif_id: uuid.UUID, from_: s.AgendaDay = Query(alias="from"),
+                   to: s.AgendaDay = Query(),
                    lieu_id: uuid.UUID | None = Query(None), agent_id: list[uuid.UUID] | None = Query(None),
                    elargir: bool = Query(False), principal: Principal = Depends(current_principal)):
     """Free slots of a motif over at most 62 days, for the candidate agents."""
@@ -201,7 +203,7 @@ async def creneaux(request: Request, motif_id: uuid.UUID, from_: date = Query(al
 
 
 @router.get("/creneaux/explain", response_model=s.ExplainOut)
-async def explain_creneau(request: Request, agent_id: uuid.UUID, motif_id: uuid.UUID, starts_at: datetime,
+async def explain_creneau(request: Request, agent_id: uuid.UUID, motif_id: uuid.UUID, starts_at: AgendaInstant,
                           principal: Principal = Depends(current_principal)):
     """Whether a start is free for an agent and a motif, and why not (outside every plage, absence,
     jour férié, RDV, in the past)."""
@@ -210,7 +212,8 @@ async def explain_creneau(request: Request, agent_id: uuid.UUID, motif_id: uuid.
 
 
 @router.get("/agenda", response_model=s.AgendaOut)
-async def agenda(request: Request, agent_id: uuid.UUID, from_: date = Query(alias="from"), to: date = Query(),
+async def agenda(request: Request, agent_id: uuid.UUID, from_: s.AgendaDay = Query(alias="from"),
+                 to: s.AgendaDay = Query(),
                  principal: Principal = Depends(current_principal)):
     """Plage and absence occurrences, holidays and RDVs of one agent in a window (calendar view)."""
     await ensure_agents(request, principal, [agent_id])

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
 
 from fastapi import APIRouter, Depends, Query, Request
 
@@ -11,7 +10,9 @@ from gateway.api.deps import (Paging, current_principal, ensure_agents, ensure_s
 from gateway.api.forward import call, forward, relay
 from gateway.domain.model import Principal
 from gateway.schemas import booking as s
-from gateway.schemas.common import STANDARD_ERRORS, Page
+from gateway.schemas.common import STANDARD_ERRORS, Page, day_between
+
+ListDay = day_between(1900, 2200)
 
 router = APIRouter(prefix="/api/v1", tags=["rendez-vous"], responses=STANDARD_ERRORS)
 
@@ -27,8 +28,9 @@ async def create_rdv(body: s.RdvCreate, request: Request, principal: Principal =
 async def list_rdvs(request: Request, paging: Paging = Depends(), agent_id: uuid.UUID | None = Query(None),
                     service_id: uuid.UUID | None = Query(None), motif_id: uuid.UUID | None = Query(None),
                     lieu_id: uuid.UUID | None = Query(None), usager_id: uuid.UUID | None = Query(None),
-                    status: str | None = Query(None, max_length=200, description="one status or several, comma-separated"),
-                    from_: date | None = Query(None, alias="from"), to: date | None = Query(None), principal: Principal = Depends(current_principal)):
+                    status: str | None = Query(None, max_length=200, pattern=s.STATUS_FILTER_PATTERN,
+                                               description="one status or several, comma-separated"),
+                    from_: ListDay | None = Query(None, alias="from"), to: ListDay | None = Query(None), principal: Principal = Depends(current_principal)):
     """RDVs the caller can see, by start time."""
     await ensure_agents(request, principal, [agent_id])
     await ensure_services(request, principal, [service_id])

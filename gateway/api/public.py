@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, timedelta
+from datetime import timedelta
 
 from fastapi import APIRouter, Query, Request
 
@@ -13,6 +13,7 @@ from gateway.api.deps import POSITIONS_KEY, client_ip, get_db
 from gateway.api.forward import call, forward, raw_json, relay
 from gateway.domain.model import Organisation
 from gateway.schemas import public as s
+from gateway.schemas.availability import AgendaDay
 from gateway.schemas.common import STANDARD_ERRORS
 from gateway.service_layer import ratelimit
 from shared.errors import NotFound
@@ -40,8 +41,8 @@ def public_identity(org: Organisation) -> Identity:
 
 
 @router.get("/{slug}/creneaux", response_model=s.PublicCreneauxOut)
-async def public_creneaux(slug: str, request: Request, motif_id: uuid.UUID, from_: date = Query(alias="from"),
-                          to: date = Query(), lieu_id: uuid.UUID | None = Query(None)):
+async def public_creneaux(slug: str, request: Request, motif_id: uuid.UUID, from_: AgendaDay = Query(alias="from"),
+                          to: AgendaDay = Query(), lieu_id: uuid.UUID | None = Query(None)):
     """Free slots of a motif bookable online (one per start time and lieu, no agent names)."""
     org = await published_organisation(request, slug)
     return await forward(request, "availability", "/v1/public/creneaux", identity=public_identity(org))

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import StreamingResponse
@@ -19,7 +18,8 @@ router = APIRouter(prefix="/api/v1", tags=["statistiques"], responses=STANDARD_E
 
 
 @router.get("/stats", response_model=s.StatsOut)
-async def stats(request: Request, from_: date | None = Query(None, alias="from"), to: date | None = Query(None),
+async def stats(request: Request, from_: s.ReportDay | None = Query(None, alias="from"),
+                to: s.ReportDay | None = Query(None),
                 service_id: uuid.UUID | None = Query(None), agent_id: uuid.UUID | None = Query(None),
                 motif_id: uuid.UUID | None = Query(None), lieu_id: uuid.UUID | None = Query(None),
                 group_by: s.GroupBy = Query("status"),

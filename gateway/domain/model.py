@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 HOLIDAY_ZONES = ("metropole", "alsace-moselle", "guadeloupe", "martinique", "guyane", "la-reunion", "mayotte")
 ROLES = ("basic", "admin")
+EMAIL_PATTERN = r"^\s*[^@\s]+@[^@\s]+\.[^@\s.]+\s*$"  # before normalise_email strips the spaces
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
 
 

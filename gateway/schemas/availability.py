@@ -5,9 +5,11 @@ import uuid
 from datetime import date, datetime, time
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field
 
-from gateway.schemas.common import Open
+from gateway.schemas.common import Bool, Int, Open, WallTime, not_bool, day_between, no_null_defaults
+
+AgendaDay = day_between(1970, 2200)  # the days availability reasons about
 from gateway.schemas.directory import HolidayObservances, HolidayZone  # noqa: F401  (re-exported for routes)
 
 Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
@@ -16,21 +18,22 @@ LocationType = Literal["public_office", "phone", "home", "visio"]
 
 class Body(BaseModel):
     """A forwarded body: the contract's fields are checked here, the service checks the rest."""
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow", json_schema_extra=no_null_defaults)
 
 
 class WeeklyRecurrence(Body):
     every: Literal["week"]
-    interval: int = Field(default=1, ge=1, le=5)
+    interval: Int = Field(default=1, ge=1, le=5)
     on: list[Weekday] = Field(min_length=1, max_length=7)
-    until: date | None = None
+    until: AgendaDay | None = None
 
 
 class MonthlyRecurrence(Body):
     every: Literal["month"]
-    interval: int = Field(default=1, ge=1, le=5)
-    on: dict[Weekday, int] = Field(description='e.g. {"tuesday": 2} (2nd Tuesday; -1 = last)')
-    until: date | None = None
+    interval: Int = Field(default=1, ge=1, le=5)
+    on: dict[Weekday, Annotated[Literal[1, 2, 3, 4, 5, -1], BeforeValidator(not_bool)]] = Field(
+        min_length=1, max_length=1, description='one weekday and its rank, e.g. {"tuesday": 2} (2nd Tuesday; -1 = last)')
+    until: AgendaDay | None = None
 
 
 Recurrence = Annotated[Union[WeeklyRecurrence, MonthlyRecurrence], Field(discriminator="every")]
@@ -43,8 +46,9 @@ class LieuIn(Body):
 
 
 class LieuPatch(Body):
-    name: str | None = Field(default=None, min_length=1, max_length=200)
-    address: str | None = Field(default=None, min_length=1, max_length=500)
+    # absent: unchanged; null is refused for what cannot be emptied (as availability does)
+    name: str = Field(default=None, min_length=1, max_length=200)
+    address: str = Field(default=None, min_length=1, max_length=500)
     phone: str | None = Field(default=None, max_length=40)
 
 
@@ -58,23 +62,23 @@ class LieuOut(Open):
 class MotifIn(Body):
     name: str = Field(min_length=1, max_length=200)
     service_id: uuid.UUID
-    duration_minutes: int = Field(ge=5, le=480)
+    duration_minutes: Int = Field(ge=5, le=480)
     location_type: LocationType
     color: str | None = Field(default=None, max_length=30)
-    reservable_online: bool = False
-    min_booking_delay_minutes: int = Field(default=30, ge=0)
-    max_booking_delay_days: int = Field(default=90, ge=0)
+    reservable_online: Bool = False
+    min_booking_delay_minutes: Int = Field(default=30, ge=0, le=525_600)
+    max_booking_delay_days: Int = Field(default=90, ge=1, le=3650)
 
 
 class MotifPatch(Body):
-    name: str | None = Field(default=None, min_length=1, max_length=200)
-    service_id: uuid.UUID | None = None
-    duration_minutes: int | None = Field(default=None, ge=5, le=480)
-    location_type: LocationType | None = None
+    name: str = Field(default=None, min_length=1, max_length=200)
+    service_id: uuid.UUID = None
+    duration_minutes: Int = Field(default=None, ge=5, le=480)
+    location_type: LocationType = None
     color: str | None = Field(default=None, max_length=30)
-    reservable_online: bool | None = None
-    min_booking_delay_minutes: int | None = Field(default=None, ge=0)
-    max_booking_delay_days: int | None = Field(default=None, ge=0)
+    reservable_online: Bool = None
+    min_booking_delay_minutes: Int = Field(default=None, ge=0, le=525_600)
+    max_booking_delay_days: Int = Field(default=None, ge=1, le=3650)
 
 
 class MotifOut(Open):
@@ -92,22 +96,22 @@ class MotifOut(Open):
 class PlageIn(Body):
     agent_id: uuid.UUID
     lieu_id: uuid.UUID
-    motif_ids: list[uuid.UUID] = Field(min_length=1)
+    motif_ids: list[uuid.UUID] = Field(min_length=1, max_length=100)
     title: str | None = Field(default=None, max_length=200)
-    first_day: date
-    start_time: time
-    end_time: time
+    first_day: AgendaDay
+    start_time: WallTime
+    end_time: WallTime
     recurrence: Recurrence | None = None
 
 
 class PlagePatch(Body):
     agent_id: uuid.UUID | None = None
-    lieu_id: uuid.UUID | None = None
-    motif_ids: list[uuid.UUID] | None = Field(default=None, min_length=1)
-    title: str | None = Field(default=None, max_length=200)
-    first_day: date | None = None
-    start_time: time | None = None
-    end_time: time | None = None
+    lieu_id: uuid.UUID = None
+    motif_ids: list[uuid.UUID] = Field(default=None, min_length=1, max_length=100)
+    title: str = Field(default=None, max_length=200)
+    first_day: AgendaDay = None
+    start_time: WallTime = None
+    end_time: WallTime = None
     recurrence: Recurrence | None = None
 
 
@@ -127,20 +131,20 @@ class PlageOut(Open):
 class AbsenceIn(Body):
     agent_id: uuid.UUID
     title: str | None = Field(default=None, max_length=200)
-    first_day: date
-    start_time: time
-    end_day: date
-    end_time: time
+    first_day: AgendaDay
+    start_time: WallTime
+    end_day: AgendaDay
+    end_time: WallTime
     recurrence: Recurrence | None = None
 
 
 class AbsencePatch(Body):
     agent_id: uuid.UUID | None = None
-    title: str | None = Field(default=None, max_length=200)
-    first_day: date | None = None
-    start_time: time | None = None
-    end_day: date | None = None
-    end_time: time | None = None
+    title: str = Field(default=None, max_length=200)
+    first_day: AgendaDay = None
+    start_time: WallTime = None
+    end_day: AgendaDay = None
+    end_time: WallTime = None
     recurrence: Recurrence | None = None
 
 

@@ -5,12 +5,15 @@ import uuid
 from datetime import datetime
 from typing import Literal
 
-from pydantic import AwareDatetime, Field
+from pydantic import Field
 
 from gateway.schemas.availability import Body
-from gateway.schemas.common import Open
+from gateway.schemas.common import Bool, Int, Open, instant_between, status_list_pattern
+
+RdvInstant = instant_between(2000, 2200, "an instant, ISO 8601 with its offset (an RDV lies in 2000..2200)")
 
 Status = Literal["unknown", "seen", "noshow", "excused", "revoked"]
+STATUS_FILTER_PATTERN = status_list_pattern(("unknown", "seen", "noshow", "excused", "revoked"))
 DisplayStatus = Literal["a_venir", "a_renseigner", "seen", "noshow", "excused", "revoked"]
 
 
@@ -18,21 +21,22 @@ class RdvCreate(Body):
     motif_id: uuid.UUID
     lieu_id: uuid.UUID | None = None
     agent_ids: list[uuid.UUID] = Field(min_length=1, max_length=20)
-    usager_ids: list[uuid.UUID] = Field(default_factory=list, max_length=50)
-    starts_at: AwareDatetime
-    duration_minutes: int | None = Field(default=None, ge=5, le=480)
+    usager_ids: list[uuid.UUID] = Field(min_length=1, max_length=50)
+    starts_at: RdvInstant
+    duration_minutes: Int | None = Field(default=None, ge=5, le=480)
     context: str | None = Field(default=None, max_length=5000)
-    allow_outside_opening: bool = Field(default=False, description=(
+    allow_outside_opening: Bool = Field(default=False, description=(
         "an agent placing it themself: outside_opening, agent_absent and holiday become `warnings`"))
 
 
 class RdvPatch(Body):
-    starts_at: AwareDatetime | None = None
-    agent_ids: list[uuid.UUID] | None = Field(default=None, min_length=1, max_length=20)
+    # absent: unchanged; null is refused but for lieu_id and context (as booking does)
+    starts_at: RdvInstant = None
+    agent_ids: list[uuid.UUID] = Field(default=None, min_length=1, max_length=20)
     lieu_id: uuid.UUID | None = None
-    duration_minutes: int | None = Field(default=None, ge=5, le=480)
+    duration_minutes: Int = Field(default=None, ge=5, le=480)
     context: str | None = Field(default=None, max_length=5000)
-    allow_outside_opening: bool = Field(default=False, description="as on create, for a move")
+    allow_outside_opening: Bool = Field(default=False, description="as on create, for a move")
 
 
 class RdvStatusIn(Body):

@@ -3,39 +3,52 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field
+from zoneinfo import available_timezones
 
-from gateway.schemas.common import Input, Open
+from pydantic import Field, WithJsonSchema
+
+from gateway.domain.model import EMAIL_PATTERN
+from gateway.domain.passwords import PASSWORD_PATTERN
+from gateway.schemas.common import Bool, Input, Open
 
 HolidayZone = Literal["metropole", "alsace-moselle", "guadeloupe", "martinique", "guyane", "la-reunion", "mayotte"]
 HolidayObservances = Literal["statutory", "local"]
 Role = Literal["basic", "admin"]
 Name = Field(min_length=1, max_length=200)
+# The server checks these itself (with their own error codes: weak_password, invalid_email,
+# invalid_timezone); the schema states the same rules.
+Password = Annotated[str, Field(max_length=200), WithJsonSchema({
+    "type": "string", "maxLength": 200, "pattern": PASSWORD_PATTERN,
+    "description": "12+ characters with a digit, an upper-case letter and a symbol"})]
+Email = Annotated[str, Field(min_length=3, max_length=254), WithJsonSchema({
+    "type": "string", "minLength": 3, "maxLength": 254, "pattern": EMAIL_PATTERN})]
+Timezone = Annotated[str, Field(max_length=64), WithJsonSchema({
+    "type": "string", "enum": sorted(available_timezones()), "description": "an IANA timezone, e.g. Europe/Paris"})]
 
 
 class AdminIn(Input):
-    email: str = Field(min_length=3, max_length=254)
+    email: Email
     first_name: str = Field(min_length=1, max_length=100)
     last_name: str = Field(min_length=1, max_length=100)
-    password: str = Field(max_length=200)
+    password: Password
 
 
 class OrganisationCreate(Input):
     name: str = Name
-    timezone: str = Field(default="Europe/Paris", max_length=64)
+    timezone: Timezone = "Europe/Paris"
     holiday_zone: HolidayZone = "metropole"
     admin: AdminIn
 
 
 class OrganisationPatch(Input):
     name: str | None = Field(default=None, min_length=1, max_length=200)
-    timezone: str | None = Field(default=None, max_length=64)
+    timezone: Timezone | None = None
     holiday_zone: HolidayZone | None = None
     # beyond the contract: statutory holidays only, or also the days observed locally (Guadeloupe, Martinique)
     holiday_observances: HolidayObservances | None = None
-    publish_online: bool | None = None
+    publish_online: Bool | None = None
 
 
 class OrganisationOut(Open):
@@ -91,19 +104,19 @@ class ServiceOut(Open):
 
 
 class AgentIn(Input):
-    email: str = Field(min_length=3, max_length=254)
+    email: Email
     first_name: str = Field(min_length=1, max_length=100)
     last_name: str = Field(min_length=1, max_length=100)
-    password: str = Field(max_length=200)
+    password: Password
     role: Role = "basic"
     service_ids: list[uuid.UUID] = Field(default_factory=list, max_length=100)
 
 
 class AgentPatch(Input):
-    email: str | None = Field(default=None, min_length=3, max_length=254)
+    email: Email | None = None
     first_name: str | None = Field(default=None, min_length=1, max_length=100)
     last_name: str | None = Field(default=None, min_length=1, max_length=100)
-    password: str | None = Field(default=None, max_length=200)
+    password: Password | None = None
     role: Role | None = None
     service_ids: list[uuid.UUID] | None = Field(default=None, max_length=100)
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from pydantic import AwareDatetime, Field
+from pydantic import Field
 
 from gateway.schemas.availability import Body
+from gateway.schemas.booking import RdvInstant
 from gateway.schemas.common import Open
 
 
@@ -32,7 +33,7 @@ class PublicUsager(Body):
 class PublicRdvIn(Body):
     motif_id: uuid.UUID
     lieu_id: uuid.UUID
-    starts_at: AwareDatetime
+    starts_at: RdvInstant
     usager: PublicUsager
 
 

@@ -8,7 +8,9 @@ from typing import Any, Literal
 from pydantic import Field
 
 from gateway.schemas.availability import Body
-from gateway.schemas.common import Open
+from gateway.schemas.common import Open, day_between, status_list_pattern
+
+ReportDay = day_between(1900, 2200)
 
 GroupBy = Literal["status", "motif", "service", "agent", "lieu", "location_type", "week", "origin"]
 
@@ -32,9 +34,10 @@ class ExportFilters(Body):
     motif_id: uuid.UUID | None = None
     lieu_id: uuid.UUID | None = None
     usager_id: uuid.UUID | None = None
-    status: str | None = None
-    from_: str | None = Field(default=None, alias="from")
-    to: str | None = None
+    status: str | None = Field(default=None, max_length=200, pattern=status_list_pattern(
+        ("unknown", "seen", "noshow", "excused", "revoked", "a_venir", "a_renseigner")))
+    from_: ReportDay | None = Field(default=None, alias="from")
+    to: ReportDay | None = None
 
 
 class ExportCreate(Body):

@@ -10,12 +10,12 @@ from services.availability.domain.errors import InvalidRule
 from services.availability.domain.recurrence import Recurrence
 
 LOCATION_TYPES = ("public_office", "phone", "home", "visio")
-FIRST_DAY, LAST_DAY = date(1970, 1, 1), date(2199, 12, 31)  # days the service reasons about
+FIRST_DAY, LAST_DAY = date(1970, 1, 1), date(2200, 12, 31)  # days the service reasons about (RDVs: 2000..2200)
 
 
 def check_day(field: str, day: date | None) -> None:
     if day is not None and not FIRST_DAY <= day <= LAST_DAY:
-        raise InvalidRule(field, "Date hors de la période prise en charge (1970 à 2199).")
+        raise InvalidRule(field, "Date hors de la période prise en charge (1970 à 2200).")
 ACTIVE_STATUSES = ("unknown", "seen", "noshow")
 
 

@@ -20,7 +20,7 @@ def instant_in_range(field: str, value: datetime) -> None:
     from services.availability.domain.model import FIRST_DAY, LAST_DAY
 
     if not FIRST_DAY.year <= value.year <= LAST_DAY.year:
-        message = "Instant hors de la période prise en charge (1970 à 2199)."
+        message = "Instant hors de la période prise en charge (1970 à 2200)."
         raise ValidationFailed(message, details={"fields": {field: message}})
 
 
@@ -68,7 +68,7 @@ def window(first: date, last: date) -> None:
 
     for field, day in (("from", first), ("to", last)):
         if not FIRST_DAY <= day <= LAST_DAY:
-            message = "Date hors de la période prise en charge (1970 à 2199)."
+            message = "Date hors de la période prise en charge (1970 à 2200)."
             raise ValidationFailed(message, details={"fields": {field: message}})
     if last < first:
         raise ValidationFailed("La date de fin précède la date de début.",
