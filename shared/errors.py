@@ -71,41 +71,66 @@ class ServiceUnavailable(AppError):
 
 _FIELD_MESSAGES = {
     "missing": "Ce champ est obligatoire.",
-    "string_type": "Une chaîne de caractères est attendue.",
-    "int_parsing": "Un nombre entier est attendu.",
-    "int_type": "Un nombre entier est attendu.",
-    "bool_parsing": "Un booléen (true/false) est attendu.",
-    "bool_type": "Un booléen (true/false) est attendu.",
-    "uuid_parsing": "Un identifiant (UUID) est attendu.",
-    "uuid_type": "Un identifiant (UUID) est attendu.",
-    "date_from_datetime_parsing": "Une date AAAA-MM-JJ est attendue.",
-    "date_parsing": "Une date AAAA-MM-JJ est attendue.",
-    "date_type": "Une date AAAA-MM-JJ est attendue.",
-    "datetime_parsing": "Un instant ISO 8601 avec décalage est attendu.",
-    "datetime_from_date_parsing": "Un instant ISO 8601 avec décalage est attendu.",
-    "datetime_type": "Un instant ISO 8601 avec décalage est attendu.",
-    "timezone_aware": "L'instant doit porter un décalage horaire.",
-    "time_parsing": "Une heure HH:MM est attendue.",
-    "time_type": "Une heure HH:MM est attendue.",
-    "literal_error": "Valeur non autorisée.",
-    "enum": "Valeur non autorisée.",
-    "greater_than_equal": "Valeur trop petite.",
-    "less_than_equal": "Valeur trop grande.",
-    "greater_than": "Valeur trop petite.",
-    "less_than": "Valeur trop grande.",
-    "string_too_short": "Texte trop court.",
-    "string_too_long": "Texte trop long.",
-    "too_short": "Liste trop courte.",
-    "too_long": "Liste trop longue.",
-    "list_type": "Une liste est attendue.",
-    "dict_type": "Un objet est attendu.",
-    "model_type": "Un objet est attendu.",
-    "json_invalid": "Le corps de la requête n'est pas un JSON valide.",
-    "extra_forbidden": "Champ inconnu.",
-    "value_error": "Valeur invalide.",
-    "float_parsing": "Un nombre est attendu.",
-    "string_pattern_mismatch": "Format invalide.",
+    "string_type": "Saisissez un texte.",
+    "int_parsing": "Indiquez un nombre entier.",
+    "int_type": "Indiquez un nombre entier.",
+    "int_from_float": "Indiquez un nombre entier.",
+    "bool_parsing": "Indiquez oui ou non.",
+    "bool_type": "Indiquez oui ou non.",
+    "uuid_parsing": "Choisissez un élément de la liste.",
+    "uuid_type": "Choisissez un élément de la liste.",
+    "date_from_datetime_parsing": "Indiquez une date valide (jour, mois, année).",
+    "date_from_datetime_inexact": "Indiquez une date valide (jour, mois, année).",
+    "date_parsing": "Indiquez une date valide (jour, mois, année).",
+    "date_type": "Indiquez une date valide (jour, mois, année).",
+    "datetime_parsing": "Indiquez une date et une heure valides.",
+    "datetime_from_date_parsing": "Indiquez une date et une heure valides.",
+    "datetime_type": "Indiquez une date et une heure valides.",
+    "timezone_aware": "Indiquez une date et une heure avec leur fuseau horaire.",
+    "time_parsing": "Indiquez une heure valide (heures et minutes).",
+    "time_type": "Indiquez une heure valide (heures et minutes).",
+    "literal_error": "Choisissez une des valeurs proposées.",
+    "enum": "Choisissez une des valeurs proposées.",
+    "greater_than_equal": "La valeur est trop petite.",
+    "less_than_equal": "La valeur est trop grande.",
+    "greater_than": "La valeur est trop petite.",
+    "less_than": "La valeur est trop grande.",
+    "string_too_short": "Ce champ est obligatoire.",
+    "string_too_long": "Le texte est trop long.",
+    "too_short": "Choisissez au moins un élément.",
+    "too_long": "Vous avez choisi trop d'éléments.",
+    "list_type": "Choisissez un ou plusieurs éléments.",
+    "dict_type": "Ce champ est mal rempli.",
+    "model_type": "Ce champ est mal rempli.",
+    "json_invalid": "Les données envoyées sont illisibles.",
+    "extra_forbidden": "Ce champ n'est pas accepté ici.",
+    "value_error": "Cette valeur n'est pas valide.",
+    "float_parsing": "Indiquez un nombre.",
+    "float_type": "Indiquez un nombre.",
+    "string_pattern_mismatch": "Le format de ce champ n'est pas valide.",
 }
+
+# With their limit, when pydantic gives it (ctx): "Saisissez au moins 12 caractères."
+_FIELD_MESSAGES_WITH_LIMIT = {
+    "greater_than_equal": ("ge", "La valeur doit être supérieure ou égale à {}."),
+    "less_than_equal": ("le", "La valeur doit être inférieure ou égale à {}."),
+    "greater_than": ("gt", "La valeur doit être supérieure à {}."),
+    "less_than": ("lt", "La valeur doit être inférieure à {}."),
+    "string_too_long": ("max_length", "Saisissez au plus {} caractères."),
+    "too_long": ("max_length", "Choisissez au plus {} éléments."),
+}
+
+
+def _message(kind: str, ctx: dict[str, Any]) -> str:
+    if kind == "string_too_short" and (ctx.get("min_length") or 1) > 1:
+        return f"Saisissez au moins {ctx['min_length']} caractères."
+    if kind == "too_short" and (ctx.get("min_length") or 1) > 1:
+        return f"Choisissez au moins {ctx['min_length']} éléments."
+    if kind in _FIELD_MESSAGES_WITH_LIMIT:
+        key, text = _FIELD_MESSAGES_WITH_LIMIT[kind]
+        if ctx.get(key) is not None:
+            return text.format(ctx[key])
+    return _FIELD_MESSAGES.get(kind, "Cette valeur n'est pas valide.")
 
 
 def french_field_errors(errors: list[dict[str, Any]]) -> dict[str, str]:
@@ -115,9 +140,10 @@ def french_field_errors(errors: list[dict[str, Any]]) -> dict[str, str]:
         loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path", "header")]
         key = ".".join(loc) or "body"
         kind = err.get("type", "value_error")
-        message = _FIELD_MESSAGES.get(kind, "Valeur invalide.")
+        ctx = err.get("ctx") or {}
+        message = _message(kind, ctx)
         if kind == "value_error":
-            ctx_error = (err.get("ctx") or {}).get("error")
+            ctx_error = ctx.get("error")
             if ctx_error and str(ctx_error):
                 message = str(ctx_error)
         fields.setdefault(key, message)

@@ -145,7 +145,7 @@ run(async (me) => {
     };
     try {
       const saved = editing ? await api("PATCH", `/absences/${editing.id}`, body) : await api("POST", "/absences", body);
-      flash(editing ? "Indisponibilité modifiée." : "Indisponibilité créée.");
+      flash(editing ? "Indisponibilité modifiée." : "Indisponibilité créée.", "success", { near: form });
       filter.value = body.agent_id;
       reset();
       await refresh();

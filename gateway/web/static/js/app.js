@@ -308,11 +308,27 @@ export function clear(node) {
   return node;
 }
 
-// Show a message in #flash (kind: "success" | "error" | "info").
-export function flash(message, kind = "success") {
+// Show a message in #flash (kind: "success" | "error" | "info" | "warning"); `near`: the element that caused
+// it (a form), after which the message shows; without it, the message shows under the page's title.
+export function flash(message, kind = "success", { near } = {}) {
   const box = document.getElementById("flash");
   if (!box) return;
+  placeFlash(near);
   clear(box).append(el(`div.notice.${kind}`, {}, message));
+}
+
+// Move #flash right after `anchor` (or back under the title when no anchor).
+export function placeFlash(anchor) {
+  const box = document.getElementById("flash");
+  if (!box) return box;
+  let home = document.getElementById("flash-home");
+  if (!home) {
+    home = el("span#flash-home", { hidden: true });
+    box.before(home);
+  }
+  if (anchor) anchor.after(box);
+  else home.after(box);
+  return box;
 }
 
 export function clearFlash() {
@@ -320,33 +336,79 @@ export function clearFlash() {
   if (box) clear(box);
 }
 
-// Show an ApiError on a form: the message on top, each field's message under its input (aria-invalid).
+// Field messages in plain French: a field's own words when the server's are generic or technical.
+const FIELD_WORDS = {
+  lieu_id: "Choisissez un lieu.", motif_id: "Choisissez un motif.", motif_ids: "Cochez au moins un motif.",
+  agent_id: "Choisissez un agent.", agent_ids: "Cochez au moins un agent.", usager_ids: "Choisissez au moins un usager.",
+  service_id: "Choisissez un service.", service_ids: "Cochez au moins un service.", status: "Choisissez un statut.",
+  title: "Indiquez un titre.", name: "Indiquez un nom.", short_name: "Indiquez un nom court.",
+  first_name: "Indiquez le prénom.", last_name: "Indiquez le nom.", address: "Indiquez une adresse.",
+  first_day: "Indiquez le premier jour.", end_day: "Indiquez le dernier jour.", until: "Indiquez la date de fin de la répétition.",
+  start_time: "Indiquez l'heure de début.", end_time: "Indiquez l'heure de fin.", starts_at: "Indiquez le jour et l'heure.",
+  day: "Indiquez un jour.", time: "Indiquez une heure.", from: "Indiquez la date de début.", to: "Indiquez la date de fin.",
+  on: "Cochez au moins un jour.", interval: "Indiquez un nombre de semaines ou de mois.",
+  birth_date: "Indiquez une date de naissance valide (jour, mois, année).",
+  email: "Indiquez une adresse e-mail valide, par exemple nom@exemple.fr.",
+  phone: "Indiquez un numéro de téléphone valide, par exemple 06 12 34 56 78.",
+  duration_minutes: "Indiquez une durée en minutes.", password: "Indiquez un mot de passe.",
+  role: "Choisissez un rôle.", location_type: "Choisissez un type de lieu.", timezone: "Choisissez un fuseau horaire.",
+};
+// Wordings that say nothing about the field, or in technical words (formats, identifiers).
+const GENERIC = /obligatoire|Renseignez ce champ|UUID|identifiant|AAAA|ISO 8601|HH:MM|décalage|trop courte|Texte trop court|Valeur invalide|n'est pas valide\.$|non autorisée|liste est attendue|chaîne de caractères|Choisissez un élément|Choisissez au moins un élément|un ou plusieurs éléments|Choisissez une des valeurs/i;
+
+export function plainFieldMessage(name, message) {
+  const text = String(Array.isArray(message) ? message.join(" ") : message);
+  const key = String(name).split(".").filter((p) => !/^\d+$/.test(p)).pop();
+  return FIELD_WORDS[key] && GENERIC.test(text) ? FIELD_WORDS[key] : text;
+}
+
+// The label of a field as the agent reads it (its <label>, or its group's <legend>).
+function fieldLabel(input) {
+  const group = input.type === "checkbox" || input.type === "radio" ? input.closest("fieldset") : null;
+  const text = group ? group.querySelector("legend")?.textContent : input.labels?.[0]?.textContent;
+  return (text || "").replace(/\(.*?\)/g, "").trim();
+}
+
+// Show an ApiError on a form: the message on top, each field's message under its input (aria-invalid), all at once.
 export function showFormError(form, err) {
   clearFormError(form);
   const box = form.querySelector(".error-box");
-  const message = err instanceof ApiError || err instanceof Error ? err.message : String(err);
+  let message = err instanceof ApiError || err instanceof Error ? err.message : String(err);
+  const fields = err instanceof ApiError ? err.fields : {};
+  const entries = Object.entries(fields);
+  const generic = err instanceof ApiError && err.code === "validation_error" && /ne sont pas valides/.test(message);
+  if (generic && entries.length) {
+    message = entries.length > 1 ? `${entries.length} champs sont à corriger :` : "Un champ est à corriger :";
+  }
   if (box) {
     box.hidden = false;
     box.textContent = message;
   } else {
-    flash(message, "error");
+    flash(message, "error", { near: form });
   }
-  const fields = err instanceof ApiError ? err.fields : {};
   let first = null;
-  for (const [name, msg] of Object.entries(fields)) {
+  const summary = [];
+  for (const [name, msg] of entries) {
+    const text = plainFieldMessage(name, msg);
     const key = name.split(".").pop();
     const input = form.querySelector(`[name="${CSS.escape(name)}"]`) || form.querySelector(`[name="${CSS.escape(key)}"]`);
     if (!input) {
-      if (box) box.append(el("div", {}, `${name} : ${msg}`));
+      summary.push(text);
       continue;
     }
-    input.setAttribute("aria-invalid", "true");
+    const label = fieldLabel(input);
+    if (generic) summary.push(label ? `${label} : ${text}` : text);
+    const group = input.type === "checkbox" || input.type === "radio" ? input.closest("fieldset") : null;
+    const target = group || input;
+    if (target.hasAttribute("aria-invalid")) continue; // one message per field
+    target.setAttribute("aria-invalid", "true");
     const id = `${input.id || input.name}-erreur`;
-    input.setAttribute("aria-describedby", id);
-    const holder = input.closest(".field") || input.parentElement;
-    holder.append(el("p.field-error", { id }, String(Array.isArray(msg) ? msg.join(" ") : msg)));
+    target.setAttribute("aria-describedby", id);
+    const holder = group || input.closest(".field") || input.parentElement;
+    holder.append(el("p.field-error", { id }, text));
     first = first || input;
   }
+  if (box && summary.length) box.append(el("ul", {}, summary.map((t) => el("li", {}, t))));
   (first || box)?.focus?.();
 }
 

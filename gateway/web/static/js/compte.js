@@ -44,7 +44,7 @@ run(async (me) => {
     try {
       const updated = await api("PATCH", `/agents/${me.id}`, { first_name, last_name, email });
       document.getElementById("user-name").textContent = `${updated.first_name} ${updated.last_name}`;
-      flash("Profil enregistré.");
+      flash("Profil enregistré.", "success", { near: profile });
     } catch (e) {
       showFormError(profile, e);
     }
@@ -63,7 +63,7 @@ run(async (me) => {
     try {
       await api("PATCH", `/agents/${me.id}`, { password });
       pw.reset();
-      flash("Mot de passe changé.");
+      flash("Mot de passe changé.", "success", { near: pw });
     } catch (e) {
       showFormError(pw, e);
     }

@@ -1,7 +1,7 @@
 // Plages d'ouverture: list of an agent's plages, create / edit / delete with the recurrence editor.
 import {
-  api, run, listAll, byId, el, clear, options, fullName, flash, clearFlash, showFormError, clearFormError,
-  formValues, fmtDay, fmtWall, describeRecurrence, today, orgTimezone, colorFor,
+  api, run, listAll, byId, el, clear, options, fullName, flash, clearFlash, placeFlash, showFormError,
+  clearFormError, formValues, fmtDay, fmtWall, describeRecurrence, today, orgTimezone, colorFor,
 } from "/static/js/app.js";
 import { RecurrenceEditor } from "/static/js/recurrence.js";
 import { writePlage } from "/static/js/plage-orphans.js";
@@ -136,7 +136,7 @@ run(async (me) => {
         saved = await api("POST", "/plages", body);
       }
       const warnings = saved.warnings || [];
-      const box = document.getElementById("flash");
+      const box = placeFlash(form); // the outcome and its warnings next to the form
       report(editing ? "Plage d'ouverture modifiée." : "Plage d'ouverture créée.", out);
       if (warnings.length) {
         box.append(el("div.notice.warning", {}, el("strong", {}, "Attention : "),
