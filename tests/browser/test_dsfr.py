@@ -110,6 +110,12 @@ def visit_everything(page, setup, world, check: Checker) -> None:
     open_page(page, f"/?agent_id={setup.agent['id']}&date=2027-03-01")
     expect(page.locator(".fc-event.rdv").first).to_be_visible()
     check("agenda")
+    page.locator(".fc-event.rdv").first.click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog).to_contain_text("Jeanne Martin")
+    check("agenda-rdv")
+    dialog.get_by_role("button", name="Fermer").click()
+    expect(dialog).to_be_hidden()
     for name, path in AGENT_PAGES.items():
         if name == "agenda":
             continue

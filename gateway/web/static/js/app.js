@@ -211,12 +211,13 @@ export const STATUS_LABELS = {
   revoked: "Annulé (par le service)",
 };
 
+// The DSFR's system colours (info, warning, success, error, grey), readable under white text.
 export const STATUS_COLORS = {
-  a_venir: "#2f5fd0",
-  unknown: "#2f5fd0",
-  a_renseigner: "#b34700",
+  a_venir: "#0063cb",
+  unknown: "#0063cb",
+  a_renseigner: "#b34000",
   seen: "#18753c",
-  noshow: "#c9191e",
+  noshow: "#ce0500",
   excused: "#666666",
   revoked: "#666666",
 };
@@ -250,7 +251,8 @@ export function describeRecurrence(rec) {
 }
 
 // A stable colour for a key (e.g. a lieu's id), from a palette readable under white text.
-const PALETTE = ["#1f6f8b", "#7a4fa3", "#2e7d32", "#a05a00", "#8b1f5c", "#3d5a80", "#5f6f1f", "#8b3a1f"];
+// The DSFR's illustrative "sun" colours.
+const PALETTE = ["#37635f", "#6e445a", "#447049", "#845d48", "#a94645", "#2f4077", "#006a6f", "#3558a2"];
 export function colorFor(key) {
   let h = 0;
   for (const ch of String(key || "")) h = (h * 31 + ch.charCodeAt(0)) >>> 0;
@@ -299,6 +301,9 @@ export function dsfrClasses(node) {
     cls.add("fr-link");
   } else if (cls.contains("field-error")) {
     cls.add("fr-error-text");
+  }
+  if (cls.contains("table-wrap") && !node.hasAttribute("tabindex")) {
+    node.tabIndex = 0; // a table wider than a phone scrolls in its box: by keyboard too
   }
   return node;
 }

@@ -1,9 +1,12 @@
 // An RDV's details, status badge and usagers (agenda dialog, lists, fiche).
-import { api, el, fmtDateTime, fmtTime, statusLabel, STATUS_COLORS, fullName } from "/static/js/app.js";
+import { api, el, fmtDateTime, fmtTime, statusLabel, fullName } from "/static/js/app.js";
 
+// The DSFR's badges: info, warning, success, error, or neutral for the cancelled.
+const BADGES = { a_venir: "info", unknown: "info", a_renseigner: "warning", seen: "success", noshow: "error" };
 export function statusBadge(rdv) {
   const key = rdv.display_status || rdv.status;
-  return el("span.badge", { style: `background:${STATUS_COLORS[key] || "#555"}` }, statusLabel(rdv));
+  const variant = BADGES[key] ? `.fr-badge--${BADGES[key]}` : "";
+  return el(`span.badge.fr-badge.fr-badge--sm${variant}`, { dataset: { status: key } }, statusLabel(rdv));
 }
 
 // <dl> rows describing an RDV; names come from the lookups (motifs, lieux, agents by id).

@@ -4,7 +4,7 @@ import { api, run, listAll, el, clear, options, fullName, formValues, today, add
 const STATUSES = ["a_venir", "a_renseigner", "seen", "noshow", "excused", "revoked"];
 // Groups count stored statuses: "unknown" is an RDV still to come or to fill in.
 const GROUP_STATUSES = [["unknown", "À venir ou à renseigner", STATUS_COLORS.a_venir], ["seen", STATUS_LABELS.seen, STATUS_COLORS.seen],
-  ["noshow", STATUS_LABELS.noshow, STATUS_COLORS.noshow], ["excused", STATUS_LABELS.excused, "#9a9a9a"],
+  ["noshow", STATUS_LABELS.noshow, STATUS_COLORS.noshow], ["excused", STATUS_LABELS.excused, "#929292"],
   ["revoked", STATUS_LABELS.revoked, STATUS_COLORS.revoked]];
 
 run(async (me) => {
@@ -20,6 +20,10 @@ run(async (me) => {
 
   function draw(id, type, labels, datasets, stacked) {
     if (!window.Chart) return;
+    // The DSFR's font and text colours.
+    Chart.defaults.font.family = "Marianne, arial, sans-serif";
+    Chart.defaults.color = "#3a3a3a";
+    Chart.defaults.borderColor = "#dddddd";
     charts[id]?.destroy();
     charts[id] = new Chart(document.getElementById(id), {
       type, data: { labels, datasets },
