@@ -35,6 +35,14 @@ class NotificationsSettings(ServiceSettings):
     senders: int = 4  # messages handed to providers concurrently by one replica (one delivery round)
     wake_delay_seconds: float = 0.03  # after a NOTIFY, wait this long so that one round takes several commits' messages
 
+    # Webhooks: first retry after `webhook_retry_base_seconds`, then doubling, until `webhook_retry_horizon_seconds`
+    # after the event (then the webhook is disabled and the admins told); each attempt waits at most
+    # `webhook_timeout_seconds` for an answer; a round sends at most `webhook_senders` deliveries at once.
+    webhook_retry_base_seconds: float = 10.0
+    webhook_retry_horizon_seconds: float = 86400.0
+    webhook_timeout_seconds: float = 10.0
+    webhook_senders: int = 16
+
     @property
     def dev_inbox(self) -> bool:
         return self.env in ("dev", "test")

@@ -4,7 +4,7 @@ Projections (organisations, services, agents, motifs, lieux, usagers, rdvs) hold
 message needs; `messages` is the durable send queue and its receipts; `reminders` the
 reminder schedule; `dev_messages` the dev inbox (dev/test only), a view of the messages sent.
 """
-from sqlalchemy import (Boolean, Column, DateTime, Index, Integer, MetaData, Table, Text, UniqueConstraint,
+from sqlalchemy import (Boolean, Column, DateTime, ForeignKey, Index, Integer, MetaData, Table, Text, UniqueConstraint,
                         func, text)
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 
@@ -37,6 +37,7 @@ agents = Table(
     Column("first_name", Text, nullable=False, server_default=""),
     Column("last_name", Text, nullable=False, server_default=""),
     Column("deleted", Boolean, nullable=False, server_default=text("false")),
+    Column("role", Text),  # basic | admin (null: known before migration 0005, until the agent's next event)
 )
 
 motifs = Table(
@@ -91,7 +92,7 @@ messages = Table(
     "messages", metadata,
     Column("id", UUID(as_uuid=True), primary_key=True),
     Column("organisation_id", UUID(as_uuid=True), nullable=False),
-    Column("rdv_id", UUID(as_uuid=True), nullable=False),
+    Column("rdv_id", UUID(as_uuid=True)),  # null: not about an RDV (a webhook disabled, to the admins)
     Column("usager_id", UUID(as_uuid=True)),
     Column("agent_id", UUID(as_uuid=True)),
     # The cause: the event id (or the reminder occurrence id) that produced it.
@@ -106,7 +107,7 @@ messages = Table(
     Column("status", Text, nullable=False, server_default="pending"),  # pending|sent|failed|cancelled
     Column("attempts", Integer, nullable=False, server_default=text("0")),
     Column("next_attempt_at", DateTime(timezone=True), nullable=False),
-    Column("rdv_starts_at", DateTime(timezone=True), nullable=False),
+    Column("rdv_starts_at", DateTime(timezone=True)),
     Column("sent_at", DateTime(timezone=True)),
     Column("last_error", Text),
     Column("created_at", DateTime(timezone=True), nullable=False),
@@ -145,3 +146,49 @@ dev_messages = Table(
     Column("kind", Text, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
 )
+
+# Webhooks (issue 23): endpoints of an organisation, and one delivery per (event, webhook), whose id is
+# the X-Rdv-Delivery header of every attempt. `body` is the exact JSON signed and sent each time.
+webhooks = Table(
+    "webhooks", metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("organisation_id", UUID(as_uuid=True), nullable=False),
+    Column("url", Text, nullable=False),
+    Column("events", ARRAY(Text), nullable=False),
+    Column("secret", Text, nullable=False),
+    Column("pseudonymised", Boolean, nullable=False, server_default=text("false")),
+    Column("active", Boolean, nullable=False, server_default=text("true")),
+    Column("created_by", UUID(as_uuid=True)),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("disabled_at", DateTime(timezone=True)),
+)
+Index("webhooks_organisation", webhooks.c.organisation_id)
+
+webhook_keys = Table(  # per organisation, the key of the pseudonyms of usager ids
+    "webhook_keys", metadata,
+    Column("organisation_id", UUID(as_uuid=True), primary_key=True),
+    Column("pseudonym_key", Text, nullable=False),
+)
+
+webhook_deliveries = Table(
+    "webhook_deliveries", metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("webhook_id", UUID(as_uuid=True), ForeignKey("webhooks.id", ondelete="CASCADE"), nullable=False),
+    Column("organisation_id", UUID(as_uuid=True), nullable=False),
+    Column("cause_id", UUID(as_uuid=True), nullable=False),  # the event id (a ping: the delivery's own id)
+    Column("event", Text, nullable=False),  # rdv.created | ... | ping
+    Column("body", Text, nullable=False),
+    Column("status", Text, nullable=False, server_default="pending"),  # pending | delivered | failed
+    Column("attempts", Integer, nullable=False, server_default=text("0")),
+    Column("next_attempt_at", DateTime(timezone=True), nullable=False),
+    Column("status_code", Integer),
+    Column("error", Text),
+    Column("delivered_at", DateTime(timezone=True)),
+    Column("history", JSONB, nullable=False, server_default=text("'[]'::jsonb")),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("webhook_id", "cause_id", "event", name="webhook_deliveries_once"),
+)
+Index("webhook_deliveries_due", webhook_deliveries.c.next_attempt_at,
+      postgresql_where=webhook_deliveries.c.status == "pending")
+Index("webhook_deliveries_log", webhook_deliveries.c.webhook_id, webhook_deliveries.c.created_at)

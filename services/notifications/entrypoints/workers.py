@@ -26,18 +26,18 @@ def _plain_url(url: str) -> str:
     return url.replace("postgresql+psycopg://", "postgresql://", 1)
 
 
-async def _listen(url: str, wake: asyncio.Event) -> None:
+async def _listen(url: str, wake: asyncio.Event, channel: str = DUE_CHANNEL) -> None:
     while True:
         try:
             async with await psycopg.AsyncConnection.connect(_plain_url(url), autocommit=True) as conn:
-                await conn.execute(f"listen {DUE_CHANNEL}")
+                await conn.execute(f"listen {channel}")
                 wake.set()  # catch up with anything queued while we were not listening
                 async for _ in conn.notifies():
                     wake.set()
         except asyncio.CancelledError:
             raise
         except Exception as exc:
-            log.warning("listen %s: %r; reconnecting", DUE_CHANNEL, exc)
+            log.warning("listen %s: %r; reconnecting", channel, exc)
             await asyncio.sleep(1.0)
 
 
@@ -88,3 +88,33 @@ async def reminder_loop(runtime) -> None:
         except Exception as exc:
             log.warning("reminders: %r", exc)
         await asyncio.sleep(settings.tick_seconds)
+
+
+async def webhook_loop(runtime) -> None:
+    """Webhook deliveries: woken by NOTIFY (a delivery queued), when a retry falls due, at least every tick."""
+    from services.notifications.service_layer import webhook_delivery
+    from services.notifications.service_layer.webhooks import DUE_CHANNEL as WEBHOOKS_DUE
+
+    settings, db = runtime.settings, runtime.db
+    wake = asyncio.Event()
+    listener = asyncio.create_task(_listen(settings.database_url, wake, WEBHOOKS_DUE))
+    client = webhook_delivery.client()
+    try:
+        while True:
+            wake.clear()
+            timeout = settings.tick_seconds
+            try:
+                while await webhook_delivery.deliver_round(db, client, settings) >= max(settings.webhook_senders, 1):
+                    pass
+                due = await webhook_delivery.next_due(db)
+                if due is not None:
+                    timeout = min(timeout, max((due - clock.now()) / timedelta(seconds=1), 0.05))
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning("webhooks: %r", exc)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(wake.wait(), timeout=timeout)
+    finally:
+        listener.cancel()
+        await client.aclose()

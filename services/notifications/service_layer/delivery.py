@@ -114,7 +114,7 @@ async def deliver_due(db: Database, *, senders: dict[str, Sender], settings: Not
 async def _attempt(msg, *, senders: dict[str, Sender], settings: NotificationsSettings, now: datetime) -> Outcome:
     """Hand one message to its provider (unless its RDV has started); never raises."""
     attempt = msg["attempts"] + 1
-    if msg["rdv_starts_at"] <= now:
+    if msg["rdv_starts_at"] is not None and msg["rdv_starts_at"] <= now:  # null: not about an RDV
         metrics.notifications.labels(msg["channel"], msg["kind"], "skipped").inc()
         return Outcome("failed", attempt, EXPIRED)
     started = time.perf_counter()
@@ -151,7 +151,7 @@ async def _record(uow: UnitOfWork, claimed, outcomes: list[Outcome], *, now: dat
                      "next_attempt_at": next_attempt_at.isoformat()})
         if o.status == "pending":
             retries.append(next_attempt_at)
-        else:
+        elif msg["rdv_id"] is not None:  # receipts are about RDVs (an admin's email about a webhook has none)
             events.append(_receipt(msg, o))
     others = (await uow.execute(_RECORD, {
         "rows": json.dumps(rows), "ids": [msg["id"] for msg in claimed], "events": outbox_json(events)})).scalar()

@@ -37,7 +37,8 @@ async def on_directory(uow: UnitOfWork, envelope: Envelope) -> None:
             return
         await repo.upsert(uow, t.agents, {"id": _id(data["id"]), "organisation_id": envelope.organisation_id,
                                            "email": data.get("email"), "first_name": data.get("first_name") or "",
-                                           "last_name": data.get("last_name") or "", "deleted": False})
+                                           "last_name": data.get("last_name") or "", "deleted": False,
+                                           "role": data.get("role")})
 
 
 async def on_catalog(uow: UnitOfWork, envelope: Envelope) -> None:
