@@ -185,9 +185,12 @@ def nats_server_binary() -> str:
 
 
 class EmbeddedNats:
-    def __init__(self, data_dir: Path, port: int):
+    """`auth_conf`: nats-server's authorization file (shared.natsauth): anonymous connections refused."""
+
+    def __init__(self, data_dir: Path, port: int, *, auth_conf: Path | None = None):
         self.data_dir = Path(data_dir).resolve()
         self.port = port
+        self.auth_conf = auth_conf
         self.proc: subprocess.Popen | None = None
 
     @property
@@ -210,10 +213,11 @@ class EmbeddedNats:
         store = self.data_dir / "nats"
         store.mkdir(parents=True, exist_ok=True)
         log = open(self.data_dir / "nats.log", "ab")
-        self.proc = subprocess.Popen(
-            [nats_server_binary(), "-js", "-sd", str(store), "-a", "127.0.0.1", "-p", str(self.port),
-             "--server_name", "rdv-embedded"],
-            stdout=log, stderr=log, preexec_fn=_child_setup(), start_new_session=True)
+        args = [nats_server_binary(), "-js", "-sd", str(store), "-a", "127.0.0.1", "-p", str(self.port),
+                "--server_name", "rdv-embedded"]
+        if self.auth_conf:
+            args += ["-c", str(self.auth_conf)]
+        self.proc = subprocess.Popen(args, stdout=log, stderr=log, preexec_fn=_child_setup(), start_new_session=True)
 
     def ready(self) -> bool:
         return port_open(self.port)

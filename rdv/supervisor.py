@@ -18,6 +18,7 @@ from pathlib import Path
 import httpx
 
 from rdv.embedded import EmbeddedNats, EmbeddedPostgres, _die_with_parent, port_open
+from shared import natsauth
 from shared.settings import DEFAULT_PORTS, SERVICE_NAMES
 
 ALL = ("gateway", *SERVICE_NAMES)
@@ -67,7 +68,10 @@ class System:
             if port_open(port):
                 raise SystemExit(f"Le port {port} (NATS) est déjà utilisé: arrêtez l'autre instance "
                                  "ou choisissez RDV_NATS_PORT.")
-            self.nats = EmbeddedNats(self.data_dir, port)
+            # Anonymous connections refused: one user per service, passwords generated once under the
+            # data folder (shared.natsauth).
+            self.nats = EmbeddedNats(self.data_dir, port, auth_conf=natsauth.write_server_config(self.data_dir))
+            env["RDV_NATS_USERS_FILE"] = str(natsauth.users_file(self.data_dir))
             self.nats.start()
             self.servers.append(Server("nats", self.nats))
             env["NATS_URL"] = self.nats.url
@@ -151,6 +155,10 @@ class System:
         if service == "gateway":
             env["RDV_PORT"] = str(child.port)
         env["PYTHONUNBUFFERED"] = "1"
+        if not env.get("NATS_USER"):  # each process its own NATS user (dev: generated passwords)
+            creds = natsauth.credentials_for(service, env) if env.get("RDV_NATS_USERS_FILE") else None
+            if creds:
+                env["NATS_USER"], env["NATS_PASSWORD"] = creds
         child.proc = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "rdv.cli", "service", service, "--port", str(child.port),
             env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,

@@ -3,10 +3,13 @@ from __future__ import annotations
 
 import logging
 import os
+import ssl
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 import nats
 from nats.js.api import RetentionPolicy, StorageType, StreamConfig
 
+from shared import natsauth
 from shared.events import STREAMS
 
 log = logging.getLogger("rdv.bus")
@@ -14,8 +17,38 @@ log = logging.getLogger("rdv.bus")
 DUPLICATE_WINDOW_SECONDS = 15 * 60
 
 
-async def connect(url: str, *, name: str = "rdv"):
-    """Connect and keep reconnecting forever: a broker outage only delays delivery."""
+def connection_options(url: str, *, user: str | None = None) -> dict:
+    """nats-py options for `url`: one server or a comma-separated list of cluster nodes; the credentials
+    from the URL (`nats://user:password@host:port`), else NATS_USER / NATS_PASSWORD, else (dev, test) the
+    data folder's generated users file for `user`; a private inbox prefix for that user; TLS with
+    NATS_TLS_CA (a `tls://` URL, or any URL when the CA is set)."""
+    servers, url_user, url_password = [], None, None
+    for raw in filter(None, (part.strip() for part in url.split(","))):
+        parts = urlsplit(raw if "://" in raw else f"nats://{raw}")
+        if parts.username and url_user is None:
+            url_user, url_password = unquote(parts.username), unquote(parts.password or "")
+        host = parts.hostname or "127.0.0.1"
+        netloc = f"[{host}]" if ":" in host else host
+        servers.append(urlunsplit((parts.scheme, f"{netloc}:{parts.port or 4222}", "", "", "")))
+    options: dict = {"servers": servers}
+    if url_user:
+        login, password = url_user, url_password
+    elif os.environ.get("NATS_USER") and os.environ.get("NATS_PASSWORD"):
+        login, password = os.environ["NATS_USER"], os.environ["NATS_PASSWORD"]
+    else:
+        login, password = natsauth.credentials_for(user or os.environ.get("NATS_USER") or "") or (None, None)
+    if login:
+        options.update(user=login, password=password, inbox_prefix=natsauth.inbox_prefix(login))
+    ca = os.environ.get("NATS_TLS_CA")
+    if ca:
+        options["tls"] = ssl.create_default_context(cafile=ca)
+        options["tls_hostname"] = os.environ.get("NATS_TLS_HOSTNAME") or None
+    return options
+
+
+async def connect(url: str, *, name: str = "rdv", user: str | None = None):
+    """Connect and keep reconnecting forever: a broker outage only delays delivery.
+    `user`: whose dev credentials to use when neither the URL nor NATS_USER/NATS_PASSWORD give any."""
 
     async def _disconnected():
         log.warning("%s: NATS disconnected", name)
@@ -26,17 +59,23 @@ async def connect(url: str, *, name: str = "rdv"):
     async def _error(exc):
         log.debug("%s: NATS error %r", name, exc)
 
+    options = connection_options(url, user=user)
+    if not options.get("tls_hostname"):
+        options.pop("tls_hostname", None)
     return await nats.connect(
-        url, name=name, max_reconnect_attempts=-1, reconnect_time_wait=0.5,
+        name=name, max_reconnect_attempts=-1, reconnect_time_wait=0.5,
         connect_timeout=2, allow_reconnect=True, disconnected_cb=_disconnected,
-        reconnected_cb=_reconnected, error_cb=_error, pending_size=64 * 1024 * 1024,
+        reconnected_cb=_reconnected, error_cb=_error, pending_size=64 * 1024 * 1024, **options,
     )
 
 
-async def ensure_streams(js, *, replicas: int | None = None) -> None:
-    """Create (or update) every stream of the catalogue. Streams keep their history."""
+async def ensure_streams(js, *, replicas: int | None = None, streams=None) -> None:
+    """Create (or update) the streams named (default: every stream of the catalogue). Streams keep their
+    history. A service ensures only its own stream and the dead letters' (natsauth allows no more)."""
     replicas = replicas or int(os.environ.get("RDV_STREAM_REPLICAS", "1"))
     for stream, subject in STREAMS.items():
+        if streams is not None and stream not in streams:
+            continue
         cfg = StreamConfig(name=stream, subjects=[subject], storage=StorageType.FILE,
                            retention=RetentionPolicy.LIMITS, duplicate_window=DUPLICATE_WINDOW_SECONDS,
                            num_replicas=replicas)

@@ -90,9 +90,11 @@ class ServiceRuntime:
         tracing.setup(self.name)
         self.db = Database(self.settings.database_url, pool_size=self.settings.db_pool_size,
                            max_overflow=self.settings.db_max_overflow)
-        self.nc = await connect(self.settings.nats_url, name=self.name)
+        self.nc = await connect(self.settings.nats_url, name=self.name, user=self.name)
         self.js = self.nc.jetstream(timeout=5)
-        await ensure_streams(self.js)
+        # Its own stream only (the bus's permissions allow no more): a consumed stream is its owner's to
+        # create, and a consumer waits for it (shared.inbox retries).
+        await ensure_streams(self.js, streams=(self.stream, "DEADLETTER"))
         self.relay = OutboxRelay(self.db, self.js, interval=self.settings.relay_interval_seconds,
                                  service=self.name, stream=self.stream)
         self.db.on_commit = self._committed

@@ -21,10 +21,29 @@ from rdv.embedded import EmbeddedNats, EmbeddedPostgres, free_port
 @dataclass
 class Infra:
     admin_url: str  # postgresql://user@host:port/postgres
-    nats_url: str
+    nats_url: str  # the NATS admin's URL (nats://admin:password@host:port): tests may do anything
     nats: EmbeddedNats | None = None
     pg: EmbeddedPostgres | None = None
+    # The embedded NATS's generated users (shared.natsauth): `rdv up` gives each service its own.
+    nats_users_file: Path | None = None
     _cleanup: list = field(default_factory=list)
+
+    @property
+    def nats_plain_url(self) -> str:
+        """The NATS URL without credentials (anonymous connections are refused there)."""
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(self.nats_url)
+        return f"{parts.scheme}://{parts.hostname}:{parts.port}"
+
+    def nats_user_url(self, user: str) -> str:
+        """The URL with `user`'s credentials (shared.natsauth's users: a service, `reader`, `admin`)."""
+        import json
+
+        assert self.nats_users_file, "only the embedded NATS has generated users"
+        password = json.loads(self.nats_users_file.read_text())[user]
+        parts = self.nats_plain_url.split("://", 1)
+        return f"{parts[0]}://{user}:{password}@{parts[1]}"
 
     def create_database(self, prefix: str = "t") -> str:
         """Create a fresh database; return its SQLAlchemy URL."""
@@ -78,9 +97,33 @@ def start_infra() -> Infra:
         infra.admin_url = pg.url
         infra._cleanup.append(pg.stop)
     if not infra.nats_url:
-        nats = EmbeddedNats(tmp, free_port())
+        from shared import natsauth
+
+        nats = EmbeddedNats(tmp, free_port(), auth_conf=natsauth.write_server_config(tmp))
         nats.start()
         infra.nats = nats
+        infra.nats_users_file = natsauth.users_file(tmp)
         infra.nats_url = nats.url
+        infra.nats_url = infra.nats_user_url("admin")
         infra._cleanup.append(nats.stop)
+        ensure_all_streams(infra.nats_url)
     return infra
+
+
+def ensure_all_streams(nats_url: str) -> None:
+    """Every stream, as the admin: each service ensures only its own, and tests publish to any."""
+    import asyncio
+    import threading
+
+    from shared.bus import connect, ensure_streams
+
+    async def run():
+        nc = await connect(nats_url, name="test-infra")
+        try:
+            await ensure_streams(nc.jetstream(timeout=10))
+        finally:
+            await nc.close()
+
+    thread = threading.Thread(target=lambda: asyncio.run(run()))  # callers may be inside an event loop
+    thread.start()
+    thread.join()

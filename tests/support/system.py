@@ -119,6 +119,8 @@ def start_system(*, env: dict[str, str] | None = None, infra: Infra | None = Non
         "RDV_PLATFORM_KEY": PLATFORM_KEY, "RDV_NOW": DEFAULT_NOW, "NATS_URL": infra.nats_url,
         "RDV_LOG_FORMAT": "json",
     })
+    if infra.nats_users_file and not embedded:  # each service connects as its own NATS user
+        full_env.update({"NATS_URL": infra.nats_plain_url, "RDV_NATS_USERS_FILE": str(infra.nats_users_file)})
     if embedded:
         full_env.pop("NATS_URL")
         full_env.update({"RDV_PG_PORT": str(pg_port), "RDV_NATS_PORT": str(nats_port)})

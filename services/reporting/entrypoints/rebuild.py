@@ -44,11 +44,11 @@ async def _caught_up(js, specs) -> bool:
 async def rebuild(*, database_url: str, nats_url: str, wait: bool = True, timeout: float = 600.0) -> dict:
     """Rebuild every reporting projection from the streams; return the counts of the new projection."""
     db = Database(database_url)
-    nc = await connect(nats_url, name="reporting-rebuild")
+    nc = await connect(nats_url, name="reporting-rebuild", user="reporting")
     runners: list[ConsumerRunner] = []
     try:
         js = nc.jetstream(timeout=10)
-        await ensure_streams(js)
+        await ensure_streams(js, streams=("REPORTING", "DEADLETTER"))
         async with db.uow() as uow:
             await uow.execute(text("truncate " + ", ".join(PROJECTION_TABLES)))
             await uow.execute(text("delete from inbox where consumer = any(:names)"), {"names": list(CONSUMER_NAMES)})

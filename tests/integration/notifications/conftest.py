@@ -13,6 +13,7 @@ import pytest
 import pytest_asyncio
 
 from rdv.embedded import EmbeddedNats, free_port
+from tests.support.infra import ensure_all_streams
 from tests.integration.notifications.support import SmsGateway, start_smtp
 from tests.support.service import start_service
 
@@ -37,6 +38,7 @@ class ServiceClock:
 def private_nats() -> EmbeddedNats:
     server = EmbeddedNats(Path(tempfile.mkdtemp(prefix="rdv-notif-nats-")), free_port())
     server.start()
+    ensure_all_streams(server.url)  # the service ensures only its own stream; the tests publish to others
     return server
 
 

@@ -1,0 +1,136 @@
+"""The bus is locked (shared.natsauth), on the real NATS the tests run against, configured as `rdv up` does:
+anonymous connections and publications are refused, and a service's user publishes its own subjects only."""
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+import uuid
+
+import nats
+import pytest
+from nats.errors import NoServersError
+
+from shared import natsauth
+from shared.bus import connection_options
+
+
+async def _user(infra, user: str, errors: list | None = None):
+    async def on_error(exc):
+        if errors is not None:
+            errors.append(str(exc))
+
+    options = connection_options(infra.nats_user_url(user))
+    return await nats.connect(**options, allow_reconnect=False, max_reconnect_attempts=0, connect_timeout=2,
+                              error_cb=on_error)
+
+
+async def _last_seq(infra, stream: str) -> int:
+    admin = await nats.connect(infra.nats_url)
+    try:
+        return (await admin.jetstream().stream_info(stream)).state.last_seq
+    finally:
+        await admin.close()
+
+
+def _envelope(subject: str) -> bytes:
+    return json.dumps({"id": str(uuid.uuid4()), "type": subject, "version": 1, "data": {}}).encode()
+
+
+@pytest.mark.asyncio
+async def test_anonymous_and_wrong_password_connections_are_refused(infra):
+    for url in (infra.nats_plain_url, infra.nats_plain_url.replace("://", "://booking:not-the-password@")):
+        with pytest.raises((NoServersError, nats.errors.Error, OSError)):
+            nc = await nats.connect(url, allow_reconnect=False, max_reconnect_attempts=0, connect_timeout=2)
+            await nc.close()
+
+
+@pytest.mark.asyncio
+async def test_an_anonymous_publish_is_refused_and_reaches_no_stream(infra):
+    """At the protocol level: CONNECT without credentials, then PUB a forged RDV event."""
+    before = await _last_seq(infra, "BOOKING")
+    port = int(infra.nats_plain_url.rsplit(":", 1)[1])
+    forged = _envelope("booking.rdv.created")
+
+    def talk() -> bytes:
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
+            s.recv(4096)  # INFO
+            s.sendall(b'CONNECT {"verbose":false,"pedantic":false}\r\n'
+                      + f"PUB booking.rdv.created {len(forged)}\r\n".encode() + forged + b"\r\nPING\r\n")
+            answer = b""
+            while b"-ERR" not in answer:
+                chunk = s.recv(4096)
+                if not chunk:
+                    break
+                answer += chunk
+            return answer
+
+    answer = await asyncio.to_thread(talk)
+    assert b"Authorization Violation" in answer, answer
+    assert await _last_seq(infra, "BOOKING") == before
+
+
+@pytest.mark.asyncio
+async def test_a_service_publishes_its_own_subjects_only(infra):
+    errors: list[str] = []
+    notifications = await _user(infra, "notifications", errors)
+    booking = await _user(infra, "booking")
+    try:
+        before = await _last_seq(infra, "BOOKING")
+        # notifications forging a booking event: refused by the server, nothing stored
+        with pytest.raises(Exception):
+            await notifications.jetstream(timeout=2).publish("booking.rdv.created", _envelope("booking.rdv.created"))
+        await notifications.publish("booking.rdv.created", _envelope("booking.rdv.created"))
+        await notifications.flush()
+        await asyncio.sleep(0)  # let the -ERR reach the error callback
+        for _ in range(50):
+            if any("booking.rdv.created" in e for e in errors):
+                break
+            await asyncio.sleep(0.05)
+        assert any("permissions violation" in e.lower() and "booking.rdv.created" in e for e in errors), errors
+        assert await _last_seq(infra, "BOOKING") == before
+        # booking itself may (the test would see a refusal of everything as well)
+        ack = await booking.jetstream(timeout=5).publish("booking.rdv.created", _envelope("booking.rdv.created"))
+        assert ack.stream == "BOOKING" and ack.seq == before + 1
+        # nor may a service touch another service's stream or consumers
+        for subject in ("$JS.API.STREAM.DELETE.BOOKING", "$JS.API.STREAM.UPDATE.BOOKING",
+                        "$JS.API.CONSUMER.MSG.NEXT.BOOKING.usagers-rdv", "directory.agent.created"):
+            with pytest.raises(Exception):
+                await notifications.request(subject, b"{}", timeout=1)
+    finally:
+        await notifications.close()
+        await booking.close()
+
+
+@pytest.mark.asyncio
+async def test_a_service_cannot_read_another_users_inbox(infra):
+    errors: list[str] = []
+    usagers = await _user(infra, "usagers", errors)
+    try:
+        await usagers.subscribe(f"{natsauth.inbox_prefix('booking')}.>")
+        await usagers.subscribe("_INBOX.>")
+        await usagers.flush()
+        for _ in range(50):
+            if len([e for e in errors if "subscription" in e.lower()]) >= 2:
+                break
+            await asyncio.sleep(0.05)
+        assert len([e for e in errors if "permissions violation for subscription" in e.lower()]) == 2, errors
+    finally:
+        await usagers.close()
+
+
+def test_every_consumer_of_the_code_is_granted_to_its_service():
+    """natsauth.CONSUMERS is what the services really consume (else a service would be refused its own)."""
+    from services.availability.entrypoints.consumers import busy
+    from services.booking.entrypoints.consumers import CONSUMERS as booking
+    from services.notifications.entrypoints.app import consumers as notifications
+    from services.reporting.entrypoints.consumers import make_consumers
+    from services.usagers.entrypoints.consumers import consumers as usagers
+
+    actual = {"gateway": [], "availability": [busy], "booking": booking, "usagers": usagers(),
+              "notifications": notifications, "reporting": make_consumers()}
+    assert {k: sorted((c.stream, c.name) for c in v) for k, v in actual.items()} == \
+        {k: sorted(v) for k, v in natsauth.CONSUMERS.items()}
+    for service, specs in actual.items():
+        for spec in specs:
+            assert spec.name.startswith(f"{service}-")
