@@ -24,7 +24,7 @@ FETCH_ROWS = 5000
 # serial numbers (days since 1899-12-30; a time is the fraction of its day), so that the cells are real dates
 # and times that sort and filter as such, and PostgreSQL does the arithmetic once per row.
 _DAY = "((%s)::date - date '1899-12-30')"
-_TIME = "(extract(epoch from (%s)::time(0)) / 86400.0)::float8"
+_TIME = "(extract(epoch from date_trunc('minute', %s)::time) / 86400.0)::float8"  # HH:MM, as shown
 _CREATED = "(f.created_at at time zone %(tz)s)"
 _STARTS = "(f.starts_at at time zone %(tz)s)"
 _SELECT = f"""
