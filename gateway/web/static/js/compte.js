@@ -1,5 +1,6 @@
 // Mon compte: exports with live progress (poll) and download links; profile; password.
 import { api, run, el, clear, flash, showFormError, clearFormError, formValues, fmtDateTime, orgTimezone, ApiError } from "/static/js/app.js";
+import { setupCalendarFeed } from "/static/js/calendar-feed.js";
 
 const EXPORT_STATUS = { pending: "En attente", running: "En cours", done: "Prêt", failed: "Échec" };
 
@@ -69,5 +70,5 @@ run(async (me) => {
     }
   });
 
-  await loadExports();
+  await Promise.all([loadExports(), setupCalendarFeed()]);
 });
