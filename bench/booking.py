@@ -33,7 +33,6 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from pathlib import Path
 
 import aiohttp
 import psycopg
@@ -41,11 +40,10 @@ import psycopg
 from bench._booking_baseline import raw_insert_rate
 from bench._booking_targets import (DAY, DAYS, FIGHT_AGENTS, FIGHT_SLOTS_EACH, SLOT_MINUTES, SLOTS_PER_DAY,
                                     Target, start_direct_target, start_gateway_target)
+from bench._results import write_section
 from tests.support.procs import cpu_by_kind
 
-RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 SERVICES = ("gateway", "availability", "booking", "usagers", "notifications", "reporting")
-START, END = "<!-- booking:start -->", "<!-- booking:end -->"
 TARGET_RATE, TARGET_P95_MS, TARGET_CPU_MS = 200.0, 50.0, 8.0
 
 
@@ -209,14 +207,7 @@ def p(values: list[float], q: float) -> float:
 
 
 def write_results(text: str) -> None:
-    current = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n"
-    section = f"{START}\n## Booking\n\n{text}\n{END}"
-    if START in current and END in current:
-        head, rest = current.split(START, 1)
-        current = head + section + rest.split(END, 1)[1]
-    else:
-        current = current.rstrip() + "\n\n" + section + "\n"
-    RESULTS.write_text(current)
+    write_section("booking", "Booking", text)
 
 
 @dataclass

@@ -26,12 +26,12 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from pathlib import Path
 from typing import Callable
 
 import httpx
 import psycopg
 
+from bench._results import write_section
 from tests.support.procs import cpu_by_kind
 
 NOW = "2027-03-01T08:00:00+01:00"
@@ -44,8 +44,6 @@ RDVS = 3000
 ABSENCE_SHARE = 0.10
 TARGETS = {"service": 15.0, "gateway": 60.0, "next_available": 100.0, "ratio": 3.0}
 WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday"]
-RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
-START, END = "<!-- creneaux:start -->", "<!-- creneaux:end -->"
 
 
 @dataclass
@@ -334,14 +332,7 @@ def table(rows: list[tuple[str, str, str]]) -> str:
 
 
 def write_results(text: str) -> None:
-    current = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n"
-    section = f"{START}\n## Créneaux\n\n{text}\n{END}"
-    if START in current and END in current:
-        head, rest = current.split(START, 1)
-        current = head + section + rest.split(END, 1)[1]
-    else:
-        current = current.rstrip() + "\n\n" + section + "\n"
-    RESULTS.write_text(current)
+    write_section("creneaux", "Créneaux", text)
 
 
 async def main_async(args) -> None:

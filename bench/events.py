@@ -31,8 +31,8 @@ from pathlib import Path
 import httpx
 import psycopg
 
-RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
-START, END = "<!-- reporting-events:start -->", "<!-- reporting-events:end -->"
+from bench._results import write_section
+
 TARGET_P95_MS, TARGET_RATE = 100.0, 2000.0
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -213,14 +213,7 @@ async def run(args) -> dict:
 
 
 def write_results(text: str) -> None:
-    current = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n"
-    section = f"{START}\n## Reporting: events\n\n{text}\n{END}"
-    if START in current and END in current:
-        head, rest = current.split(START, 1)
-        current = head + section + rest.split(END, 1)[1]
-    else:
-        current = current.rstrip() + "\n\n" + section + "\n"
-    RESULTS.write_text(current)
+    write_section("reporting-events", "Reporting: events", text)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -26,8 +26,8 @@ from pathlib import Path
 
 import psycopg
 
-RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
-START, END = "<!-- reporting-export:start -->", "<!-- reporting-export:end -->"
+from bench._results import write_section
+
 TARGET_SECONDS_100K, TARGET_MB = 10.0, 150.0
 
 _SEED = """
@@ -100,14 +100,7 @@ def child(dsn: str, org: str, out: str) -> None:
 
 
 def write_results(text: str) -> None:
-    current = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n"
-    section = f"{START}\n## Reporting: export\n\n{text}\n{END}"
-    if START in current and END in current:
-        head, rest = current.split(START, 1)
-        current = head + section + rest.split(END, 1)[1]
-    else:
-        current = current.rstrip() + "\n\n" + section + "\n"
-    RESULTS.write_text(current)
+    write_section("reporting-export", "Reporting: export", text)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -18,12 +18,11 @@ import argparse
 import statistics
 import time
 from datetime import date, timedelta
-from pathlib import Path
 
 import httpx
 
-RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
-START, END = "<!-- read-after-write:start -->", "<!-- read-after-write:end -->"
+from bench._results import write_section
+
 TARGET_WAIT_P95_MS = 20.0
 
 
@@ -150,14 +149,7 @@ def report(out: dict[str, list[float]], rounds: int) -> str:
 
 
 def write_results(text: str) -> None:
-    current = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n"
-    section = f"{START}\n## Reads after writes\n\n{text}\n{END}"
-    if START in current and END in current:
-        head, rest = current.split(START, 1)
-        current = head + section + rest.split(END, 1)[1]
-    else:
-        current = current.rstrip() + "\n\n" + section + "\n"
-    RESULTS.write_text(current)
+    write_section("read-after-write", "Reads after writes", text)
 
 
 def main() -> None:

@@ -72,6 +72,7 @@ class Organisation(_Open):
     timezone: str
     holiday_zone: str
     holiday_observances: Literal["statutory", "local"] = "local"  # beyond the contract
+    contact_email: str | None = None  # beyond the contract: Reply-To of its e-mails
     publish_online: bool
 
 

@@ -20,7 +20,7 @@ async def lock_key(*, uow: UnitOfWork, key: str) -> None:
 def _org(row) -> Organisation:
     return Organisation(id=row.id, name=row.name, slug=row.slug, timezone=row.timezone,
                         holiday_zone=row.holiday_zone, publish_online=row.publish_online,
-                        holiday_observances=row.holiday_observances)
+                        holiday_observances=row.holiday_observances, contact_email=row.contact_email)
 
 
 async def get_organisation(*, uow: UnitOfWork, organisation_id: uuid.UUID,
@@ -42,14 +42,15 @@ async def slug_taken(*, uow: UnitOfWork, slug: str) -> bool:
 async def add_organisation(*, uow: UnitOfWork, org: Organisation, now: datetime) -> None:
     await uow.execute(insert(organisations).values(
         id=org.id, name=org.name, slug=org.slug, timezone=org.timezone, holiday_zone=org.holiday_zone,
-        holiday_observances=org.holiday_observances, publish_online=org.publish_online, created_at=now,
-        updated_at=now))
+        holiday_observances=org.holiday_observances, publish_online=org.publish_online,
+        contact_email=org.contact_email, created_at=now, updated_at=now))
 
 
 async def update_organisation(*, uow: UnitOfWork, org: Organisation, now: datetime) -> None:
     await uow.execute(update(organisations).where(organisations.c.id == org.id).values(
         name=org.name, timezone=org.timezone, holiday_zone=org.holiday_zone,
-        holiday_observances=org.holiday_observances, publish_online=org.publish_online, updated_at=now))
+        holiday_observances=org.holiday_observances, publish_online=org.publish_online,
+        contact_email=org.contact_email, updated_at=now))
 
 
 # ---- services ----

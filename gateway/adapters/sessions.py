@@ -45,6 +45,7 @@ def _caller_statement():
                    organisations.c.slug.label("org_slug"), organisations.c.timezone.label("org_timezone"),
                    organisations.c.holiday_zone.label("org_holiday_zone"),
                    organisations.c.holiday_observances.label("org_holiday_observances"),
+                   organisations.c.contact_email.label("org_contact_email"),
                    organisations.c.publish_online.label("org_publish_online"),
                    positions_of_organisation().label("org_positions"),
                    known.label("known_agent_ids"))

@@ -25,6 +25,7 @@ organisations = Table(
     Column("timezone", Text, nullable=False, server_default="Europe/Paris"),
     Column("holiday_zone", Text, nullable=False, server_default="metropole"),
     Column("holiday_observances", Text, nullable=False, server_default="local"),
+    Column("contact_email", Text),
     Column("publish_online", Boolean, nullable=False, server_default=text("false")),
     *_stamps(),
 )

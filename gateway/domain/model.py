@@ -28,11 +28,12 @@ class Organisation:
     holiday_zone: str
     publish_online: bool
     holiday_observances: str = "local"  # statutory | local: local-only days close agendas too
+    contact_email: str | None = None  # where replies to its e-mails go (Reply-To)
 
     def as_dict(self) -> dict:
         return {"id": str(self.id), "name": self.name, "slug": self.slug, "timezone": self.timezone,
                 "holiday_zone": self.holiday_zone, "holiday_observances": self.holiday_observances,
-                "publish_online": self.publish_online}
+                "publish_online": self.publish_online, "contact_email": self.contact_email}
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,8 @@ Password = Annotated[str, Field(max_length=200), WithJsonSchema({
     "description": "12+ characters with a digit, an upper-case letter and a symbol"})]
 Email = Annotated[str, Field(min_length=3, max_length=254), WithJsonSchema({
     "type": "string", "minLength": 3, "maxLength": 254, "pattern": EMAIL_PATTERN})]
+ContactEmail = Annotated[str, Field(max_length=254), WithJsonSchema({
+    "type": "string", "maxLength": 254, "pattern": f"^\\s*$|{EMAIL_PATTERN}"})]
 Timezone = Annotated[str, Field(max_length=64), WithJsonSchema({
     "type": "string", "enum": sorted(available_timezones()), "description": "an IANA timezone, e.g. Europe/Paris"})]
 
@@ -49,6 +51,8 @@ class OrganisationPatch(Input):
     # beyond the contract: statutory holidays only, or also the days observed locally (Guadeloupe, Martinique)
     holiday_observances: HolidayObservances | None = None
     publish_online: Bool | None = None
+    # beyond the contract: where replies to the organisation's e-mails go ("" removes it)
+    contact_email: ContactEmail | None = None
 
 
 class OrganisationOut(Open):
@@ -59,6 +63,7 @@ class OrganisationOut(Open):
     holiday_zone: HolidayZone
     holiday_observances: HolidayObservances
     publish_online: bool
+    contact_email: str | None = None
 
 
 class LoginIn(Input):

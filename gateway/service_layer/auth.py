@@ -97,7 +97,7 @@ async def authenticate(*, db: Database, token: str, via_cookie: bool,
                   service_ids=tuple(row.agent_service_ids))
     org = Organisation(id=row.org_id, name=row.org_name, slug=row.org_slug, timezone=row.org_timezone,
                        holiday_zone=row.org_holiday_zone, publish_online=row.org_publish_online,
-                       holiday_observances=row.org_holiday_observances)
+                       holiday_observances=row.org_holiday_observances, contact_email=row.org_contact_email)
     principal = Principal(agent=agent, organisation=org, session_id=row.session_id, csrf_token=row.csrf_token,
                           via_cookie=via_cookie, positions=dict(row.org_positions or {}))
     return principal, set(row.known_agent_ids or ())

@@ -91,6 +91,8 @@ async def update_organisation(*, db: Database, principal: Principal, changes: di
     changes = {k: v for k, v in changes.items() if v is not None}  # null means "unchanged"
     if "timezone" in changes:
         _check_timezone(changes["timezone"])
+    if "contact_email" in changes:  # "" removes it
+        changes["contact_email"] = _check_email(changes["contact_email"]) if changes["contact_email"].strip() else None
     async with db.uow() as uow:
         org = await repo.get_organisation(uow=uow, organisation_id=principal.organisation.id)
         org = replace(org, **changes)

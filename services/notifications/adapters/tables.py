@@ -18,6 +18,7 @@ organisations = Table(
     Column("id", UUID(as_uuid=True), primary_key=True),
     Column("name", Text, nullable=False),
     Column("timezone", Text, nullable=False, server_default="Europe/Paris"),
+    Column("contact_email", Text),  # Reply-To of its e-mails, when it has one
 )
 
 services = Table(

@@ -39,7 +39,9 @@ _CLAIM_SQL = (
     "select id, organisation_id, rdv_id, usager_id, agent_id, channel, kind, recipient, attempts, next_attempt_at, "
     "rdv_starts_at{content} from messages "
     "where status = 'pending' and next_attempt_at <= :now order by next_attempt_at limit :n for update skip locked")
-_CLAIM = text(_CLAIM_SQL.format(content=", subject, body, html, attachments"))
+# replies go to the organisation's contact address, as it is when the message leaves
+_CLAIM = text(_CLAIM_SQL.format(content=", subject, body, html, attachments, (select o.contact_email from organisations o "
+                                        "where o.id = messages.organisation_id) as reply_to"))
 _CLAIM_LOCAL = text(_CLAIM_SQL.format(content=""))
 
 # Everything a round writes, in one statement: every outcome, given as one JSON array (a retry keeps
@@ -121,7 +123,8 @@ async def _attempt(msg, *, senders: dict[str, Sender], settings: NotificationsSe
     try:
         await senders[msg["channel"]].send(Outgoing(  # a local sender's message comes without its content
             channel=msg["channel"], to=msg["recipient"], subject=msg.get("subject"), body=msg.get("body", ""),
-            html=msg.get("html"), attachments=msg.get("attachments", []), message_id=str(msg["id"])))
+            html=msg.get("html"), attachments=msg.get("attachments", []), message_id=str(msg["id"]),
+            reply_to=msg.get("reply_to")))
     except Exception as exc:  # any provider error is retried, never lost
         metrics.notifications.labels(msg["channel"], msg["kind"], "failed").inc()
         log.warning("message %s (%s) attempt %d failed: %s", msg["id"], msg["channel"], attempt, exc)

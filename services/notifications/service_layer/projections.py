@@ -23,7 +23,8 @@ async def on_directory(uow: UnitOfWork, envelope: Envelope) -> None:
     data = envelope.data.get(aggregate) or {}
     if aggregate == "organisation":
         await repo.upsert(uow, t.organisations, {"id": _id(data["id"]), "name": data.get("name") or "",
-                                                  "timezone": data.get("timezone") or "Europe/Paris"})
+                                                  "timezone": data.get("timezone") or "Europe/Paris",
+                                                  "contact_email": data.get("contact_email") or None})
     elif aggregate == "service":
         if verb == "deleted":
             await repo.mark_deleted(uow, t.services, _id(data["id"]))

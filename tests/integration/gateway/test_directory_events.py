@@ -34,7 +34,8 @@ def test_directory_changes_are_published(gateway, infra):
     with gateway.client(admin) as c:
         service = c.post("/api/v1/services", json={"name": "PMI", "short_name": "P"}).json()
         agent, _ = gateway.new_agent(admin, service_ids=[service["id"]], role="basic")
-        c.patch("/api/v1/organisation", json={"publish_online": True, "holiday_observances": "statutory"})
+        c.patch("/api/v1/organisation", json={"publish_online": True, "holiday_observances": "statutory",
+                                              "contact_email": " Accueil@Mairie.example "})
         c.delete(f"/api/v1/agents/{agent['id']}")
 
     def events():
@@ -54,6 +55,7 @@ def test_directory_changes_are_published(gateway, infra):
     # beyond the contract: the organisation's choice of holidays (statutory days only / also local ones)
     assert found[0]["data"]["organisation"]["holiday_observances"] == "local"
     assert found[4]["data"]["organisation"]["holiday_observances"] == "statutory"
+    assert found[4]["data"]["organisation"]["contact_email"] == "accueil@mairie.example"  # Reply-To of its e-mails
     assert found[4]["actor"]["kind"] == "agent"
     assert found[2]["data"]["service"] == {"id": service["id"], "organisation_id": org["id"], "name": "PMI",
                                            "short_name": "P"}

@@ -45,6 +45,18 @@ def test_the_organisations_holiday_observances_reach_the_services(gateway):
     assert ident.holiday_zone == "guadeloupe" and ident.holiday_observances == "statutory"
 
 
+def test_the_organisations_contact_address(gateway):
+    org, admin = gateway.new_organisation()
+    assert org["contact_email"] is None
+    with gateway.client(admin) as c:
+        assert c.patch("/api/v1/organisation", json={"contact_email": "Accueil@Mairie.example"}).json()[
+            "contact_email"] == "accueil@mairie.example"
+        bad = c.patch("/api/v1/organisation", json={"contact_email": "accueil"})
+        assert bad.status_code == 422 and bad.json()["error"]["code"] == "invalid_email"
+        assert c.get("/api/v1/organisation").json()["contact_email"] == "accueil@mairie.example"
+        assert c.patch("/api/v1/organisation", json={"contact_email": ""}).json()["contact_email"] is None
+
+
 def test_agent_ids_of_another_organisation_are_refused_before_forwarding(gateway):
     _, admin = gateway.new_organisation()
     other, other_admin = gateway.new_organisation()

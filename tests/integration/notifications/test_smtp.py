@@ -14,7 +14,7 @@ import pytest
 
 from services.notifications.adapters.senders import DeliveryRefused, Outgoing, SmtpSender
 from services.notifications.config import NotificationsSettings
-from tests.integration.notifications.conftest import T0
+from tests.integration.notifications.conftest import T0, query
 from tests.integration.notifications.support import World, start_smtp, wait_for
 
 FRENCH = "Votre rendez-vous est confirmé : lundi 8 mars à 10 h 00, Maison des solidarités — à bientôt."
@@ -43,6 +43,23 @@ async def test_the_service_declares_8bitmime_for_its_8bit_text(svc, js, smtp, cl
     options = smtp.mail_options[mail["Message-ID"]]
     assert "BODY=8BITMIME" in options and "SMTPUTF8" not in options  # ASCII addresses need no SMTPUTF8
     assert not smtp.raw[mail["Message-ID"]].isascii()
+    assert mail["Reply-To"] is None  # the organisation has no contact address
+
+
+async def test_replies_go_to_the_organisations_contact_address(svc, js, smtp, clock):
+    world = await World(js, clock.now()).setup()
+    contact = f"accueil-{uuid.uuid4().hex[:6]}@mairie.example"
+    await world.publish("directory.organisation.updated", {"organisation": {
+        "id": str(world.org_id), "name": "Département Test", "slug": f"t-{world.org_id.hex[:6]}",
+        "timezone": "Europe/Paris", "holiday_zone": "metropole", "publish_online": False, "contact_email": contact}})
+    await wait_for(lambda: query(svc.database_url, "select contact_email from organisations where id = %(id)s",
+                                 {"id": world.org_id}) == [(contact,)], message="contact address known")
+    address = f"u-{uuid.uuid4().hex[:8]}@example.fr"
+    usager = await world.usager(email=address)
+    rdv = world.rdv(usager_ids=[usager["id"]], starts_at=T0 + timedelta(days=7, hours=2), version=1)
+    await world.publish("booking.rdv.created", {"rdv": rdv, "origin": "agent"}, actor=world.actor(0))
+    (mail,) = await wait_for(lambda: smtp.to(address), message="confirmation email")
+    assert mail["Reply-To"] == contact and str(mail["From"]) == "Département Test <rdv@test.rdv>"
 
 
 def _sender(port: int) -> SmtpSender:

@@ -1,7 +1,8 @@
-// Administration: organisation (zone, « publier en ligne »), and the lists of services, agents, motifs, lieux.
+// Administration: organisation (zone, « publier en ligne »), the lists of services, agents, motifs, lieux, and webhooks.
 import {
   api, run, listAll, byId, el, clear, flash, clearFlash, showFormError, clearFormError, formValues, fullName, LOCATION_TYPES,
 } from "/static/js/app.js";
+import { webhooks } from "/static/js/admin-webhooks.js";
 
 const ZONES = {
   metropole: "Métropole", "alsace-moselle": "Alsace-Moselle", guadeloupe: "Guadeloupe", martinique: "Martinique",
@@ -20,6 +21,7 @@ run(async (me) => {
   }
   const section = root.dataset.section;
   if (section === "organisation") return organisation(root);
+  if (section === "webhooks") return webhooks(root, me);
   const services = await listAll("/services");
   const serviceOptions = services.map((s) => [s.id, s.name]);
   const RESOURCES = {
@@ -76,6 +78,8 @@ async function organisation(root) {
     field({ name: "holiday_observances", label: "Jours fériés qui ferment les agendas", type: "select", options: Object.entries(OBSERVANCES),
       hint: "En Guadeloupe et en Martinique, des jours chômés localement ne sont pas fériés selon la loi (Mi-Carême, Vendredi saint en Guadeloupe, 21 juillet)." },
     org.holiday_observances),
+    field({ name: "contact_email", label: "Adresse e-mail de contact", type: "email", required: false,
+      hint: "les réponses des usagers aux e-mails de rdv y arrivent ; laissez vide pour ne pas en indiquer" }, org.contact_email),
     field({ name: "publish_online", label: "Publier en ligne : les usagers prennent rendez-vous eux-mêmes", type: "checkbox" }, org.publish_online),
     el("p.small", {}, "Page publique : ", el("a#public-link", { href: `/prendre-rdv/${org.slug}` }, `${location.origin}/prendre-rdv/${org.slug}`)),
     el("button.button", { type: "submit" }, "Enregistrer"));
