@@ -280,6 +280,7 @@ export function el(spec, attrs = {}, ...children) {
     if (c === undefined || c === null || c === false) continue;
     node.append(c instanceof Node ? c : document.createTextNode(String(c)));
   }
+  if (node.tagName === "TABLE") labelCells(node);
   return node;
 }
 
@@ -306,6 +307,16 @@ export function dsfrClasses(node) {
     node.tabIndex = 0; // a table wider than a phone scrolls in its box: by keyboard too
   }
   return node;
+}
+
+// On a phone a table's rows show as cards: each cell says its column (data-label, shown by app.css).
+function labelCells(table) {
+  const heads = [...table.querySelectorAll(":scope > thead > tr > th")].map((th) => th.textContent.trim());
+  if (!heads.some(Boolean)) return;
+  table.classList.add("stack");
+  for (const row of table.querySelectorAll(":scope > tbody > tr")) {
+    [...row.children].forEach((cell, i) => { if (heads[i]) cell.dataset.label = heads[i]; });
+  }
 }
 
 export function clear(node) {

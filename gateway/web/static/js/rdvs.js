@@ -32,7 +32,7 @@ run(async (me) => {
   // An usager's RDVs (link from their fiche): a filter without a field of its own.
   const usagerId = params.get("usager_id");
   if (usagerId) {
-    form.querySelector(".actions").prepend(el("span.badge", { style: "background:#000091" }, "Filtré sur un usager"), " ",
+    form.querySelector(".actions").prepend(el("span.fr-tag.fr-tag--sm", {}, "Filtré sur un usager"), " ",
       el("a", { href: "/rdvs" }, "Retirer ce filtre"));
   }
   const filters = () => Object.fromEntries(Object.entries({ ...formValues(form), usager_id: usagerId }).filter(([, v]) => v));
