@@ -39,6 +39,7 @@ ADMIN_SECTIONS = {
     "agents": "Agents",
     "motifs": "Motifs",
     "lieux": "Lieux",
+    "webhooks": "Webhooks",
 }
 
 
