@@ -149,6 +149,22 @@ class Rdv(_Open):
     cancelled_at: datetime | None = None
 
 
+class PublicRdv(_Open):
+    """An RDV as outside consumers get it (reporting.rdv.*): no free text, no author, usagers pseudonymised."""
+    id: uuid.UUID
+    organisation_id: uuid.UUID
+    motif_id: uuid.UUID
+    lieu_id: uuid.UUID | None
+    agent_ids: list[uuid.UUID]
+    usager_pseudonyms: list[uuid.UUID] = Field(
+        description="HMAC-SHA256 of each usager id under the site's key, as a UUID: stable, not reversible")
+    starts_at: datetime
+    ends_at: datetime
+    status: str
+    created_at: datetime
+    cancelled_at: datetime | None = None
+
+
 class Usager(_Open):
     id: uuid.UUID
     first_name: str
@@ -199,6 +215,11 @@ RdvStatusChangedData = _data("RdvStatusChangedData", rdv=(Rdv, ...), previous_st
 # Retention (RGPD): an RDV past its keeping period was deleted with its history; consumers drop what they hold of it.
 RdvPurgedData = _data("RdvPurgedData", rdv_id=(uuid.UUID, ...), usager_ids=(list[uuid.UUID], []),
                       agent_ids=(list[uuid.UUID], []), ends_at=(datetime | None, None))
+# The pseudonymised RDV events (reporting, for outside consumers: docs/consumers.md).
+PublicRdvData = _data("PublicRdvData", rdv=(PublicRdv, ...), origin=(Literal["agent", "usager"] | None, None),
+                      previous_status=(str | None, None), changes=(dict[str, list[Any]], {}))
+PublicRdvPurgedData = _data("PublicRdvPurgedData", rdv_id=(uuid.UUID, ...), ends_at=(datetime | None, None),
+                            usager_pseudonyms=(list[uuid.UUID], []))
 UsagerData = _data("UsagerData", usager=(Usager, ...))
 UsagerAnonymizedData = _data("UsagerAnonymizedData", usager_id=(uuid.UUID, ...))
 MessageData = _data("MessageData", message=(Message, ...))
@@ -221,6 +242,8 @@ for _aggregate, _model, _verbs in [
     ("usagers.usager", UsagerAnonymizedData, ("anonymized",)),
     ("notifications.message", MessageData, ("sent", "failed")),
     ("reporting.export", ExportData, ("ready", "failed")),
+    ("reporting.rdv", PublicRdvData, ("created", "updated", "status_changed")),
+    ("reporting.rdv", PublicRdvPurgedData, ("purged",)),
 ]:
     for _verb in _verbs:
         CATALOGUE[f"{_aggregate}.{_verb}"] = _model

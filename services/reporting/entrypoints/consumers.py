@@ -1,7 +1,7 @@
 """The reporting service's durable consumers (names in docs/internal.md)."""
 from __future__ import annotations
 
-from services.reporting.service_layer import handlers
+from services.reporting.service_layer import handlers, public_events
 from shared.inbox import Consumer
 
 CONSUMER_NAMES = ("reporting-facts", "reporting-notifications", "reporting-catalog", "reporting-directory",
@@ -29,3 +29,10 @@ def make_consumers(*, batched: bool = True) -> list[Consumer]:
             spec.batch_handler = None
         spec.max_wait = spec.max_wait or 0.02
     return specs
+
+
+def public_consumer() -> Consumer:
+    """The pseudonymised RDV events for outside consumers (docs/consumers.md). Not among the projections
+    `rdv reporting rebuild` replays: those events were published once and stay so."""
+    public_events.pseudonym_key()  # production refuses to start without RDV_PSEUDONYM_KEY
+    return Consumer("reporting-public", "BOOKING", ["booking.rdv.>"], public_events.on_rdv_public, batch=200)

@@ -124,13 +124,71 @@ def test_every_consumer_of_the_code_is_granted_to_its_service():
     from services.availability.entrypoints.consumers import busy
     from services.booking.entrypoints.consumers import CONSUMERS as booking
     from services.notifications.entrypoints.app import consumers as notifications
-    from services.reporting.entrypoints.consumers import make_consumers
+    from services.reporting.entrypoints.consumers import make_consumers, public_consumer
     from services.usagers.entrypoints.consumers import consumers as usagers
 
     actual = {"gateway": [], "availability": [busy], "booking": booking, "usagers": usagers(),
-              "notifications": notifications, "reporting": make_consumers()}
+              "notifications": notifications, "reporting": [*make_consumers(), public_consumer()]}
     assert {k: sorted((c.stream, c.name) for c in v) for k, v in actual.items()} == \
         {k: sorted(v) for k, v in natsauth.CONSUMERS.items()}
     for service, specs in actual.items():
         for spec in specs:
             assert spec.name.startswith(f"{service}-")
+
+
+@pytest.mark.asyncio
+async def test_the_outside_reader_reads_its_subjects_only_and_publishes_nothing(infra):
+    from nats.js.api import AckPolicy, ConsumerConfig
+
+    errors: list[str] = []
+    reader = await _user(infra, natsauth.READER, errors)
+    reporting = await _user(infra, "reporting")
+    durable = f"team-{uuid.uuid4().hex[:8]}"
+    try:
+        js = reader.jetstream(timeout=3)
+        # its own durable consumer on the pseudonymised RDV events: allowed, and it reads them
+        await js.add_consumer("REPORTING", ConsumerConfig(name=durable, durable_name=durable,
+                                                          filter_subject="reporting.rdv.>",
+                                                          ack_policy=AckPolicy.EXPLICIT))
+        event = _envelope("reporting.rdv.created")
+        await reporting.jetstream(timeout=5).publish("reporting.rdv.created", event)
+        sub = await js.pull_subscribe_bind(durable, stream="REPORTING")
+        msgs = await sub.fetch(1, timeout=5)
+        assert json.loads(msgs[0].data)["id"] == json.loads(event)["id"]
+        await msgs[0].ack_sync()
+        # nothing else: other filters, other streams, other users' consumers, the legacy API without a filter
+        refused = [
+            ("REPORTING", ConsumerConfig(name=f"{durable}x", durable_name=f"{durable}x",
+                                         filter_subject="reporting.export.>")),
+            ("REPORTING", ConsumerConfig(durable_name=f"{durable}y")),
+            ("BOOKING", ConsumerConfig(name=f"{durable}z", durable_name=f"{durable}z",
+                                       filter_subject="booking.rdv.>")),
+            ("USAGERS", ConsumerConfig(name=f"{durable}u", durable_name=f"{durable}u",
+                                       filter_subject="usagers.>")),
+        ]
+        for stream, config in refused:
+            with pytest.raises(Exception):
+                await js.add_consumer(stream, config)
+        for subject in ("$JS.API.CONSUMER.MSG.NEXT.BOOKING.usagers-rdv", "$JS.API.STREAM.MSG.GET.USAGERS",
+                        "$JS.API.STREAM.DELETE.REPORTING", "$JS.API.CONSUMER.INFO.BOOKING.notifications-rdv"):
+            with pytest.raises(Exception):
+                await reader.request(subject, b"{}", timeout=1)
+        # publishes nothing: not an event, not even the ones it reads
+        before = {s: await _last_seq(infra, s) for s in ("BOOKING", "REPORTING")}
+        for subject in ("booking.rdv.created", "reporting.rdv.created"):
+            await reader.publish(subject, _envelope(subject))
+        await reader.subscribe("booking.rdv.>")
+        await reader.subscribe("usagers.>")
+        await reader.flush()
+        for _ in range(50):
+            if len([e for e in errors if "permissions violation" in e.lower()]) >= 4:
+                break
+            await asyncio.sleep(0.05)
+        violations = " ".join(e.lower() for e in errors)
+        for subject in ("publish to \"booking.rdv.created\"", "publish to \"reporting.rdv.created\"",
+                        "subscription to \"booking.rdv.>\"", "subscription to \"usagers.>\""):
+            assert subject in violations, errors
+        assert {s: await _last_seq(infra, s) for s in ("BOOKING", "REPORTING")} == before
+    finally:
+        await reader.close()
+        await reporting.close()

@@ -1,0 +1,77 @@
+"""The pseudonymised RDV events for consumers outside the project (docs/consumers.md).
+
+Reporting's consumer `reporting-public` reads `booking.rdv.>` and publishes, through its outbox, one
+`reporting.rdv.<verb>` event per RDV event, keeping only what a statistics team needs: no names, phones,
+e-mails nor free text (`context`), no author (`created_by`, `actor.id`: an usager may be one). Each usager id
+becomes a stable pseudonym: HMAC-SHA256 of the id under RDV_PSEUDONYM_KEY, shaped as a UUID: the same usager
+always gets the same pseudonym, which cannot be turned back into the id without the key.
+The event id is derived from the source event's id, so a redelivered source gives the same event (JetStream
+drops the copy within its duplicate window; the inbox already applies each source event once).
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import uuid
+from typing import Any
+
+from shared.events import Actor, Envelope
+
+DEV_KEY = "dev-pseudonym-key-not-for-production"
+NAMESPACE = uuid.UUID("6f0f7c1e-4a8e-4d0b-9a51-2b3a7c1d5e90")
+# What an outside consumer gets of an RDV (never context, created_by, nor an usager's own id).
+RDV_FIELDS = ("id", "organisation_id", "motif_id", "lieu_id", "agent_ids", "starts_at", "ends_at", "status",
+              "created_at", "cancelled_at")
+CHANGE_FIELDS = {"starts_at", "ends_at", "status", "motif_id", "lieu_id", "agent_ids", "duration_minutes"}
+
+
+def pseudonym_key() -> bytes:
+    key = os.environ.get("RDV_PSEUDONYM_KEY")
+    if key:
+        return key.encode()
+    if os.environ.get("RDV_ENV", "dev") == "production":
+        raise RuntimeError("RDV_PSEUDONYM_KEY est obligatoire en production")
+    return DEV_KEY.encode()
+
+
+def pseudonym(usager_id: Any, key: bytes | None = None) -> str:
+    digest = hmac.new(key or pseudonym_key(), f"usager:{usager_id}".encode(), hashlib.sha256).digest()
+    return str(uuid.UUID(bytes=digest[:16], version=4))
+
+
+def public_rdv(rdv: dict, key: bytes) -> dict:
+    out = {name: rdv.get(name) for name in RDV_FIELDS if name in rdv}
+    out["usager_pseudonyms"] = [pseudonym(u, key) for u in rdv.get("usager_ids") or []]
+    return out
+
+
+def pseudonymised(envelope: Envelope, key: bytes | None = None) -> Envelope | None:
+    """The `reporting.rdv.<verb>` event for a `booking.rdv.<verb>` one (None for another type)."""
+    if not envelope.type.startswith("booking.rdv."):
+        return None
+    key = key or pseudonym_key()
+    verb = envelope.type.rsplit(".", 1)[1]
+    data = envelope.data
+    if verb == "purged":
+        body: dict[str, Any] = {"rdv_id": data.get("rdv_id"), "ends_at": data.get("ends_at"),
+                                "usager_pseudonyms": [pseudonym(u, key) for u in data.get("usager_ids") or []]}
+    else:
+        body = {"rdv": public_rdv(data.get("rdv") or {}, key)}
+        if "origin" in data:
+            body["origin"] = data["origin"]
+        if "previous_status" in data:
+            body["previous_status"] = data["previous_status"]
+        if "changes" in data:
+            body["changes"] = {k: v for k, v in (data.get("changes") or {}).items() if k in CHANGE_FIELDS}
+    return Envelope(id=uuid.uuid5(NAMESPACE, str(envelope.id)), type=f"reporting.rdv.{verb}",
+                    version=envelope.version, occurred_at=envelope.occurred_at,
+                    organisation_id=envelope.organisation_id, actor=Actor(kind=envelope.actor.kind),
+                    data=body, traceparent=envelope.traceparent)
+
+
+async def on_rdv_public(uow, envelope: Envelope) -> None:
+    """Consumer `reporting-public`: the pseudonymised event goes to the outbox in the inbox's transaction."""
+    event = pseudonymised(envelope)
+    if event is not None:
+        uow.publish(event)
