@@ -10,10 +10,10 @@ goes to `deadletter.<consumer>` with the error, and is terminated (never silentl
 one transaction, inbox rows included, then acks it; if anything in the batch fails, the
 transaction is rolled back and each message goes through the per-message path above. With
 `batch_handler` the new events of a batch are applied in one call (bulk statements). A fetch takes
-the first message as soon as it comes and whatever is pending with it; with `max_wait`, when more
-than one came at once (load), it waits that long for the batch to fill (each batch's added lag: keep
-it well under the projection's freshness needs). A lone event, or one a read waits for, is applied
-at once.
+the first message as soon as it comes; when it was already waiting (a backlog), whatever is pending
+with it; with `max_wait`, when more than one came at once (load), it waits that long for the batch to
+fill (each batch's added lag: keep it well under the projection's freshness needs). A lone event, or
+one a read waits for, is applied at once.
 
 Chaos (tests and staging only): `RDV_CHAOS_REDELIVER=<p>` (0..1) makes every runner nak a message
 with probability p instead of applying it, and nak an applied and committed event with probability
@@ -28,6 +28,7 @@ import json
 import logging
 import os
 import random
+import time
 from dataclasses import dataclass, field
 from typing import Awaitable, Callable
 
@@ -79,7 +80,10 @@ _RECORD_MANY = text("insert into inbox (consumer, event_id, subject) "
                     "select :c, t.i, t.s from unnest(cast(:ids as uuid[]), cast(:subjects as text[])) as t(i, s) "
                     "on conflict do nothing returning event_id")
 
-PROBE_SECONDS = 0.002  # a fetch of what is pending now (see ConsumerRunner._probe)
+# A first message fetched within BACKLOG_SECONDS was waiting already (a backlog): fetch what is pending with it,
+# for at most PROBE_SECONDS (see ConsumerRunner._fetch).
+BACKLOG_SECONDS = 0.005
+PROBE_SECONDS = 0.01
 CHAOS_ENV = "RDV_CHAOS_REDELIVER"
 CHAOS_DELAY = 0.05  # seconds before a chaos-nak'ed message comes back
 CHAOS_MAX_ATTEMPT = 3  # deliveries after this one are never chaotic: they keep room for real retries
@@ -225,22 +229,23 @@ class ConsumerRunner:
                 await asyncio.sleep(1.0)
 
     async def _fetch(self) -> list:
+        started = time.monotonic()
         msgs = await self._sub.fetch(1, timeout=1)  # long poll: returns as soon as one message is there
-        if self.c.batch <= 1:
+        if self.c.batch <= 1 or time.monotonic() - started > BACKLOG_SECONDS:
+            # The long poll waited for it: a lone event, applied at once (a read may be waiting for it).
             return msgs
-        msgs += await self._probe(self.c.batch - 1)  # a backlog fills the batch now
-        # Only when more than the first message came at once (events arrive in a stream: load), and no read
-        # waits on this consumer (reads after writes), is the batch left to fill for max_wait: a lone event is
-        # applied at once.
+        # It was there already: a backlog, which fills the batch now. Only when more than one message came,
+        # and no read waits on this consumer (reads after writes), is the batch left to fill for max_wait.
+        msgs += await self._probe(self.c.batch - 1)
         if self.c.max_wait and 1 < len(msgs) < self.c.batch and not self.waiters:
             await asyncio.sleep(self.c.max_wait)
             msgs += await self._probe(self.c.batch - len(msgs))
         return msgs
 
     async def _probe(self, n: int) -> list:
-        """The messages pending now, up to `n`. nats-py asks with no_wait first, answered at once; with
-        nothing there it would then linger for the whole timeout, which PROBE_SECONDS keeps short (a
-        late answer waits in the subscription's queue for the next fetch)."""
+        """The messages pending now, up to `n`: nats-py asks with no_wait first, answered at once (with
+        nothing there it would then linger for the whole timeout; a late answer waits in the
+        subscription's queue for the next fetch)."""
         try:
             return await self._sub.fetch(n, timeout=PROBE_SECONDS)
         except asyncio.TimeoutError:
