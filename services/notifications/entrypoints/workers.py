@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from datetime import timedelta
 
 import psycopg
@@ -94,16 +95,21 @@ async def webhook_loop(runtime) -> None:
     """Webhook deliveries: woken by NOTIFY (a delivery queued), when a retry falls due, at least every tick."""
     from services.notifications.service_layer import webhook_delivery
     from services.notifications.service_layer.webhooks import DUE_CHANNEL as WEBHOOKS_DUE
+    from services.notifications.service_layer.webhooks import LOG_DAYS, purge_log
 
     settings, db = runtime.settings, runtime.db
     wake = asyncio.Event()
     listener = asyncio.create_task(_listen(settings.database_url, wake, WEBHOOKS_DUE))
     client = webhook_delivery.client()
+    purged_at = 0.0
     try:
         while True:
             wake.clear()
             timeout = settings.tick_seconds
             try:
+                if time.monotonic() - purged_at > 3600:  # the delivery log keeps LOG_DAYS days
+                    purged_at = time.monotonic()
+                    await purge_log(db, before=clock.now() - timedelta(days=LOG_DAYS))
                 while await webhook_delivery.deliver_round(db, client, settings) >= max(settings.webhook_senders, 1):
                     pass
                 due = await webhook_delivery.next_due(db)

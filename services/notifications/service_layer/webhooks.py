@@ -12,7 +12,7 @@ import secrets
 import uuid
 from datetime import datetime
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import and_, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 
 from services.notifications.adapters import tables as t
@@ -26,6 +26,7 @@ from shared.inbox import BatchHandler, Handler
 from shared.identity import Identity
 from shared.timeutil import iso
 
+LOG_DAYS = 30  # the delivery log keeps a delivery this long after its event (bodies hold personal data)
 DUE_CHANNEL = "webhooks_due"  # NOTIFY channel: new deliveries for the webhook loop
 _NOTIFY = text(f"select pg_notify('{DUE_CHANNEL}', '')")
 w, d = t.webhooks, t.webhook_deliveries
@@ -61,6 +62,10 @@ def with_webhooks_batch(handler: BatchHandler) -> BatchHandler:
 async def on_events(uow: UnitOfWork, envelopes: list[Envelope]) -> None:
     """Queue a delivery of each event to every active webhook of its organisation that chose it
     (one read of the webhooks for the whole batch; nothing more when the organisations have none)."""
+    for envelope in envelopes:
+        if envelope.type == "usagers.usager.anonymized" and envelope.organisation_id is not None:
+            await forget_usager(uow, organisation_id=envelope.organisation_id,
+                                usager_id=str(envelope.data.get("usager_id") or ""))
     wanted = [(e, webhook_events(e.type, e.data)) for e in envelopes if e.organisation_id is not None]
     wanted = [(e, events) for e, events in wanted if events]
     if not wanted:
@@ -89,6 +94,25 @@ async def on_events(uow: UnitOfWork, envelopes: list[Envelope]) -> None:
     if rows:
         await uow.execute(insert(d).values(rows).on_conflict_do_nothing(constraint="webhook_deliveries_once"))
         await uow.execute(_NOTIFY)  # delivered on commit, to every replica
+
+
+async def forget_usager(uow: UnitOfWork, *, organisation_id, usager_id: str) -> None:
+    """An anonymised usager: the bodies kept in the delivery log that name them are erased, and what was
+    still to be sent about them is not sent."""
+    if not usager_id:
+        return
+    about = and_(d.c.organisation_id == organisation_id, d.c.body.contains(usager_id))
+    await uow.execute(update(d).where(about, d.c.status == "pending")
+                      .values(status="failed", error="usager anonymisé : non envoyé"))
+    await uow.execute(update(d).where(about).values(body=""))
+
+
+async def purge_log(db: Database, *, before: datetime) -> int:
+    """Deliveries done (delivered or failed) before `before` leave the log."""
+    async with db.uow() as uow:
+        count = (await uow.execute(d.delete().where(d.c.created_at < before, d.c.status != "pending"))).rowcount
+        await uow.commit()
+    return count
 
 
 # ---- configuration (routes) --------------------------------------------------------------------------

@@ -209,6 +209,15 @@ async def test_pseudonymised_variant_has_no_names_and_stable_pseudonyms(svc, js,
     full = await wait_for(lambda: len(receiver.of("q")) == 2 and receiver.of("q"), message="plain variant")
     assert "Diallo" in full[0]["body"].decode() and verify(plain["secret"], full[0]["headers"], full[0]["body"])
 
+    # The usager anonymised: the delivery log keeps no body that names them.
+    def held() -> int:
+        return query(svc.database_url, "select count(*) from webhook_deliveries where webhook_id = %(w)s and "
+                     "body like %(p)s", {"w": plain["id"], "p": f"%{usager['id']}%"})[0][0]
+    assert held() == 2
+    await world.publish("usagers.usager.anonymized", {"usager_id": usager["id"]})
+    await wait_for(lambda: held() == 0, message="bodies erased")
+    assert len(log_of(svc, world, plain["id"])) == 2
+
 
 async def test_disabled_after_repeated_failure_admins_emailed_then_ping(svc, js, receiver, smtp, clock):
     world = await World(js, clock.now()).setup()
