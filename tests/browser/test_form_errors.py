@@ -44,3 +44,44 @@ def test_an_empty_plage_says_every_missing_field_in_plain_french(page, setup):
     expect(page.locator("#plage-form + #flash .notice.success")).to_have_text("Plage d'ouverture créée.")
     expect(form.locator(".field-error")).to_have_count(0)
     expect(box).to_be_hidden()
+
+
+def test_the_public_contact_form_says_what_is_missing(page, setup):
+    from tests.browser.conftest import api_ok, create_plage
+    from tests.support.system import wait_until
+
+    create_plage(setup, first_day="2027-03-02", on=("tuesday",))
+    with setup.org.admin() as admin:
+        org = api_ok(admin.patch("/api/v1/organisation", json={"publish_online": True}))
+    open_page(page, f"/prendre-rdv/{org['slug']}")
+    page.get_by_role("button", name=setup.motif["name"]).click()
+    lieu = page.get_by_role("button", name=setup.lieu["name"])
+    wait_until(lambda: lieu.count() > 0 or (page.get_by_role("button", name="← Changer de motif").click(),
+                                            page.get_by_role("button", name=setup.motif["name"]).click()),
+               timeout=15, interval=0.5, message="lieu with créneaux")
+    lieu.click()
+    page.get_by_role("button", name="mardi 2 mars 2027 à 09 h 30").click()
+    form = page.locator("#contact-form")
+    form.get_by_role("button", name="Confirmer le rendez-vous").click()
+
+    # Every empty field at once, before asking the server.
+    box = form.locator(".error-box")
+    expect(box).to_contain_text("3 champs sont à corriger :")
+    expect(box.locator("li")).to_have_text(["Prénom : Indiquez le prénom.", "Nom : Indiquez le nom.",
+                                            "Téléphone portable : Indiquez un numéro de téléphone valide, "
+                                            "par exemple 06 12 34 56 78."])
+    expect(form.get_by_label("Prénom")).to_have_accessible_description("Indiquez le prénom.")
+    expect(form.get_by_label("Nom", exact=True)).to_have_accessible_description("Indiquez le nom.")
+    expect(form.get_by_label("Prénom")).to_be_focused()
+
+    # A wrong number: the server's refusal, in plain French, under the field.
+    form.get_by_label("Prénom").fill("Hugo")
+    form.get_by_label("Nom", exact=True).fill("Moreau")
+    phone = form.get_by_label("Téléphone portable")
+    phone.fill("12")
+    form.get_by_role("button", name="Confirmer le rendez-vous").click()
+    expect(phone).to_have_attribute("aria-invalid", "true")
+    expect(phone).to_have_accessible_description("Indiquez un numéro de téléphone valide, par exemple 06 12 34 56 78.")
+    expect(form.get_by_label("Prénom")).not_to_have_attribute("aria-invalid", "true")
+    texts = [box.inner_text(), *form.locator(".field-error").all_inner_texts()]
+    assert not [t for t in texts if TECHNICAL.search(t)], texts

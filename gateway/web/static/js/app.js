@@ -370,7 +370,7 @@ const FIELD_WORDS = {
   role: "Choisissez un rôle.", location_type: "Choisissez un type de lieu.", timezone: "Choisissez un fuseau horaire.",
 };
 // Wordings that say nothing about the field, or in technical words (formats, identifiers).
-const GENERIC = /obligatoire|Renseignez ce champ|UUID|identifiant|AAAA|ISO 8601|HH:MM|décalage|trop courte|Texte trop court|Valeur invalide|n'est pas valide\.$|non autorisée|liste est attendue|chaîne de caractères|Choisissez un élément|Choisissez au moins un élément|un ou plusieurs éléments|Choisissez une des valeurs/i;
+const GENERIC = /obligatoire|Renseignez ce champ|UUID|identifiant|AAAA|ISO 8601|HH:MM|décalage|trop courte|Texte trop court|Valeur invalide|n'est pas valide\.$|invalide\.$|non autorisée|liste est attendue|chaîne de caractères|Choisissez un élément|Choisissez au moins un élément|un ou plusieurs éléments|Choisissez une des valeurs/i;
 
 export function plainFieldMessage(name, message) {
   const text = String(Array.isArray(message) ? message.join(" ") : message);
@@ -426,6 +426,19 @@ export function showFormError(form, err) {
   }
   if (box && summary.length) box.append(el("ul", {}, summary.map((t) => el("li", {}, t))));
   (first || box)?.focus?.();
+}
+
+// Every required field left empty, all at once (before asking the server): true when there was one.
+export function checkRequired(form) {
+  const fields = {};
+  for (const input of form.querySelectorAll("[required]")) {
+    if (input.disabled || input.closest("[hidden]") || !input.name || String(input.value).trim()) continue;
+    fields[input.name] = FIELD_WORDS[input.name] || "Ce champ est obligatoire.";
+  }
+  if (!Object.keys(fields).length) return false;
+  showFormError(form, new ApiError(422, { error: { code: "validation_error",
+    message: "Les données envoyées ne sont pas valides.", details: { fields } } }));
+  return true;
 }
 
 export function clearFormError(form) {

@@ -1,5 +1,5 @@
 // Public booking journey: motif -> lieu -> créneau -> coordonnées -> confirmation (no authentication).
-import { api, markReady, el, clear, flash, clearFlash, showFormError, clearFormError, formValues, fmtDay, fmtTime, fmtDateTime,
+import { api, markReady, el, clear, flash, clearFlash, showFormError, clearFormError, checkRequired, formValues, fmtDay, fmtTime, fmtDateTime,
   dayOf, today, addDays, LOCATION_TYPES } from "/static/js/app.js";
 import { renderSlotGroups } from "/static/js/slots.js";
 
@@ -115,6 +115,7 @@ async function main() {
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     clearFormError(form);
+    if (checkRequired(form)) return;
     const v = formValues(form);
     const usager = { first_name: v.first_name, last_name: v.last_name, phone: v.phone };
     if (v.email) usager.email = v.email;
