@@ -20,6 +20,7 @@ import contextvars
 import logging
 import os
 import random
+import re
 import time
 import uuid
 from typing import Iterator, Mapping
@@ -179,6 +180,15 @@ def _instrument_httpx() -> None:
 
 # ---------- HTTP server side ----------
 
+# Paths whose segment is a credential (an agent's calendar feed token): never in spans or logs as such.
+_SECRET_PATH = re.compile(r"^(/ics/)[^/]+(\.ics)$")
+
+
+def loggable_path(path: str) -> str:
+    """The request path as spans and the access log show it (secret tokens masked)."""
+    return _SECRET_PATH.sub(r"\1<token>\2", path)
+
+
 class TracingMiddleware:
     """ASGI middleware: one server span and one request id per HTTP request."""
 
@@ -196,10 +206,11 @@ class TracingMiddleware:
                 headers[key.decode("latin-1")] = value.decode("latin-1")
         request_id = _clean_request_id(headers.get("x-request-id")) or "%032x" % random.getrandbits(128)
         parent = _propagator.extract(headers) if "traceparent" in headers else None
-        span = tracer().start_span(f"{scope.get('method', 'GET')} {scope.get('path', '')}", context=parent,
+        path = loggable_path(scope.get("path", ""))
+        span = tracer().start_span(f"{scope.get('method', 'GET')} {path}", context=parent,
                                    kind=SpanKind.SERVER,
                                    attributes={"http.request.method": scope.get("method", ""),
-                                               "url.path": scope.get("path", ""), "rdv.request_id": request_id})
+                                               "url.path": path, "rdv.request_id": request_id})
         token = request_id_var.set(request_id)
         status = {"code": 500}
         started = time.perf_counter()
@@ -232,7 +243,7 @@ class TracingMiddleware:
             if status["code"] >= 500 or access_log_enabled():
                 with trace.use_span(span, end_on_exit=False):
                     access_log.log(logging.WARNING if status["code"] >= 500 else logging.INFO,
-                                   "%s %s %d %.1fms", scope.get("method", ""), scope.get("path", ""),
+                                   "%s %s %d %.1fms", scope.get("method", ""), path,
                                    status["code"], elapsed * 1000)
             span.end()
             request_id_var.reset(token)
