@@ -14,8 +14,18 @@ from gateway.schemas.common import STANDARD_ERRORS, Page
 
 router = APIRouter(prefix="/api/v1", tags=["webhooks"], responses=STANDARD_ERRORS)
 
+DELIVERY = """
+Each delivery is `POST <url>` with the event envelope as JSON (its pseudonymised variant when `pseudonymised`) and
+the headers `X-Rdv-Event: <event>` (`rdv.created`, …, `ping`), `X-Rdv-Delivery: <uuid>` (the same on every retry:
+deduplicate on it) and `X-Rdv-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>" with the
+secret>` (refuse a `t` too far from your clock). Any 2xx is a delivery; otherwise it is retried (first retry
+within 10 s, then doubling) for 24 h, after which the webhook is disabled (`active: false`) and the
+organisation's admins get an email. `http://` is refused in production (422 `insecure_webhook_url`).
+"""
 
-@router.post("/webhooks", status_code=201, response_model=WebhookCreated)
+
+@router.post("/webhooks", status_code=201, response_model=WebhookCreated, description=(
+    "Add an endpoint that receives the chosen events, signed with the secret answered here (once).\n" + DELIVERY))
 async def create_webhook(body: WebhookCreate, request: Request, principal: Principal = Depends(admin_principal)):
     """Add an endpoint that receives the chosen events, signed with the secret answered here (once)."""
     return await forward(request, "notifications", "/v1/webhooks", identity=identity_of(principal))

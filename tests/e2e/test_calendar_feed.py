@@ -121,3 +121,6 @@ def test_calendar_feed_routes_are_in_openapi(system):
     for path in ("/api/v1/webhooks", "/api/v1/webhooks/{webhook_id}", "/api/v1/webhooks/{webhook_id}/test",
                  "/api/v1/webhooks/{webhook_id}/deliveries"):
         assert path in paths
+    described = paths["/api/v1/webhooks"]["post"]["description"]
+    assert all(h in described for h in ("X-Rdv-Event", "X-Rdv-Delivery", "X-Rdv-Signature: t=<unix seconds>,v1="))
+    assert paths["/ics/{token}.ics"]["get"]["security"] == []

@@ -316,3 +316,31 @@ async def test_no_second_delivery_id_across_a_restart(infra, smtp, sms, clock, r
         own.stop()
         await nc.drain()
         server.stop()
+
+
+async def test_production_accepts_https_only(infra, smtp, sms, monkeypatch):
+    """RDV_ENV=production: http:// and local addresses are refused (422, French message, stable codes)."""
+    secret = "a-real-secret-for-this-test"
+    monkeypatch.setenv("RDV_INTERNAL_SECRET", secret)  # the identities this test signs
+    server = private_nats()
+    prod = start_service("notifications", infra, env={
+        "NATS_URL": server.url, "RDV_ENV": "production", "RDV_INTERNAL_SECRET": secret,
+        "RDV_SMTP_HOST": "127.0.0.1", "RDV_SMTP_PORT": str(smtp.port), "RDV_SMS_PROVIDER": "http-json",
+        "RDV_SMS_HTTP_URL": sms.url, "RDV_SMS_HTTP_KEY": "k"})
+    try:
+        with prod.client(make_identity()) as c:
+            for url, code in (("http://partenaire.example.fr/rdv", "insecure_webhook_url"),
+                              ("https://127.0.0.1/rdv", "private_webhook_url"),
+                              ("https://localhost:8443/rdv", "private_webhook_url")):
+                resp = c.post("/v1/webhooks", json={"url": url, "events": ["rdv.created"]})
+                assert resp.status_code == 422, resp.text
+                error = resp.json()["error"]
+                assert error["code"] == code and "adresse" in error["message"].lower()
+                assert c.get("/v1/webhooks").json()["total"] == 0
+            created = c.post("/v1/webhooks", json={"url": "https://partenaire.example.fr/rdv", "events": ["rdv.created"]})
+            assert created.status_code == 201, created.text
+            changed = c.patch(f"/v1/webhooks/{created.json()['id']}", json={"url": "http://partenaire.example.fr/rdv"})
+            assert changed.status_code == 422 and changed.json()["error"]["code"] == "insecure_webhook_url"
+    finally:
+        prod.stop()
+        server.stop()
