@@ -238,11 +238,12 @@ def test_axe_reports_a_violation_when_there_is_one(page, system):
 def test_the_dsfr_comes_from_node_modules_and_nothing_else_does(system):
     import httpx
     base = system.base_url
-    for path, kind in (("/vendor/dsfr/dsfr.min.css", "text/css"), ("/vendor/dsfr/dsfr.module.min.js", "text/javascript"),
+    for path, kind in (("/vendor/dsfr/dsfr.min.css", "text/css"),
+                       ("/vendor/dsfr/dsfr.module.min.js", "text/javascript"),
                        ("/vendor/dsfr/fonts/Marianne-Regular.woff2", "font/woff2"),
                        ("/vendor/dsfr/icons/system/close-line.svg", "image/svg+xml")):
         resp = httpx.get(base + path)
         assert resp.status_code == 200 and resp.headers["content-type"].startswith(kind), path
-    for path in ("/vendor/dsfr/dsfr.module.js.map", "/vendor/dsfr/package.json", "/vendor/dsfr/fonts/%2e%2e/%2e%2e/package.json",
-                 "/vendor/dsfr/icons/..%2f..%2f..%2fpackage.json"):
+    for path in ("/vendor/dsfr/dsfr.module.js.map", "/vendor/dsfr/package.json",
+                 "/vendor/dsfr/fonts/%2e%2e/%2e%2e/package.json", "/vendor/dsfr/icons/..%2f..%2f..%2fpackage.json"):
         assert httpx.get(base + path).status_code == 404, path

@@ -81,7 +81,8 @@ def test_the_public_contact_form_says_what_is_missing(page, setup):
     phone.fill("12")
     form.get_by_role("button", name="Confirmer le rendez-vous").click()
     expect(phone).to_have_attribute("aria-invalid", "true")
-    expect(phone).to_have_accessible_description("Indiquez un numéro de téléphone valide, par exemple 06 12 34 56 78.")
+    expect(phone).to_have_accessible_description(
+        "Indiquez un numéro de téléphone valide, par exemple 06 12 34 56 78.")
     expect(form.get_by_label("Prénom")).not_to_have_attribute("aria-invalid", "true")
     texts = [box.inner_text(), *form.locator(".field-error").all_inner_texts()]
     assert not [t for t in texts if TECHNICAL.search(t)], texts
