@@ -71,5 +71,6 @@ async def vendor_file(name: str) -> Response:
 
 @router.get("/favicon.ico")
 async def favicon() -> Response:
-    """The site icon (browsers ask for /favicon.ico)."""
-    return _file(STATIC_DIR / "favicon.svg")
+    """The site icon (browsers ask for /favicon.ico): the DSFR's Marianne, or the UI's own without node_modules."""
+    dsfr = NODE_MODULES / DSFR_DIST / "favicon" / "favicon.ico"
+    return _file(dsfr if dsfr.is_file() else STATIC_DIR / "favicon.svg")

@@ -241,7 +241,8 @@ def test_the_dsfr_comes_from_node_modules_and_nothing_else_does(system):
     for path, kind in (("/vendor/dsfr/dsfr.min.css", "text/css"),
                        ("/vendor/dsfr/dsfr.module.min.js", "text/javascript"),
                        ("/vendor/dsfr/fonts/Marianne-Regular.woff2", "font/woff2"),
-                       ("/vendor/dsfr/icons/system/close-line.svg", "image/svg+xml")):
+                       ("/vendor/dsfr/icons/system/close-line.svg", "image/svg+xml"),
+                       ("/favicon.ico", "image/x-icon")):
         resp = httpx.get(base + path)
         assert resp.status_code == 200 and resp.headers["content-type"].startswith(kind), path
     for path in ("/vendor/dsfr/dsfr.module.js.map", "/vendor/dsfr/package.json",
