@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
+from gateway.web.pages import ADMIN_SECTIONS, NAV
 from tests.browser.conftest import ARTIFACTS, api_ok, book, create_plage, login, open_page
 from tests.support.system import wait_until
 
@@ -19,12 +20,8 @@ SCREENSHOTS = ARTIFACTS / "screenshots"
 WIDTHS = {"ordinateur": (1366, 900), "telephone": (390, 844)}
 FOOTER_LINKS = ("Accessibilité : non conforme", "Mentions légales", "Données personnelles")
 
-AGENT_PAGES = {
-    "agenda": "/", "trouver": "/trouver-un-rdv", "plages": "/plages", "absences": "/absences",
-    "usagers": "/usagers", "rdvs": "/rdvs", "statistiques": "/statistiques", "compte": "/mon-compte",
-    "admin-organisation": "/admin/organisation", "admin-services": "/admin/services", "admin-agents": "/admin/agents",
-    "admin-motifs": "/admin/motifs", "admin-lieux": "/admin/lieux",
-}
+# Every page of the navigation and every section of the administration (a new one is checked at once).
+AGENT_PAGES = {key: href for key, href, _ in NAV} | {f"admin-{key}": f"/admin/{key}" for key in ADMIN_SECTIONS}
 INFO_PAGES = {"accessibilite": "/accessibilite", "mentions-legales": "/mentions-legales",
               "donnees-personnelles": "/donnees-personnelles"}
 
