@@ -185,13 +185,22 @@ def nats_server_binary() -> str:
 
 
 class EmbeddedNats:
-    """`auth_conf`: nats-server's authorization file (shared.natsauth): anonymous connections refused."""
+    """`auth_conf`: nats-server's authorization file (shared.natsauth): anonymous connections refused.
+    `node` (1, 2, 3...) with `cluster_ports` (every node's route port, in node order): one node of a JetStream
+    cluster on loopback, its store under `nats-<node>/`, its log `nats-<node>.log`."""
 
-    def __init__(self, data_dir: Path, port: int, *, auth_conf: Path | None = None):
+    def __init__(self, data_dir: Path, port: int, *, auth_conf: Path | None = None, node: int | None = None,
+                 cluster_ports: list[int] | None = None):
         self.data_dir = Path(data_dir).resolve()
         self.port = port
         self.auth_conf = auth_conf
+        self.node = node
+        self.cluster_ports = cluster_ports or []
         self.proc: subprocess.Popen | None = None
+
+    @property
+    def name(self) -> str:
+        return f"rdv-{self.node}" if self.node else "rdv-embedded"
 
     @property
     def url(self) -> str:
@@ -210,11 +219,15 @@ class EmbeddedNats:
 
     def launch(self) -> None:
         """Start the server process without waiting for it (the supervisor waits without blocking)."""
-        store = self.data_dir / "nats"
+        store = self.data_dir / (f"nats-{self.node}" if self.node else "nats")
         store.mkdir(parents=True, exist_ok=True)
-        log = open(self.data_dir / "nats.log", "ab")
+        log = open(self.data_dir / (f"nats-{self.node}.log" if self.node else "nats.log"), "ab")
         args = [nats_server_binary(), "-js", "-sd", str(store), "-a", "127.0.0.1", "-p", str(self.port),
-                "--server_name", "rdv-embedded"]
+                "--server_name", self.name]
+        if self.node:
+            own = self.cluster_ports[self.node - 1]
+            routes = ",".join(f"nats://127.0.0.1:{p}" for p in self.cluster_ports if p != own)
+            args += ["--cluster_name", "rdv", "--cluster", f"nats://127.0.0.1:{own}", "--routes", routes]
         if self.auth_conf:
             args += ["-c", str(self.auth_conf)]
         self.proc = subprocess.Popen(args, stdout=log, stderr=log, preexec_fn=_child_setup(), start_new_session=True)

@@ -55,6 +55,7 @@ class System:
     replicas: dict[str, int] = field(default_factory=dict)
     pg: EmbeddedPostgres | None = None
     nats: EmbeddedNats | None = None
+    nats_nodes: list[EmbeddedNats] = field(default_factory=list)
     children: list[Child] = field(default_factory=list)
     servers: list[Server] = field(default_factory=list)
     stopping: bool = False
@@ -64,18 +65,7 @@ class System:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         env = self.env
         if not env.get("NATS_URL"):
-            port = int(env.get("RDV_NATS_PORT", "4222"))
-            if port_open(port):
-                raise SystemExit(f"Le port {port} (NATS) est déjà utilisé: arrêtez l'autre instance "
-                                 "ou choisissez RDV_NATS_PORT.")
-            # Anonymous connections refused: one user per service, passwords generated once under the
-            # data folder (shared.natsauth).
-            self.nats = EmbeddedNats(self.data_dir, port, auth_conf=natsauth.write_server_config(self.data_dir))
-            env["RDV_NATS_USERS_FILE"] = str(natsauth.users_file(self.data_dir))
-            self.nats.start()
-            self.servers.append(Server("nats", self.nats))
-            env["NATS_URL"] = self.nats.url
-            say("nats", f"NATS JetStream prêt sur {self.nats.url}")
+            self.start_nats()
         missing = [s for s in ALL if not env.get(f"{s.upper()}_DATABASE_URL")]
         if missing:
             port = int(env.get("RDV_PG_PORT", "54329"))
@@ -89,6 +79,44 @@ class System:
                 self.pg.create_database(database_name(service))
                 env[f"{service.upper()}_DATABASE_URL"] = self.pg.db_url(database_name(service))
             say("postgres", f"PostgreSQL prêt sur 127.0.0.1:{port}")
+
+    def start_nats(self) -> None:
+        """The embedded NATS: one server, or (RDV_NATS_CLUSTER=3) a JetStream cluster of 3 nodes on loopback
+        (client ports RDV_NATS_PORT + 0, 1, 2; routes RDV_NATS_PORT + 100 + 0, 1, 2), streams replicated 3 times.
+        Anonymous connections refused: one user per service, passwords generated once under the data folder
+        (shared.natsauth)."""
+        env = self.env
+        nodes = int(env.get("RDV_NATS_CLUSTER") or "1")
+        if nodes not in (1, 3):
+            raise SystemExit(f"RDV_NATS_CLUSTER={nodes} : 1 (un serveur) ou 3 (cluster JetStream)")
+        base = int(env.get("RDV_NATS_PORT", "4222"))
+        ports = [base + i for i in range(nodes)]
+        routes = [base + 100 + i for i in range(nodes)] if nodes > 1 else []
+        for port in ports + routes:
+            if port_open(port):
+                raise SystemExit(f"Le port {port} (NATS) est déjà utilisé: arrêtez l'autre instance "
+                                 "ou choisissez RDV_NATS_PORT.")
+        auth = natsauth.write_server_config(self.data_dir)
+        env["RDV_NATS_USERS_FILE"] = str(natsauth.users_file(self.data_dir))
+        if nodes == 1:
+            self.nats = EmbeddedNats(self.data_dir, base, auth_conf=auth)
+            self.nats.start()
+            self.nats_nodes = [self.nats]
+            self.servers.append(Server("nats", self.nats))
+            env["NATS_URL"] = self.nats.url
+            say("nats", f"NATS JetStream prêt sur {self.nats.url}")
+            return
+        self.nats_nodes = [EmbeddedNats(self.data_dir, port, auth_conf=auth, node=i + 1, cluster_ports=routes)
+                           for i, port in enumerate(ports)]
+        for node in self.nats_nodes:
+            node.launch()
+        for node in self.nats_nodes:
+            self.servers.append(Server(f"nats-{node.node}", node))
+        env["NATS_URL"] = ",".join(node.url for node in self.nats_nodes)
+        env.setdefault("RDV_STREAM_REPLICAS", str(nodes))
+        wait_for_jetstream_cluster(env["NATS_URL"], natsauth.credentials_for(natsauth.ADMIN, env))
+        say("nats", f"cluster JetStream de {nodes} nœuds prêt sur {env['NATS_URL']} "
+                    f"(flux répliqués {env['RDV_STREAM_REPLICAS']} fois)")
 
     # ---------- healing ----------
     def watch_servers(self) -> None:
@@ -211,10 +239,50 @@ class System:
         for server in self.servers:
             if server.watch:
                 server.watch.cancel()
-        if self.nats:
-            self.nats.stop()
+        for node in self.nats_nodes:
+            node.stop()
         if self.pg:
             self.pg.stop()
+
+
+def wait_for_jetstream_cluster(url: str, admin: tuple[str, str] | None, timeout: float = 60.0) -> None:
+    """Until the cluster has elected its JetStream meta leader, then every stream exists with its replicas
+    (as the admin: each service may ensure only its own, and consumers wait for the streams they read)."""
+    import threading
+
+    from shared.bus import connect, ensure_streams
+
+    failure: list[BaseException] = []
+
+    async def run() -> None:
+        login = f"{admin[0]}:{admin[1]}@" if admin else ""
+        nc = await connect(",".join(u.replace("://", f"://{login}", 1) for u in url.split(",")), name="rdv-up")
+        try:
+            js = nc.jetstream(timeout=5)
+            deadline = time.time() + timeout
+            while True:
+                try:
+                    await js.account_info()
+                    break
+                except Exception:
+                    if time.time() > deadline:
+                        raise
+                    await asyncio.sleep(0.25)
+            await ensure_streams(js)
+        finally:
+            await nc.close()
+
+    def thread() -> None:
+        try:
+            asyncio.run(run())
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            failure.append(exc)
+
+    worker = threading.Thread(target=thread)
+    worker.start()
+    worker.join()
+    if failure:
+        raise RuntimeError(f"le cluster NATS n'est pas prêt : {failure[0]!r}")
 
 
 def say(name: str, line: str) -> None:

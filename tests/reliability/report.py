@@ -20,6 +20,8 @@ TITLES = {
     "csrf_and_session": "CSRF and session renewal",
     "rgpd": "RGPD retention and anonymisation",
     "embedded_servers_sigkilled": "`rdv up`: embedded NATS, then PostgreSQL SIGKILLed, healed by the supervisor",
+    "nats_cluster_nodes_killed": "3-node NATS cluster: two nodes SIGKILLed one after the other",
+    "nats_cluster_two_nodes_lost": "3-node NATS cluster: two nodes SIGKILLed at once (no quorum)",
 }
 
 
