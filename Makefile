@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 NPM_STAMP := node_modules/.installed
 
-.PHONY: run test venv frontend bench reliability check clean-data asyncapi
+.PHONY: run test venv frontend bench reliability check clean-data asyncapi audit
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -45,3 +45,11 @@ clean-data:
 # the AsyncAPI 3 document of the events (docs/asyncapi.yaml), from shared/events.py
 asyncapi: venv
 	$(BIN)/rdv asyncapi
+
+# Known vulnerabilities: pip-audit (pinned here) on the Python dependencies, npm audit on the front-end's.
+# Exit 1 = vulnerabilities; exit 2 = a vulnerability database cannot be reached from this machine (said
+# plainly, never reported as clean). CI runs it on every push: .github/workflows/audit.yml.
+PIP_AUDIT := pip-audit==2.10.1
+audit: venv frontend
+	@$(BIN)/python -m pip_audit --version >/dev/null 2>&1 || $(BIN)/python -m pip install --quiet "$(PIP_AUDIT)"
+	$(BIN)/python -m rdv.audit
