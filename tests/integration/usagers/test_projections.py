@@ -77,7 +77,10 @@ def test_the_fiche_lists_rdvs_with_names_and_stats(desk):
         with desk.client(**kw) as c:
             return c.get(f"/v1/usagers/{u['id']}").json()
 
-    full = wait_until(lambda: (f := fiche()) and f["stats"]["total"] == 7 and f, message="7 RDVs projected")
+    # The RDVs (BOOKING) and the motif's and lieu's names (AVAILABILITY) reach the projection by two consumers.
+    full = wait_until(lambda: (f := fiche()) and f["stats"]["total"] == 7
+                      and all(r["motif"] and r["lieu"] for r in f["rdvs_upcoming"]) and f,
+                      message="7 RDVs projected, with their motif and lieu")
     assert full["stats"] == {"total": 7, "seen": 1, "noshow": 1, "excused": 1, "revoked": 1, "a_venir": 1,
                              "a_renseigner": 2}
     upcoming = full["rdvs_upcoming"]
