@@ -25,6 +25,16 @@ async def _user(infra, user: str, errors: list | None = None):
                               error_cb=on_error)
 
 
+async def _refused(errors: list[str], subject: str) -> None:
+    """The server said so: a refusal is a permissions violation, not merely a request without an answer."""
+    wanted = f'permissions violation for publish to "{subject}"'
+    for _ in range(100):
+        if any(wanted in e.lower() for e in errors):
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"no permissions violation for {subject}: {errors}")
+
+
 async def _last_seq(infra, stream: str) -> int:
     admin = await nats.connect(infra.nats_url)
     try:
@@ -79,7 +89,7 @@ async def test_a_service_publishes_its_own_subjects_only(infra):
         before = await _last_seq(infra, "BOOKING")
         # notifications forging a booking event: refused by the server, nothing stored
         with pytest.raises(Exception):
-            await notifications.jetstream(timeout=2).publish("booking.rdv.created", _envelope("booking.rdv.created"))
+            await notifications.jetstream(timeout=0.5).publish("booking.rdv.created", _envelope("booking.rdv.created"))
         await notifications.publish("booking.rdv.created", _envelope("booking.rdv.created"))
         await notifications.flush()
         await asyncio.sleep(0)  # let the -ERR reach the error callback
@@ -96,7 +106,8 @@ async def test_a_service_publishes_its_own_subjects_only(infra):
         for subject in ("$JS.API.STREAM.DELETE.BOOKING", "$JS.API.STREAM.UPDATE.BOOKING",
                         "$JS.API.CONSUMER.MSG.NEXT.BOOKING.usagers-rdv", "directory.agent.created"):
             with pytest.raises(Exception):
-                await notifications.request(subject, b"{}", timeout=1)
+                await notifications.request(subject, b"{}", timeout=0.5)
+            await _refused(errors, subject.lower())
     finally:
         await notifications.close()
         await booking.close()
@@ -168,11 +179,16 @@ async def test_the_outside_reader_reads_its_subjects_only_and_publishes_nothing(
         ]
         for stream, config in refused:
             with pytest.raises(Exception):
-                await js.add_consumer(stream, config)
+                await reader.jetstream(timeout=0.5).add_consumer(stream, config)
+            if config.name:
+                await _refused(errors, f"$js.api.consumer.create.{stream}.{config.name}.{config.filter_subject}".lower())
+            else:
+                await _refused(errors, f"$js.api.consumer.durable.create.{stream}.{config.durable_name}".lower())
         for subject in ("$JS.API.CONSUMER.MSG.NEXT.BOOKING.usagers-rdv", "$JS.API.STREAM.MSG.GET.USAGERS",
                         "$JS.API.STREAM.DELETE.REPORTING", "$JS.API.CONSUMER.INFO.BOOKING.notifications-rdv"):
             with pytest.raises(Exception):
-                await reader.request(subject, b"{}", timeout=1)
+                await reader.request(subject, b"{}", timeout=0.5)
+            await _refused(errors, subject.lower())
         # publishes nothing: not an event, not even the ones it reads
         before = {s: await _last_seq(infra, s) for s in ("BOOKING", "REPORTING")}
         for subject in ("booking.rdv.created", "reporting.rdv.created"):
