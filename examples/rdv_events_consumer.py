@@ -65,7 +65,7 @@ async def run(args) -> int:
     try:
         while args.max is None or seen < args.max:
             try:
-                msgs = await sub.fetch(min(100, (args.max or 100) - seen) or 1, timeout=1)
+                msgs = await sub.fetch(100 if args.max is None else min(100, args.max - seen), timeout=1)
             except nats.errors.TimeoutError:
                 if args.idle and asyncio.get_running_loop().time() - idle_since > args.idle:
                     break

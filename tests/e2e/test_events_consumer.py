@@ -28,6 +28,7 @@ def run_example(nats_url: str, password: str, *, durable: str, until: str, timeo
         proc.terminate()
         _, err = proc.communicate(timeout=timeout)
     assert events, f"the example printed nothing: {err[-2000:]}"
+    assert any(until in json.dumps(e) for e in events), f"{until} not received: {err[-2000:]}"
     return events
 
 
