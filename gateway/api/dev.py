@@ -15,7 +15,9 @@ from shared.errors import NotFound
 from shared.identity import Identity
 
 router = APIRouter(tags=["dev"])
-_templates = Environment(loader=FileSystemLoader(Path(__file__).resolve().parent.parent / "templates"),
+_GATEWAY = Path(__file__).resolve().parent.parent
+# Its own template, and the web UI's shell for the DSFR footer every page carries.
+_templates = Environment(loader=FileSystemLoader([_GATEWAY / "templates", _GATEWAY / "web" / "templates"]),
                          autoescape=select_autoescape(["html"]))
 SYSTEM = Identity(kind="system", organisation_id=uuid.UUID(int=0))
 

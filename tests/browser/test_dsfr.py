@@ -85,6 +85,9 @@ def visit_everything(page, setup, world, check: Checker) -> None:
     assert response.status == 404
     expect(page.get_by_role("heading", name="Page non trouvée", level=1)).to_be_visible()
     check("introuvable")
+    page.goto("/dev/messages")  # the dev inbox (dev and test only), a page like the others
+    expect(page.get_by_role("heading", name="Messages envoyés (boîte de développement)")).to_be_visible()
+    check("boite-de-developpement")
 
     open_page(page, f"/prendre-rdv/{world['org']['slug']}")
     check("public-motif")
