@@ -42,8 +42,7 @@ class GatewayRuntime(ServiceRuntime):
         the client has nothing to do with it)."""
         principal = scope.get(PRINCIPAL_KEY)
         if principal is not None:
-            async with self.db.statements() as st:
-                await positions.record(uow=st, organisation_id=principal.organisation.id,
+            await positions.record_now(self.db, organisation_id=principal.organisation.id,
                                        positions={stream: position})
         return []
 

@@ -27,6 +27,7 @@ def positions_of_organisation():
 
 
 async def record(*, uow, organisation_id: uuid.UUID, positions: Positions) -> None:
+    """Keep an organisation's new write positions (they only grow)."""
     if positions:
         streams = sorted(positions)
         await uow.execute(_RECORD, {"org": organisation_id, "streams": streams,
@@ -35,3 +36,10 @@ async def record(*, uow, organisation_id: uuid.UUID, positions: Positions) -> No
 
 async def read(*, uow, organisation_id: uuid.UUID) -> Positions:
     return {row.stream: row.seq for row in await uow.execute(_READ, {"org": organisation_id})}
+
+
+async def record_now(db, *, organisation_id: uuid.UUID, positions: Positions) -> None:
+    """`record` in a statement of its own, committed before the write's answer leaves the gateway: every
+    later read through any gateway replica reads after them."""
+    async with db.statements() as st:
+        await record(uow=st, organisation_id=organisation_id, positions=positions)

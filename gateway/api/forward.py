@@ -55,8 +55,7 @@ async def call(request: Request, service: str, method: str, path: str, *, identi
 
 async def record_positions(request: Request, organisation_id, written: dict[str, int]) -> None:
     """Keep an organisation's new write positions, for every later read through any gateway replica."""
-    async with get_db(request).statements() as st:
-        await read_positions.record(uow=st, organisation_id=organisation_id, positions=written)
+    await read_positions.record_now(get_db(request), organisation_id=organisation_id, positions=written)
     request.scope[POSITIONS_KEY] = merge(dict(request.scope.get(POSITIONS_KEY) or {}), written)
 
 
