@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import signal
-import threading
 import time
 from pathlib import Path
 
@@ -62,12 +61,7 @@ def test_embedded_nats_and_postgres_sigkilled_come_back_by_themselves(embedded_s
         time.sleep(2.0)
         killed["postgres"] = _kill(system, _postgres_pid, "postgres")
 
-    started = time.time()
-    thread = threading.Thread(target=chaos)
-    thread.start()
-    statuses = bench.book_many(bench.slots(count))
-    thread.join()
-    elapsed = time.time() - started
+    statuses, elapsed = bench.book_during(count, chaos)
     assert set(killed) == {"nats", "postgres"}
     assert statuses.count(201) == count, {s: statuses.count(s) for s in set(statuses)}
     result = bench.converge(count, timeout=180)

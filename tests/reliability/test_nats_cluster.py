@@ -12,7 +12,6 @@ import json
 import os
 import random
 import signal
-import threading
 import time
 from pathlib import Path
 
@@ -100,12 +99,7 @@ def test_bookings_while_two_nodes_are_sigkilled_one_after_the_other(cluster_syst
             killed.append(node)
             time.sleep(3.0)
 
-    started = time.time()
-    thread = threading.Thread(target=chaos)
-    thread.start()
-    statuses = bench.book_many(bench.slots(count))
-    thread.join()
-    elapsed = time.time() - started
+    statuses, elapsed = bench.book_during(count, chaos)
     assert killed == [2, 3]
     assert statuses.count(201) == count, {s: statuses.count(s) for s in set(statuses)}
     result = bench.converge(count, timeout=240)

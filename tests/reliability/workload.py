@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -96,6 +97,16 @@ class Workbench:
 
         with ThreadPoolExecutor(workers) as pool:
             return list(pool.map(one, enumerate(slots)))
+
+    def book_during(self, count: int, chaos) -> tuple[list[int], float]:
+        """Book `count` slots while `chaos()` breaks things in a thread of its own; the statuses and the
+        seconds it all took (the bookings and the chaos both done)."""
+        started = time.time()
+        thread = threading.Thread(target=chaos)
+        thread.start()
+        statuses = self.book_many(self.slots(count))
+        thread.join()
+        return statuses, time.time() - started
 
     # ---- what every service must show ----
     def window(self) -> dict:
