@@ -49,8 +49,10 @@ async def request_export(*, db, viewer: Viewer, filters: RdvFilters, timezone: s
             "kind": "rdvs", "filters": json.dumps(filters.to_json()),
             "role": "admin" if viewer.is_admin else "basic", "service_ids": list(viewer.service_ids),
             "timezone": timezone, "filename": filename, "created_at": now})
-        await uow.commit()
+        # Read before committing: once committed, the worker may already have taken the job, and the
+        # answer to the request is the job as it was asked for (contract: 202 `{id, status: pending}`).
         row = await exports_repo.get(uow.session, organisation_id=viewer.organisation_id, export_id=export_id)
+        await uow.commit()
     return present(row, timezone)
 
 
