@@ -22,7 +22,7 @@ from shared import clock, metrics, tracing
 from shared.bus import connect, ensure_streams
 from shared.consistency import POSITION_HEADER, ConsistencyMiddleware, ReadBarrier, note_events_committed
 from shared.db import Database
-from shared.errors import install_error_handlers
+from shared.web.errors import install_error_handlers
 from shared.inbox import Consumer, ConsumerRunner
 from shared.logging import configure_logging
 from shared.outbox import OutboxRelay

@@ -16,7 +16,7 @@ from services.availability.domain.intervals import overlaps
 from services.availability.domain.model import Absence, BusyRdv
 from services.availability.domain.occurrences import absence_occurrences, instant
 from services.availability.service_layer import views
-from services.availability.service_layer.rules import can_manage, domain_rules
+from services.availability.service_layer.rules import can_manage
 from shared.db import UnitOfWork
 from shared.errors import NotFound
 from shared.events import new_event
@@ -30,11 +30,10 @@ async def create_absence(*, uow: UnitOfWork, identity: Identity, fields: dict) -
     can_manage(identity, agent_id)
     if fields.get("end_day") is None:
         fields["end_day"] = fields["first_day"]
-    with domain_rules():
-        absence = Absence(id=uuid.uuid4(), organisation_id=identity.organisation_id, agent_id=agent_id,
-                          recurrence=rec_mod.parse(fields.pop("recurrence", None)), timezone=identity.timezone,
-                          **fields)
-        absence.check()
+    absence = Absence(id=uuid.uuid4(), organisation_id=identity.organisation_id, agent_id=agent_id,
+                      recurrence=rec_mod.parse(fields.pop("recurrence", None)), timezone=identity.timezone,
+                      **fields)
+    absence.check()
     await repo.add_absence(session=uow.session, absence=absence)
     conflicts = await rdvs_in_conflict(uow=uow, absence=absence)
     uow.publish(_event(identity, "availability.absence.created", absence, conflicts))
@@ -55,14 +54,13 @@ async def update_absence(*, uow: UnitOfWork, identity: Identity, absence_id: uui
                          changes: dict) -> tuple[Absence, list[BusyRdv]]:
     """Change an absence."""
     absence = await get_absence(uow=uow, identity=identity, absence_id=absence_id)
-    with domain_rules():
-        if "recurrence" in changes:
-            changes["recurrence"] = rec_mod.parse(changes["recurrence"])
-        for key in ("agent_id", "end_day"):
-            if key in changes and changes[key] is None:
-                changes.pop(key)
-        absence = replace(absence, **changes)
-        absence.check()
+    if "recurrence" in changes:
+        changes["recurrence"] = rec_mod.parse(changes["recurrence"])
+    for key in ("agent_id", "end_day"):
+        if key in changes and changes[key] is None:
+            changes.pop(key)
+    absence = replace(absence, **changes)
+    absence.check()
     can_manage(identity, absence.agent_id)
     await repo.save_absence(session=uow.session, absence=absence)
     conflicts = await rdvs_in_conflict(uow=uow, absence=absence)

@@ -11,7 +11,7 @@ from services.availability.domain.intervals import overlaps
 from services.availability.domain.model import BusyRdv, Plage
 from services.availability.service_layer import views
 from services.availability.service_layer.orphans import rdvs_orphaned
-from services.availability.service_layer.rules import can_manage, domain_rules, lieu_of, motif_of
+from services.availability.service_layer.rules import can_manage, lieu_of, motif_of
 from shared.db import UnitOfWork
 from shared.errors import NotFound
 from shared.events import new_event
@@ -24,11 +24,10 @@ async def create_plage(*, uow: UnitOfWork, identity: Identity, fields: dict) -> 
     """Create a plage; overlapping another plage of the agent is accepted with a warning."""
     agent_id = fields.pop("agent_id", None) or identity.agent_id
     can_manage(identity, agent_id)
-    with domain_rules():
-        plage = Plage(id=uuid.uuid4(), organisation_id=identity.organisation_id, agent_id=agent_id,
-                      recurrence=rec_mod.parse(fields.pop("recurrence", None)), timezone=identity.timezone,
-                      **fields)
-        plage.check()
+    plage = Plage(id=uuid.uuid4(), organisation_id=identity.organisation_id, agent_id=agent_id,
+                  recurrence=rec_mod.parse(fields.pop("recurrence", None)), timezone=identity.timezone,
+                  **fields)
+    plage.check()
     await _check_references(uow, identity, plage)
     await repo.add_plage(session=uow.session, plage=plage)
     warnings = await overlap_warnings(uow=uow, plage=plage)
@@ -50,13 +49,12 @@ async def update_plage(*, uow: UnitOfWork, identity: Identity, plage_id: uuid.UU
                        dry_run: bool = False) -> tuple[Plage, list[str], list[BusyRdv]]:
     """Change a plage (`dry_run`: say what it would be and which RDVs it would orphan, change nothing)."""
     before = plage = await get_plage(uow=uow, identity=identity, plage_id=plage_id)
-    with domain_rules():
-        if "recurrence" in changes:
-            changes["recurrence"] = rec_mod.parse(changes["recurrence"])
-        if changes.get("agent_id") is None:
-            changes.pop("agent_id", None)
-        plage = replace(plage, **changes)
-        plage.check()
+    if "recurrence" in changes:
+        changes["recurrence"] = rec_mod.parse(changes["recurrence"])
+    if changes.get("agent_id") is None:
+        changes.pop("agent_id", None)
+    plage = replace(plage, **changes)
+    plage.check()
     can_manage(identity, plage.agent_id)
     await _check_references(uow, identity, plage)
     orphaned = await rdvs_orphaned(uow=uow, before=before, after=plage)

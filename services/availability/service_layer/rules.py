@@ -1,14 +1,12 @@
-"""Checks shared by the use cases: who may write, references, domain rules -> API errors."""
+"""Checks shared by the use cases: who may write, which references exist, which window is allowed."""
 from __future__ import annotations
 
 import uuid
-from contextlib import contextmanager
 from datetime import date, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.availability.adapters import repository as repo
-from services.availability.domain.errors import InvalidRule
 from services.availability.domain.model import Lieu, Motif
 from shared.errors import AppError, Forbidden, ValidationFailed
 from shared.identity import Identity
@@ -29,15 +27,6 @@ def can_manage(identity: Identity, agent_id: uuid.UUID) -> None:
     identity.require_agent()
     if not identity.is_admin and agent_id != identity.agent_id:
         raise Forbidden("Un agent ne gère que ses propres plages et indisponibilités.")
-
-
-@contextmanager
-def domain_rules():
-    """Turn a broken domain rule into 422 `validation_error` with the field's French message."""
-    try:
-        yield
-    except InvalidRule as exc:
-        raise ValidationFailed(exc.message, code=exc.code, details={"fields": {exc.field: exc.message}}) from exc
 
 
 def unknown_motif() -> AppError:

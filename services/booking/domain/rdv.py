@@ -8,6 +8,8 @@ import uuid
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
+from shared.errors import Conflict
+
 UNKNOWN, SEEN, NOSHOW, EXCUSED, REVOKED = "unknown", "seen", "noshow", "excused", "revoked"
 STATUSES = (UNKNOWN, SEEN, NOSHOW, EXCUSED, REVOKED)
 # Active RDVs hold their agents' time: the exclusion constraint applies to them only.
@@ -16,16 +18,8 @@ CANCELLED_STATUSES = frozenset({EXCUSED, REVOKED})
 ORIGINS = ("agent", "usager")
 
 
-class RdvRuleBroken(Exception):
-    """A business rule refused the command; `code` is the contract's stable error code."""
-
-    code = "conflict"
-
-    def __init__(self, message: str, *, code: str | None = None, details: dict | None = None):
-        super().__init__(message)
-        self.message = message
-        self.code = code or self.code
-        self.details = details or {}
+class RdvRuleBroken(Conflict):
+    """A business rule refused the command: 409 with the contract's stable error code."""
 
 
 class InvalidTransition(RdvRuleBroken):

@@ -14,8 +14,8 @@ from datetime import datetime, timedelta, timezone
 
 from services.booking.adapters import repository as repo
 from services.booking.adapters.availability import AvailabilityClient, CheckResult
-from services.booking.domain.rdv import (UNKNOWN, InvalidTransition, Rdv, SlotTaken, Viewer,
-                                         check_transition, normalise_ids)
+from services.booking.domain.rdv import (UNKNOWN, Rdv, SlotTaken, Viewer, check_transition,
+                                         normalise_ids)
 from services.booking.service_layer.commands import BookPublicRdv, BookRdv, ChangeRdv, ChangeRdvStatus
 from services.booking.service_layer.views import changes_view, rdv_event_view, rdv_view
 from shared import clock
@@ -317,11 +317,8 @@ async def _change_status_once(db: Database, identity: Identity, command: ChangeR
                 raise NotFound("Rendez-vous introuvable.")
             if rdv.status == command.status == UNKNOWN:
                 return _view(rdv, identity)
-            try:
-                check_transition(rdv.status, command.status, rdv_day=local_day(rdv.starts_at, zone),
-                                 today=today(zone))
-            except InvalidTransition as exc:
-                raise Conflict(exc.message, code=exc.code, details=exc.details) from None
+            check_transition(rdv.status, command.status, rdv_day=local_day(rdv.starts_at, zone),
+                             today=today(zone))
             now = clock.now()
             after = rdv.with_status(command.status, at=now)
             # Back to an active status: the exclusion constraint checks the slot again.

@@ -13,8 +13,9 @@ from services.reporting.entrypoints.schemas import ExportIn, FiltersIn, GroupBy
 from services.reporting.service_layer import exports, stats
 from shared import clock
 from shared.consistency import applied_as_of
-from shared.errors import ValidationFailed, french_field_errors
+from shared.errors import ValidationFailed
 from shared.identity import Identity, current_identity
+from shared.web.errors import french_field_errors
 
 router = APIRouter(prefix="/v1")
 

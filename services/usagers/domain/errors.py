@@ -1,18 +1,11 @@
-"""Domain errors: a stable code, a French message, an HTTP status (mapped at the edge)."""
+"""Domain errors: a stable code, a French message, an HTTP status (mapped once, in shared.web)."""
 from __future__ import annotations
 
-from typing import Any
+from shared.errors import ValidationFailed
 
 
-class UsagerError(Exception):
-    status = 422
-    code = "validation_error"
-    message = "Les données envoyées ne sont pas valides."
-
-    def __init__(self, message: str | None = None, *, details: dict[str, Any] | None = None):
-        self.message = message or self.message
-        self.details = details or {}
-        super().__init__(self.message)
+class UsagerError(ValidationFailed):
+    """A usager's data breaks a rule: 422 `validation_error` unless a subclass says otherwise."""
 
 
 class InvalidPhone(UsagerError):
