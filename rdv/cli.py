@@ -6,22 +6,8 @@ import asyncio
 import os
 import sys
 
+from rdv.processes import ALL, APPS, migrate_all
 from shared.settings import SERVICE_NAMES
-
-ALL = ("gateway", *SERVICE_NAMES)
-APPS = {"gateway": "gateway.app:app",
-        **{name: f"services.{name}.entrypoints.app:app" for name in SERVICE_NAMES}}
-
-
-def migrate_all(env: dict[str, str] | None = None, services=ALL) -> None:
-    from shared.migrations import upgrade
-
-    env = env if env is not None else dict(os.environ)
-    for service in services:
-        url = env.get(f"{service.upper()}_DATABASE_URL")
-        if not url:
-            raise SystemExit(f"{service.upper()}_DATABASE_URL manquant")
-        upgrade(service, url)
 
 
 def parse_replicas(text: str | None) -> dict[str, int]:

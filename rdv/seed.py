@@ -5,12 +5,10 @@ import logging
 
 import httpx
 
-log = logging.getLogger("rdv.seed")
+from rdv.demo import create_demo
+from rdv.demo_data import DEMO_LOGINS
 
-DEMO_LOGINS = {
-    "admin": ("admin@demo.rdv", "Demo-Admin-2027!"),
-    "agent": ("agent@demo.rdv", "Demo-Agent-2027!"),
-}
+log = logging.getLogger("rdv.seed")
 
 
 async def seed_if_needed(base_url: str, env: dict[str, str]) -> bool:
@@ -27,8 +25,6 @@ async def seed_if_needed(base_url: str, env: dict[str, str]) -> bool:
         if resp.status_code == 200:
             return True
         try:
-            from rdv.demo import create_demo
-
             await create_demo(client, env)
             return True
         except Exception as exc:  # the demo is a convenience: never block the start

@@ -17,17 +17,15 @@ from pathlib import Path
 
 import httpx
 
+from rdv.demo_data import DEMO_LOGINS
 from rdv.embedded import EmbeddedNats, EmbeddedPostgres, _die_with_parent, port_open
+from rdv.processes import ALL, database_name, migrate_all
+from rdv.seed import seed_if_needed
 from shared import natsauth
-from shared.settings import DEFAULT_PORTS, SERVICE_NAMES
+from shared.settings import DEFAULT_PORTS
 
-ALL = ("gateway", *SERVICE_NAMES)
 COLOURS = {"gateway": 36, "availability": 32, "booking": 33, "usagers": 35, "notifications": 34,
            "reporting": 31, "nats": 90, "postgres": 90}
-
-
-def database_name(service: str) -> str:
-    return f"rdv_{service}"
 
 
 @dataclass
@@ -157,8 +155,6 @@ class System:
             pause = min(pause * 2, 5.0)
 
     def migrate(self) -> None:
-        from rdv.cli import migrate_all
-
         migrate_all(self.env)
 
     # ---------- services ----------
@@ -318,8 +314,6 @@ async def up(*, replicas: dict[str, int] | None = None) -> int:
             ready.cancel()
             return 130
         ready.result()
-        from rdv.seed import seed_if_needed
-
         gateway_port = next(c.port for c in system.children if c.name == "gateway")
         base_url = f"http://{env.get('RDV_HOST', '127.0.0.1')}:{gateway_port}"
         seeded = await seed_if_needed(base_url, env)
@@ -340,8 +334,6 @@ def banner(url: str, env: dict, seeded: bool, seconds: float) -> None:
         f"  Documentation de l'API : {url}/docs",
     ]
     if env.get("RDV_SEED", "demo") != "none":
-        from rdv.seed import DEMO_LOGINS
-
         lines.append("  Comptes de démonstration (organisation « Démo ») :")
         for role, (email, password) in DEMO_LOGINS.items():
             lines.append(f"    {role:<6} {email} / {password}")

@@ -10,7 +10,7 @@ from collections import Counter
 import httpx
 
 from rdv.demo import create_demo
-from rdv.seed import DEMO_LOGINS
+from rdv.demo_data import DEMO_LOGINS
 from tests.support.system import wait_until
 
 
