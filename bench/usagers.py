@@ -176,6 +176,7 @@ def make_queries(url: str, organisation_id: uuid.UUID, n: int, rng: random.Rando
 
 async def measure(url: str, organisation_id: uuid.UUID, services: list[uuid.UUID],
                   queries: dict[str, list[str]]) -> list[tuple[str, str, int, float, float, float, int]]:
+    from services.usagers.service_layer.unit_of_work import unit_of_work
     from services.usagers.service_layer.usagers import search_usagers
     from shared.db import Database
     from shared.identity import Identity
@@ -190,11 +191,11 @@ async def measure(url: str, organisation_id: uuid.UUID, services: list[uuid.UUID
                 if scope == "service" and not label.startswith(("name", "phone, full", "no query")):
                     continue
                 for q in qs[:20]:  # warm-up: pool, plans, caches
-                    await search_usagers(uow=db.uow(), identity=admin, q=q, scope=scope, page=1, per_page=20)
+                    await search_usagers(uow=unit_of_work(db), identity=admin, q=q, scope=scope, page=1, per_page=20)
                 timings, found = [], 0
                 for q in qs:
                     started = time.perf_counter()
-                    items, total = await search_usagers(uow=db.uow(), identity=admin, q=q, scope=scope,
+                    items, total = await search_usagers(uow=unit_of_work(db), identity=admin, q=q, scope=scope,
                                                         page=1, per_page=20)
                     timings.append((time.perf_counter() - started) * 1000)
                     found += total

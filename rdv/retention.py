@@ -28,11 +28,11 @@ def parse_as_of(raw: str | None) -> datetime | None:
 
 async def run(as_of: datetime | None = None) -> dict[str, int]:
     from services.booking.service_layer.retention import purge_expired_rdvs
-    from services.usagers.service_layer.retention import anonymise_expired_usagers
+    from services.usagers.entrypoints.retention import anonymise_expired
 
     done: dict[str, int] = {}
     for service, job, key in (("booking", purge_expired_rdvs, "rdvs_purged"),
-                              ("usagers", anonymise_expired_usagers, "usagers_anonymized")):
+                              ("usagers", anonymise_expired, "usagers_anonymized")):
         url = os.environ.get(f"{service.upper()}_DATABASE_URL")
         if not url:
             continue

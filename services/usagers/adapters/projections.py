@@ -6,8 +6,8 @@ from datetime import datetime
 from typing import Any, Sequence
 
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncSession
 
+from shared.db import UnitOfWork
 from shared.sqljson import json_rows
 
 
@@ -88,8 +88,8 @@ _LINK_USAGERS = text("""
 
 
 class ProjectionRepository:
-    def __init__(self, session: AsyncSession):
-        self.session = session
+    def __init__(self, session: UnitOfWork):
+        self.session = session  # the transaction its statements run in
 
     async def upsert_rdv(self, rdv: dict[str, Any]) -> bool:
         """Store the RDV unless what we hold is as new; return whether it was applied."""

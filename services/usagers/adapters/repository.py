@@ -1,16 +1,18 @@
-"""Usagers in PostgreSQL: reads, writes and the search (PostgreSQL does the matching and ranking)."""
+"""Usagers in PostgreSQL: reads, writes, the search (PostgreSQL does the matching and ranking) and the
+retention query."""
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any, Sequence
 
 from sqlalchemy import and_, func, insert, literal_column, select, text, update
-from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from services.usagers.adapters.tables import usagers
 from services.usagers.domain.search import SearchQuery, prefix_upper_bound
 from services.usagers.domain.usager import Usager
+from shared.db import UnitOfWork
 
 _FIELDS = ("id", "organisation_id", "first_name", "last_name", "birth_name", "birth_date", "email", "phone",
            "address", "notify_by_sms", "notify_by_email", "responsible_id", "created_at", "updated_at",
@@ -34,8 +36,8 @@ def _to_usager(row: Any) -> Usager:
 
 
 class UsagerRepository:
-    def __init__(self, session: AsyncSession):
-        self.session = session
+    def __init__(self, session: UnitOfWork):
+        self.session = session  # the transaction its statements run in
 
     async def get(self, *, organisation_id: uuid.UUID, usager_id: uuid.UUID,
                   for_update: bool = False) -> Usager | None:
@@ -124,45 +126,25 @@ class UsagerRepository:
 
         `service_ids` (scope=service): only usagers with an RDV in one of them (None: all).
         """
-        where = ["u.organisation_id = :org", "u.anonymized_at is null"]
-        params: dict[str, Any] = {"org": organisation_id, "limit": limit, "offset": offset}
-        rank: list[str] = []
-        if query.kind == "name":
-            where.append("u.search @@ to_tsquery('simple', :pq)")
-            params["pq"] = query.prefix_tsquery
-            exact = []
-            for i, tsq in enumerate(query.exact_tsqueries):
-                params[f"e{i}"] = tsq
-                exact.append(f"(u.search @@ to_tsquery('simple', :e{i}))::int")
-            params["first"] = query.tokens[0]
-            # whole words typed rank first, then names starting like the first word typed
-            rank = ["(" + " + ".join(exact) + ")", "starts_with(u.sort_name, :first)::int"]
-        elif query.kind in ("phone", "email"):
-            column = "u.phone_search" if query.kind == "phone" else "u.email_search"
-            if query.prefix:
-                where.append(f"{column} >= :lo and {column} < :hi")
-                params.update(lo=query.prefix, hi=prefix_upper_bound(query.prefix))
-                rank = [f"({column} = :lo)::int"]
-        if service_ids is not None:
-            where.append("u.service_ids && cast(:sids as uuid[])")
-            params["sids"] = list(service_ids)
-        if ids is not None:
-            where.append("u.id = any(:ids)")
-            params["ids"] = list(ids)
-        condition = " and ".join(where)
-        columns = ", ".join(f"u.{f}" for f in _FIELDS)
-        joined = "left join usagers r on r.id = u.responsible_id"
+        condition, params, rank = _search_condition(organisation_id=organisation_id, query=query,
+                                                    service_ids=service_ids, ids=ids)
+        params.update(limit=limit, offset=offset)
         if not rank:
-            # No ranking: the page walks the (organisation_id, sort_name) index; the total is counted apart.
-            page_sql = f"""
-                select {columns}, r.email as responsible_email, r.phone as responsible_phone
-                from usagers u {joined} where {condition}
-                order by u.sort_name, u.id limit :limit offset :offset
-            """
-            rows = (await self.session.execute(text(page_sql), params)).all()
-            total = (await self.session.execute(text(f"select count(*) from usagers u where {condition}"),
-                                                params)).scalar_one()
-            return [_to_usager(r) for r in rows], total
+            return await self._page_by_name(condition, params)
+        return await self._ranked_page(condition, params, rank, first_page=offset == 0)
+
+    async def _page_by_name(self, condition: str, params: dict[str, Any]) -> tuple[list[Usager], int]:
+        # No ranking: the page walks the (organisation_id, sort_name) index; the total is counted apart.
+        page_sql = f"""
+            select {_SEARCH_COLUMNS}, r.email as responsible_email, r.phone as responsible_phone
+            from usagers u {_WITH_RESPONSIBLE} where {condition}
+            order by u.sort_name, u.id limit :limit offset :offset
+        """
+        rows = (await self.session.execute(text(page_sql), params)).all()
+        return [_to_usager(r) for r in rows], await self._count(condition, params)
+
+    async def _ranked_page(self, condition: str, params: dict[str, Any], rank: list[str], *,
+                           first_page: bool) -> tuple[list[Usager], int]:
         # Ranking needs every match anyway, so the window count comes at no extra scan.
         ranks = "".join(f"{r} as r{i}, " for i, r in enumerate(rank))
         order = "".join(f"r{i} desc, " for i in range(len(rank)))
@@ -174,15 +156,72 @@ class UsagerRepository:
                 order by {order} u.sort_name, u.id
                 limit :limit offset :offset
             )
-            select page.total, {columns}, r.email as responsible_email, r.phone as responsible_phone
-            from page join usagers u on u.id = page.id {joined}
+            select page.total, {_SEARCH_COLUMNS}, r.email as responsible_email, r.phone as responsible_phone
+            from page join usagers u on u.id = page.id {_WITH_RESPONSIBLE}
             order by {page_order} page.sort_name, page.id
         """
         rows = (await self.session.execute(text(sql), params)).all()
         if rows:
             return [_to_usager(r) for r in rows], rows[0]._mapping["total"]
-        if offset == 0:
+        if first_page:
             return [], 0
-        total = (await self.session.execute(text(f"select count(*) from usagers u where {condition}"),
-                                            params)).scalar_one()
-        return [], total
+        return [], await self._count(condition, params)  # a page past the end still answers the total
+
+    async def _count(self, condition: str, params: dict[str, Any]) -> int:
+        return (await self.session.execute(text(f"select count(*) from usagers u where {condition}"),
+                                           params)).scalar_one()
+
+    async def expired(self, *, cutoff: datetime, limit: int) -> list[tuple[uuid.UUID, uuid.UUID]]:
+        """(id, organisation_id) of usagers past their keeping period at `cutoff` (see service_layer.retention)."""
+        rows = (await self.session.execute(_EXPIRED, {"cutoff": cutoff, "n": limit})).all()
+        return [(row.id, row.organisation_id) for row in rows]
+
+
+_SEARCH_COLUMNS = ", ".join(f"u.{f}" for f in _FIELDS)
+_WITH_RESPONSIBLE = "left join usagers r on r.id = u.responsible_id"
+
+
+def _search_condition(*, organisation_id: uuid.UUID, query: SearchQuery, service_ids: Sequence[uuid.UUID] | None,
+                      ids: Sequence[uuid.UUID] | None) -> tuple[str, dict[str, Any], list[str]]:
+    """The `where` of a search over `usagers u`, its parameters, and the ranking expressions (best first)."""
+    where = ["u.organisation_id = :org", "u.anonymized_at is null"]
+    params: dict[str, Any] = {"org": organisation_id}
+    rank: list[str] = []
+    if query.kind == "name":
+        where.append("u.search @@ to_tsquery('simple', :pq)")
+        params["pq"] = query.prefix_tsquery
+        exact = []
+        for i, tsq in enumerate(query.exact_tsqueries):
+            params[f"e{i}"] = tsq
+            exact.append(f"(u.search @@ to_tsquery('simple', :e{i}))::int")
+        params["first"] = query.tokens[0]
+        # whole words typed rank first, then names starting like the first word typed
+        rank = ["(" + " + ".join(exact) + ")", "starts_with(u.sort_name, :first)::int"]
+    elif query.kind in ("phone", "email"):
+        column = "u.phone_search" if query.kind == "phone" else "u.email_search"
+        if query.prefix:
+            where.append(f"{column} >= :lo and {column} < :hi")
+            params.update(lo=query.prefix, hi=prefix_upper_bound(query.prefix))
+            rank = [f"({column} = :lo)::int"]
+    if service_ids is not None:
+        where.append("u.service_ids && cast(:sids as uuid[])")
+        params["sids"] = list(service_ids)
+    if ids is not None:
+        where.append("u.id = any(:ids)")
+        params["ids"] = list(ids)
+    return " and ".join(where), params, rank
+
+
+# Usagers past their keeping period (RGPD): no RDV ending after the cutoff, for them or for a relative
+# reached through them; an usager without any RDV counts from its creation.
+_EXPIRED = text("""
+    select u.id, u.organisation_id from usagers u
+    where u.anonymized_at is null
+      and not exists (select 1 from rdv_usagers ru join rdvs r on r.id = ru.rdv_id
+                      where ru.usager_id = u.id and r.ends_at >= :cutoff)
+      and (u.created_at < :cutoff or exists (select 1 from rdv_usagers ru where ru.usager_id = u.id))
+      and not exists (select 1 from usagers rel join rdv_usagers ru on ru.usager_id = rel.id
+                      join rdvs r on r.id = ru.rdv_id
+                      where rel.responsible_id = u.id and r.ends_at >= :cutoff)
+    order by u.id limit :n
+""")

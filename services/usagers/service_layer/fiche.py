@@ -5,12 +5,10 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from services.usagers.adapters.projections import ProjectionRepository
-from services.usagers.adapters.repository import UsagerRepository
 from services.usagers.domain.fiche import RdvLine, display_status, is_upcoming, stats
 from services.usagers.domain.usager import Usager
+from services.usagers.service_layer.unit_of_work import UsagersUnitOfWork
 from shared import clock
-from shared.db import UnitOfWork
 from shared.errors import NotFound
 from shared.identity import Identity
 from shared.timeutil import local_day, today
@@ -26,10 +24,10 @@ class Fiche:
     stats: dict[str, int] = field(default_factory=dict)
 
 
-async def get_fiche(*, uow: UnitOfWork, identity: Identity, usager_id: uuid.UUID) -> Fiche:
+async def get_fiche(*, uow: UsagersUnitOfWork, identity: Identity, usager_id: uuid.UUID) -> Fiche:
     """Return the fiche; a basic agent sees the RDVs of their services and those they take part in."""
     async with uow:
-        usagers = UsagerRepository(uow.session)
+        usagers = uow.usagers
         usager = await usagers.get(organisation_id=identity.organisation_id, usager_id=usager_id)
         if usager is None:
             raise NotFound("Usager introuvable.")
@@ -38,7 +36,7 @@ async def get_fiche(*, uow: UnitOfWork, identity: Identity, usager_id: uuid.UUID
             responsible = await usagers.get(organisation_id=identity.organisation_id,
                                             usager_id=usager.responsible_id)
         relatives = await usagers.relatives(organisation_id=identity.organisation_id, usager_id=usager.id)
-        rows = await ProjectionRepository(uow.session).history(
+        rows = await uow.projections.history(
             organisation_id=identity.organisation_id, usager_id=usager.id,
             service_ids=None if identity.is_admin else list(identity.service_ids), agent_id=identity.agent_id)
     zone = identity.timezone

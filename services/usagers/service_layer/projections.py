@@ -4,8 +4,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from services.usagers.adapters.projections import ProjectionRepository
-from shared.db import UnitOfWork
+from services.usagers.service_layer.unit_of_work import UsagersUnitOfWork
 from shared.events import Envelope
 from shared.timeutil import parse_instant
 
@@ -17,15 +16,15 @@ def _id(value: Any) -> uuid.UUID | None:
 PURGED = "booking.rdv.purged"
 
 
-async def on_rdv_event(uow: UnitOfWork, envelope: Envelope) -> None:
+async def on_rdv_event(uow: UsagersUnitOfWork, envelope: Envelope) -> None:
     """booking.rdv.*: keep the RDV and its usager <-> service links; ignore a version not newer."""
     await on_rdv_events(uow, [envelope])
 
 
-async def on_rdv_events(uow: UnitOfWork, envelopes: list[Envelope]) -> None:
+async def on_rdv_events(uow: UsagersUnitOfWork, envelopes: list[Envelope]) -> None:
     """booking.rdv.* in order, in bulk: per RDV only its newest version is written (the database still
     refuses one not newer than what it holds); a purge applies at its place in the sequence."""
-    repo = ProjectionRepository(uow.session)
+    repo = uow.projections
     newest: dict[uuid.UUID, dict[str, Any]] = {}
     for envelope in envelopes:
         if envelope.type == PURGED:  # RGPD retention: the RDV leaves the fiches
@@ -59,9 +58,9 @@ def _rdv_row(envelope: Envelope) -> dict[str, Any] | None:
     }
 
 
-async def on_catalog_event(uow: UnitOfWork, envelope: Envelope) -> None:
+async def on_catalog_event(uow: UsagersUnitOfWork, envelope: Envelope) -> None:
     """availability.motif.* / availability.lieu.*: the names the fiche shows."""
-    repo = ProjectionRepository(uow.session)
+    repo = uow.projections
     deleted = envelope.type.endswith(".deleted")
     if envelope.type.startswith("availability.motif.") and envelope.data.get("motif"):
         await repo.upsert_motif(motif=_catalog_entry(envelope.data["motif"]), organisation_id=envelope.organisation_id,

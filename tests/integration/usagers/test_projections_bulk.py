@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import text
 
-from services.usagers.service_layer.projections import on_rdv_event, on_rdv_events
+from services.usagers.entrypoints.consumers import on_rdv_event, on_rdv_events
 from shared.db import Database
 from shared.events import new_event
 from tests.support.batches import apply_in_batches

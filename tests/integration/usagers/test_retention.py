@@ -7,9 +7,9 @@ from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import text
 
-from services.usagers.adapters.projections import ProjectionRepository
-from services.usagers.service_layer.projections import on_rdv_event
+from services.usagers.entrypoints.consumers import on_rdv_event
 from services.usagers.service_layer.retention import anonymise_expired_usagers
+from services.usagers.service_layer.unit_of_work import unit_of_work
 from services.usagers.service_layer.usagers import create_usager
 from shared.db import Database
 from shared.events import new_event
@@ -23,7 +23,7 @@ RECENT = datetime(2029, 2, 1, 9, 0, tzinfo=timezone.utc)
 async def _usager(db, admin: Identity, name: str, *, created_at: datetime, responsible_id=None) -> uuid.UUID:
     data = {"first_name": "Camille", "last_name": name, "email": f"{name.lower()}@example.fr",
             **({"responsible_id": str(responsible_id)} if responsible_id else {})}
-    usager, _ = await create_usager(uow=db.uow(), identity=admin, data=data)
+    usager, _ = await create_usager(uow=unit_of_work(db), identity=admin, data=data)
     async with db.uow() as uow:
         await uow.execute(text("update usagers set created_at = :at where id = :id"), {"at": created_at, "id": usager.id})
         await uow.commit()
@@ -32,8 +32,8 @@ async def _usager(db, admin: Identity, name: str, *, created_at: datetime, respo
 
 async def _rdv(db, org, usager_id, *, ends_at: datetime) -> uuid.UUID:
     rdv_id = uuid.uuid4()
-    async with db.uow() as uow:
-        await ProjectionRepository(uow.session).upsert_rdv({
+    async with unit_of_work(db) as uow:
+        await uow.projections.upsert_rdv({
             "id": rdv_id, "organisation_id": org, "service_id": uuid.uuid4(), "motif_id": uuid.uuid4(),
             "lieu_id": None, "agent_ids": [uuid.uuid4()], "usager_ids": [usager_id],
             "starts_at": ends_at - timedelta(minutes=30),
@@ -57,8 +57,8 @@ async def test_retention_anonymises_usagers_without_recent_rdv_and_keeps_the_oth
     child = await _usager(db, admin, "Enfant", created_at=OLD, responsible_id=parent)
     await _rdv(db, org, child, ends_at=datetime(2027, 3, 3, 11, 30, tzinfo=timezone.utc))  # just after the cutoff
 
-    assert await anonymise_expired_usagers(db=db, as_of=AS_OF) == 2
-    assert await anonymise_expired_usagers(db=db, as_of=AS_OF) == 0  # a second pass changes nothing
+    assert await anonymise_expired_usagers(uow=unit_of_work(db), as_of=AS_OF) == 2
+    assert await anonymise_expired_usagers(uow=unit_of_work(db), as_of=AS_OF) == 0  # a second pass changes nothing
 
     async with db.uow() as uow:
         rows = {r.id: r for r in (await uow.execute(text(
