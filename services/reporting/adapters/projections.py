@@ -1,9 +1,11 @@
-"""Writes of the projections. Each function runs inside the consumer's transaction (the inbox
-row of the event is written in the same one, so a redelivered event changes nothing)."""
+"""Writes of the projections. Each runs inside the consumer's transaction (the inbox row of the event
+is written in the same one, so a redelivered event changes nothing); and the reset of a rebuild."""
 from __future__ import annotations
 
 from sqlalchemy import text
 
+from services.reporting.adapters.tables import PROJECTION_TABLES
+from shared.db import UnitOfWork
 from shared.sqljson import json_rows
 
 # Many RDVs (distinct ids) in one statement. The rows travel as one JSON parameter: psycopg dumps a
@@ -122,62 +124,60 @@ _STATUS_CHANGE_KEYS = ("rdv_id", "version", "status", "previous_status", "change
 _NOTIFICATION_KEYS = ("message_id", "rdv_id", "organisation_id", "channel", "kind", "status", "attempt", "at")
 
 
-async def upsert_fact(session, row: dict) -> None:
-    await upsert_facts(session, [row])
+class ProjectionRepository:
+    """The projections reporting keeps from other services' events, written in the consumer's transaction."""
 
+    def __init__(self, session: UnitOfWork):
+        self.session = session  # the transaction its statements run in
 
-async def upsert_facts(session, rows: list[dict]) -> None:
-    """Many RDVs (distinct ids) at once: one statement."""
-    await session.execute(_UPSERT_FACTS, {"rows": json_rows(rows, _FACT_KEYS)})
+    async def upsert_facts(self, rows: list[dict]) -> None:
+        """Many RDVs (distinct ids) at once: one statement."""
+        await self.session.execute(_UPSERT_FACTS, {"rows": json_rows(rows, _FACT_KEYS)})
 
+    async def record_status_changes(self, rows: list[dict]) -> None:
+        await self.session.execute(_STATUS_CHANGES, {"rows": json_rows(rows, _STATUS_CHANGE_KEYS)})
 
-async def record_status_changes(session, rows: list[dict]) -> None:
-    await session.execute(_STATUS_CHANGES, {"rows": json_rows(rows, _STATUS_CHANGE_KEYS)})
+    async def record_notification(self, row: dict) -> None:
+        await self.session.execute(_NOTIFICATION, row)
 
+    async def record_notifications(self, rows: list[dict]) -> None:
+        """Outcomes of many messages (distinct ids) in one statement."""
+        await self.session.execute(_NOTIFICATIONS, {"rows": json_rows(rows, _NOTIFICATION_KEYS)})
 
-async def record_status_change(session, row: dict) -> None:
-    await record_status_changes(session, [row])
+    async def upsert_organisation(self, row: dict) -> None:
+        await self.session.execute(_ORGANISATION, row)
 
+    async def upsert_service(self, row: dict) -> None:
+        await self.session.execute(_SERVICE, row)
 
-async def record_notification(session, row: dict) -> None:
-    await session.execute(_NOTIFICATION, row)
+    async def upsert_agent(self, row: dict) -> None:
+        await self.session.execute(_AGENT, row)
 
+    async def upsert_motif(self, row: dict) -> None:
+        await self.session.execute(_MOTIF, row)
 
-async def record_notifications(session, rows: list[dict]) -> None:
-    """Outcomes of many messages (distinct ids) in one statement."""
-    await session.execute(_NOTIFICATIONS, {"rows": json_rows(rows, _NOTIFICATION_KEYS)})
+    async def upsert_lieu(self, row: dict) -> None:
+        await self.session.execute(_LIEU, row)
 
+    async def upsert_usager(self, row: dict) -> None:
+        await self.session.execute(_USAGER, row)
 
-async def upsert_organisation(session, row: dict) -> None:
-    await session.execute(_ORGANISATION, row)
+    async def anonymize_usager(self, row: dict) -> None:
+        await self.session.execute(_ANONYMIZE, row)
 
+    async def purge_rdv(self, rdv_id) -> None:
+        """Forget an RDV that booking deleted (retention): its fact, status history, notification outcomes."""
+        for table in ("rdv_notifications", "rdv_status_changes", "rdv_facts"):
+            column = "id" if table == "rdv_facts" else "rdv_id"
+            await self.session.execute(text(f"delete from {table} where {column} = :id"), {"id": rdv_id})
 
-async def upsert_service(session, row: dict) -> None:
-    await session.execute(_SERVICE, row)
+    async def reset(self, *, consumers: list[str]) -> None:
+        """Empty every projection and forget which events these consumers applied (for a replay)."""
+        await self.session.execute(text("truncate " + ", ".join(PROJECTION_TABLES)))
+        await self.session.execute(text("delete from inbox where consumer = any(:names)"), {"names": consumers})
 
-
-async def upsert_agent(session, row: dict) -> None:
-    await session.execute(_AGENT, row)
-
-
-async def upsert_motif(session, row: dict) -> None:
-    await session.execute(_MOTIF, row)
-
-
-async def upsert_lieu(session, row: dict) -> None:
-    await session.execute(_LIEU, row)
-
-
-async def upsert_usager(session, row: dict) -> None:
-    await session.execute(_USAGER, row)
-
-
-async def anonymize_usager(session, row: dict) -> None:
-    await session.execute(_ANONYMIZE, row)
-
-
-async def purge_rdv(session, rdv_id) -> None:
-    """Forget an RDV that booking deleted (retention): its fact, status history, notification outcomes."""
-    for table in ("rdv_notifications", "rdv_status_changes", "rdv_facts"):
-        column = "id" if table == "rdv_facts" else "rdv_id"
-        await session.execute(text(f"delete from {table} where {column} = :id"), {"id": rdv_id})
+    async def counts(self) -> dict[str, int]:
+        """How many RDV facts and usagers the projections hold."""
+        row = (await self.session.execute(text(
+            "select (select count(*) from rdv_facts) as rdv_facts, (select count(*) from usagers) as usagers"))).one()
+        return {"rdv_facts": row.rdv_facts, "usagers": row.usagers}

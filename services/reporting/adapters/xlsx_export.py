@@ -96,6 +96,18 @@ def _chunks(dsn: str, sql: str, params: dict, size: int = FETCH_ROWS):
         thread.join(timeout=10)
 
 
+def _sheet(workbook):
+    """The RDV sheet with its header row, and the formats of its date and time cells."""
+    sheet = workbook.add_worksheet("RDV")
+    bold = workbook.add_format({"bold": True})
+    day_format = workbook.add_format({"num_format": SHEET_DATE_FORMAT})
+    time_format = workbook.add_format({"num_format": SHEET_TIME_FORMAT})
+    for col, (title, width) in enumerate(zip(COLUMNS, COLUMN_WIDTHS)):
+        sheet.set_column(col, col, width)
+        sheet.write_string(0, col, title, bold)
+    return sheet, day_format, time_format
+
+
 def write_rdv_export(*, dsn: str, viewer: Viewer, filters: RdvFilters, timezone: str, today: date,
                      organisation_name: str, path: Path,
                      on_progress: Callable[[int, int], None] | None = None) -> int:
@@ -111,13 +123,7 @@ def write_rdv_export(*, dsn: str, viewer: Viewer, filters: RdvFilters, timezone:
                                                   "strings_to_numbers": False, "strings_to_formulas": False,
                                                   "strings_to_urls": False})
     try:
-        sheet = workbook.add_worksheet("RDV")
-        bold = workbook.add_format({"bold": True})
-        day_format = workbook.add_format({"num_format": SHEET_DATE_FORMAT})
-        time_format = workbook.add_format({"num_format": SHEET_TIME_FORMAT})
-        for col, (title, width) in enumerate(zip(COLUMNS, COLUMN_WIDTHS)):
-            sheet.set_column(col, col, width)
-            sheet.write_string(0, col, title, bold)
+        sheet, day_format, time_format = _sheet(workbook)
         # the undecorated writers (row/col already numbers): the per-cell cost is what bounds the export
         write_string, write_number = sheet._write_string, sheet._write_number
         origins: dict = {}

@@ -14,10 +14,9 @@ import logging
 import os
 import time
 
-from sqlalchemy import text
-
-from services.reporting.adapters.tables import PROJECTION_TABLES
 from services.reporting.entrypoints.consumers import CONSUMER_NAMES, make_consumers
+from services.reporting.service_layer.rebuild import projection_counts, reset_projections
+from services.reporting.service_layer.unit_of_work import unit_of_work
 from shared.bus import connect, ensure_streams
 from shared.db import Database
 from shared.inbox import ConsumerRunner
@@ -41,6 +40,29 @@ async def _caught_up(js, specs) -> bool:
     return True
 
 
+async def _recreate(db: Database, js, specs) -> list[ConsumerRunner]:
+    """Delete the durable consumers and create them again, delivering from the first message of their stream."""
+    for spec in specs:
+        with contextlib.suppress(Exception):  # absent: nothing to delete
+            await js.delete_consumer(spec.stream, spec.name)
+    runners = [ConsumerRunner(db, js, spec) for spec in specs]
+    for runner in runners:
+        await runner.ensure()  # DeliverPolicy.ALL: from the first message of the stream
+    return runners
+
+
+async def _wait_caught_up(js, specs, *, timeout: float) -> None:
+    """Until the consumers have nothing left to deliver nor to acknowledge, three checks in a row."""
+    deadline = time.monotonic() + timeout
+    stable = 0
+    while time.monotonic() < deadline:
+        stable = stable + 1 if await _caught_up(js, specs) else 0
+        if stable >= 3:
+            return
+        await asyncio.sleep(0.2)
+    raise TimeoutError("la reconstruction n'a pas rattrapé les flux à temps")
+
+
 async def rebuild(*, database_url: str, nats_url: str, wait: bool = True, timeout: float = 600.0) -> dict:
     """Rebuild every reporting projection from the streams; return the counts of the new projection."""
     db = Database(database_url)
@@ -49,33 +71,14 @@ async def rebuild(*, database_url: str, nats_url: str, wait: bool = True, timeou
     try:
         js = nc.jetstream(timeout=10)
         await ensure_streams(js, streams=("REPORTING", "DEADLETTER"))
-        async with db.uow() as uow:
-            await uow.execute(text("truncate " + ", ".join(PROJECTION_TABLES)))
-            await uow.execute(text("delete from inbox where consumer = any(:names)"), {"names": list(CONSUMER_NAMES)})
-            await uow.commit()
+        await reset_projections(uow=unit_of_work(db), consumers=list(CONSUMER_NAMES))
         specs = make_consumers(batched=True)
-        for spec in specs:
-            with contextlib.suppress(Exception):  # absent: nothing to delete
-                await js.delete_consumer(spec.stream, spec.name)
-        runners = [ConsumerRunner(db, js, spec) for spec in specs]
-        for runner in runners:
-            await runner.ensure()  # DeliverPolicy.ALL: from the first message of the stream
+        runners = await _recreate(db, js, specs)
         if wait:
             for runner in runners:
                 runner.start()
-            deadline = time.monotonic() + timeout
-            stable = 0
-            while time.monotonic() < deadline:
-                stable = stable + 1 if await _caught_up(js, specs) else 0
-                if stable >= 3:
-                    break
-                await asyncio.sleep(0.2)
-            else:
-                raise TimeoutError("la reconstruction n'a pas rattrapé les flux à temps")
-        async with db.engine.connect() as conn:
-            facts = (await conn.execute(text("select count(*) from rdv_facts"))).scalar_one()
-            usagers = (await conn.execute(text("select count(*) from usagers"))).scalar_one()
-        return {"rdv_facts": facts, "usagers": usagers}
+            await _wait_caught_up(js, specs, timeout=timeout)
+        return await projection_counts(uow=unit_of_work(db))
     finally:
         for runner in runners:
             await runner.stop()

@@ -3,10 +3,13 @@ FOR UPDATE SKIP LOCKED, so replicas share the queue without taking the same job 
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import time
 
+from services.reporting.adapters.xlsx_export import write_rdv_export
 from services.reporting.service_layer import exports
+from services.reporting.service_layer.unit_of_work import unit_of_work
 from shared import clock
 
 log = logging.getLogger("rdv.reporting.worker")
@@ -18,14 +21,16 @@ async def export_worker(runtime) -> None:
     runtime.export_wakeup = wake  # POST /exports wakes it up at once
     settings.exports_dir.mkdir(parents=True, exist_ok=True)
     last_cleanup = 0.0
+    # The file is written from a server-side cursor on a connection of its own, in a thread (constant memory).
+    write_export = functools.partial(write_rdv_export, dsn=settings.sync_database_url())
     while True:
         try:
             if time.monotonic() - last_cleanup >= settings.export_cleanup_interval_seconds:
                 last_cleanup = time.monotonic()
-                removed = await exports.remove_expired(db=runtime.db, now=clock.now())
+                removed = await exports.remove_expired(uow=unit_of_work(runtime.db), now=clock.now())
                 if removed:
                     log.info("removed %d expired export file(s)", removed)
-            if await exports.run_next_job(db=runtime.db, dsn=settings.sync_database_url(),
+            if await exports.run_next_job(uows=lambda: unit_of_work(runtime.db), write_export=write_export,
                                           exports_dir=settings.exports_dir, now_fn=clock.now,
                                           ttl_days=settings.export_ttl_days,
                                           stale_seconds=settings.export_stale_seconds):

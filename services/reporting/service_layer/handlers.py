@@ -1,4 +1,4 @@
-"""Event handlers of the reporting projections: `async def handler(uow, envelope)`.
+"""Event handlers of the reporting projections: `async def handler(uow: ReportingUnitOfWork, envelope)`.
 
 Payloads are read loosely (`.get`): a field added by a producer never breaks reporting, a missing
 optional one leaves a blank cell. Names are joined at read time, so no handler needs another
@@ -10,7 +10,7 @@ import logging
 import uuid
 from datetime import date, datetime
 
-from services.reporting.adapters import projections
+from services.reporting.service_layer.unit_of_work import ReportingUnitOfWork
 from shared.events import Envelope
 from shared.timeutil import DEFAULT_TIMEZONE, is_valid_timezone
 
@@ -96,14 +96,14 @@ def _fact_rows(envelope: Envelope) -> tuple[dict, dict | None] | None:
 PURGED = "booking.rdv.purged"
 
 
-async def _purge(uow, envelope: Envelope) -> None:
+async def _purge(uow: ReportingUnitOfWork, envelope: Envelope) -> None:
     """RGPD retention: booking deleted the RDV; its fact, history and notification outcomes go too."""
     rdv_id = _uuid(envelope.data.get("rdv_id"))
     if rdv_id:
-        await projections.purge_rdv(uow.session, rdv_id)
+        await uow.projections.purge_rdv(rdv_id)
 
 
-async def on_rdv(uow, envelope: Envelope) -> None:
+async def on_rdv(uow: ReportingUnitOfWork, envelope: Envelope) -> None:
     """Upsert the RDV's fact row (newest version wins) and keep its status history."""
     if envelope.type == PURGED:
         await _purge(uow, envelope)
@@ -112,9 +112,9 @@ async def on_rdv(uow, envelope: Envelope) -> None:
     if rows is None:
         return
     row, change = rows
-    await projections.upsert_fact(uow.session, row)
+    await uow.projections.upsert_facts([row])
     if change:
-        await projections.record_status_change(uow.session, change)
+        await uow.projections.record_status_changes([change])
 
 
 def _newer(candidate: dict, held: dict) -> bool:
@@ -123,7 +123,7 @@ def _newer(candidate: dict, held: dict) -> bool:
     return candidate["version"] > held["version"]
 
 
-async def on_rdvs(uow, envelopes: list[Envelope]) -> None:
+async def on_rdvs(uow: ReportingUnitOfWork, envelopes: list[Envelope]) -> None:
     """A batch of RDV events in bulk; a purge (retention) applies in its place in the sequence."""
     start = 0
     for i, envelope in enumerate(envelopes):
@@ -134,7 +134,7 @@ async def on_rdvs(uow, envelopes: list[Envelope]) -> None:
     await _facts_in_bulk(uow, envelopes[start:])
 
 
-async def _facts_in_bulk(uow, envelopes: list[Envelope]) -> None:
+async def _facts_in_bulk(uow: ReportingUnitOfWork, envelopes: list[Envelope]) -> None:
     """Per RDV only its newest version is written (the database still refuses a version older
     than the one it holds), every status change is kept."""
     facts: dict = {}
@@ -150,9 +150,9 @@ async def _facts_in_bulk(uow, envelopes: list[Envelope]) -> None:
         if change:
             changes.append(change)
     if facts:
-        await projections.upsert_facts(uow.session, list(facts.values()))
+        await uow.projections.upsert_facts(list(facts.values()))
     if changes:
-        await projections.record_status_changes(uow.session, changes)
+        await uow.projections.record_status_changes(changes)
 
 
 # ---- notifications.message.sent|failed ----------------------------------------------------------
@@ -174,14 +174,14 @@ def _then(held: dict, row: dict) -> dict:
             "attempt": max(held["attempt"], row["attempt"]), "at": row["at"]}
 
 
-async def on_message(uow, envelope: Envelope) -> None:
+async def on_message(uow: ReportingUnitOfWork, envelope: Envelope) -> None:
     """Record the outcome of one notification of an RDV; once sent, a message stays sent."""
     row = _message_row(envelope)
     if row is not None:
-        await projections.record_notification(uow.session, row)
+        await uow.projections.record_notification(row)
 
 
-async def on_messages(uow, envelopes: list[Envelope]) -> None:
+async def on_messages(uow: ReportingUnitOfWork, envelopes: list[Envelope]) -> None:
     """Notification outcomes of a batch in one statement (outcomes of one message folded in order)."""
     rows: dict = {}
     for envelope in envelopes:
@@ -190,31 +190,31 @@ async def on_messages(uow, envelopes: list[Envelope]) -> None:
             held = rows.get(row["message_id"])
             rows[row["message_id"]] = row if held is None else _then(held, row)
     if rows:
-        await projections.record_notifications(uow.session, [rows[k] for k in sorted(rows)])  # one lock order
+        await uow.projections.record_notifications([rows[k] for k in sorted(rows)])  # one lock order
 
 
 # ---- directory.* --------------------------------------------------------------------------------
 
-async def on_directory(uow, envelope: Envelope) -> None:
+async def on_directory(uow: ReportingUnitOfWork, envelope: Envelope) -> None:
     """Keep the names (and the organisation's timezone and slug) the reports show."""
     _, aggregate, verb = envelope.type.split(".", 2)
     deleted = verb == "deleted"
     if aggregate == "organisation":
         org = envelope.data.get("organisation") or {}
         timezone = org.get("timezone") if is_valid_timezone(org.get("timezone") or "") else DEFAULT_TIMEZONE
-        await projections.upsert_organisation(uow.session, {
+        await uow.projections.upsert_organisation({
             "id": _uuid(org.get("id") or envelope.organisation_id), "name": org.get("name") or "",
             "slug": org.get("slug"), "timezone": timezone})
     elif aggregate == "service":
         service = envelope.data.get("service") or {}
         if service.get("id"):
-            await projections.upsert_service(uow.session, {
+            await uow.projections.upsert_service({
                 "id": _uuid(service["id"]), "organisation_id": envelope.organisation_id,
                 "name": service.get("name") or "", "short_name": service.get("short_name"), "deleted": deleted})
     elif aggregate == "agent":
         agent = envelope.data.get("agent") or {}
         if agent.get("id"):
-            await projections.upsert_agent(uow.session, {
+            await uow.projections.upsert_agent({
                 "id": _uuid(agent["id"]), "organisation_id": envelope.organisation_id,
                 "first_name": agent.get("first_name"), "last_name": agent.get("last_name"),
                 "email": agent.get("email"), "deleted": deleted})
@@ -222,39 +222,39 @@ async def on_directory(uow, envelope: Envelope) -> None:
 
 # ---- availability.motif.* | availability.lieu.* -------------------------------------------------
 
-async def on_catalog(uow, envelope: Envelope) -> None:
+async def on_catalog(uow: ReportingUnitOfWork, envelope: Envelope) -> None:
     """Keep motif names and location types, and lieu names."""
     _, aggregate, verb = envelope.type.split(".", 2)
     deleted = verb == "deleted"
     if aggregate == "motif":
         motif = envelope.data.get("motif") or {}
         if motif.get("id"):
-            await projections.upsert_motif(uow.session, {
+            await uow.projections.upsert_motif({
                 "id": _uuid(motif["id"]), "organisation_id": envelope.organisation_id,
                 "name": motif.get("name") or "", "service_id": _uuid(motif.get("service_id")),
                 "location_type": motif.get("location_type"), "deleted": deleted})
     elif aggregate == "lieu":
         lieu = envelope.data.get("lieu") or {}
         if lieu.get("id"):
-            await projections.upsert_lieu(uow.session, {
+            await uow.projections.upsert_lieu({
                 "id": _uuid(lieu["id"]), "organisation_id": envelope.organisation_id,
                 "name": lieu.get("name") or "", "address": lieu.get("address"), "deleted": deleted})
 
 
 # ---- usagers.usager.* ---------------------------------------------------------------------------
 
-async def on_usager(uow, envelope: Envelope) -> None:
+async def on_usager(uow: ReportingUnitOfWork, envelope: Envelope) -> None:
     """Keep names and birth dates; `anonymized` drops every personal datum we hold of that person."""
     if envelope.type == "usagers.usager.anonymized":
         usager_id = _uuid(envelope.data.get("usager_id") or (envelope.data.get("usager") or {}).get("id"))
         if usager_id:
-            await projections.anonymize_usager(uow.session, {"id": usager_id,
+            await uow.projections.anonymize_usager({"id": usager_id,
                                                              "organisation_id": envelope.organisation_id})
         return
     usager = envelope.data.get("usager") or {}
     if not usager.get("id"):
         return
-    await projections.upsert_usager(uow.session, {
+    await uow.projections.upsert_usager({
         "id": _uuid(usager["id"]),
         "organisation_id": _uuid(usager.get("organisation_id") or envelope.organisation_id),
         "first_name": usager.get("first_name"), "last_name": usager.get("last_name"),

@@ -16,6 +16,7 @@ import os
 import uuid
 from typing import Any
 
+from services.reporting.service_layer.unit_of_work import ReportingUnitOfWork
 from shared.events import Actor, Envelope
 
 DEV_KEY = "dev-pseudonym-key-not-for-production"
@@ -70,7 +71,7 @@ def pseudonymised(envelope: Envelope, key: bytes | None = None) -> Envelope | No
                     data=body, traceparent=envelope.traceparent)
 
 
-async def on_rdv_public(uow, envelope: Envelope) -> None:
+async def on_rdv_public(uow: ReportingUnitOfWork, envelope: Envelope) -> None:
     """Consumer `reporting-public`: the pseudonymised event goes to the outbox in the inbox's transaction."""
     event = pseudonymised(envelope)
     if event is not None:

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import text
 
+from services.reporting.entrypoints.consumers import in_transaction
 from services.reporting.service_layer import handlers
 from shared.db import Database
 from shared.events import new_event
@@ -37,7 +38,8 @@ def _outcomes():
 
 
 async def _apply(db: Database, events, batches: list[int]) -> list:
-    await apply_in_batches(db, events, batches, handlers.on_message, handlers.on_messages)
+    await apply_in_batches(db, events, batches, in_transaction(handlers.on_message),
+                           in_transaction(handlers.on_messages))
     async with db.uow() as uow:
         return sorted((await uow.execute(text(
             "select message_id, rdv_id, channel, kind, status, attempt, at from rdv_notifications"))).all())
@@ -82,7 +84,8 @@ def _rdv_events():
 
 
 async def _apply_rdvs(db: Database, events, batches: list[int]) -> tuple:
-    await apply_in_batches(db, events, batches, handlers.on_rdv, handlers.on_rdvs)
+    await apply_in_batches(db, events, batches, in_transaction(handlers.on_rdv),
+                           in_transaction(handlers.on_rdvs))
     async with db.uow() as uow:
         facts = sorted((await uow.execute(text(
             "select id, agent_ids, usager_ids, created_by, starts_at, ends_at, duration_minutes, status, version "
