@@ -45,10 +45,14 @@ class Checker:
         self.checked: list[str] = []
         self.severe: list[str] = []
 
-    def __call__(self, name: str) -> None:
+    def __call__(self, name: str, *, dialog=None) -> None:
         page = self.page
         page.wait_for_load_state("load")
         page.evaluate("document.fonts.ready")
+        if dialog is not None:  # a DSFR modal fades in: checked once fully shown, its focus inside it
+            expect(dialog).to_have_css("opacity", "1")
+            expect(dialog).to_have_attribute("aria-modal", "true")
+            assert dialog.evaluate("d => d.contains(document.activeElement)"), f"{name}: the focus is outside the dialog"
         # The DSFR's header (Marianne block) and footer with its mandatory links, on every page.
         expect(page.locator("header.fr-header .fr-logo")).to_have_text(re.compile(r"République\s*Française"))
         footer = page.locator("footer.fr-footer")
@@ -74,6 +78,19 @@ def world(setup):
     return {"usager": usager, "rdv": rdv, "org": org}
 
 
+def expect_step(page, title: str, n: int, total: int, following: str | None) -> None:
+    """The DSFR stepper of a journey shows step n: its title, « Étape n sur N », the bar, the next step."""
+    stepper = page.locator(".fr-stepper")
+    expect(stepper.locator(".fr-stepper__title")).to_have_text(re.compile(rf"^\s*{re.escape(title)}\s+Étape {n} sur {total}\s*$"))
+    expect(stepper.locator(".fr-stepper__steps")).to_have_attribute("data-fr-current-step", str(n))
+    expect(stepper.locator(".fr-stepper__steps")).to_have_attribute("data-fr-steps", str(total))
+    details = stepper.locator(".fr-stepper__details")
+    if following:
+        expect(details).to_have_text(f"Étape suivante : {following}")
+    else:
+        expect(details).to_be_hidden()
+
+
 def visit_everything(page, setup, world, check: Checker) -> None:
     # Signed out: login, the information pages, a mistyped address, the public booking journey.
     open_page(page, "/login")
@@ -90,6 +107,7 @@ def visit_everything(page, setup, world, check: Checker) -> None:
     check("boite-de-developpement")
 
     open_page(page, f"/prendre-rdv/{world['org']['slug']}")
+    expect_step(page, "Motif", 1, 5, "Lieu")
     check("public-motif")
     page.get_by_role("button", name=setup.motif["name"]).click()
     lieu = page.get_by_role("button", name=setup.lieu["name"])
@@ -103,12 +121,14 @@ def visit_everything(page, setup, world, check: Checker) -> None:
     page.locator("#creneaux .slot").first.click()
     expect(page.get_by_role("heading", name="Vos coordonnées")).to_be_visible()
     expect(page.locator("#data-notice").get_by_role("link", name=re.compile("vos données"))).to_be_visible()
+    expect_step(page, "Coordonnées", 4, 5, "Confirmation")
     check("public-coordonnees")
     page.get_by_label("Prénom").fill("Hugo")
     page.get_by_label("Nom", exact=True).fill("Moreau")
     page.get_by_label("Téléphone portable").fill("06 98 76 54 32")
     page.get_by_role("button", name="Confirmer le rendez-vous").click()
     expect(page.get_by_role("heading", name="Votre rendez-vous est confirmé")).to_be_visible()
+    expect_step(page, "Confirmation", 5, 5, None)
     check("public-confirmation")
 
     # Signed in as the organisation's admin: every page of the agents' UI.
@@ -116,12 +136,29 @@ def visit_everything(page, setup, world, check: Checker) -> None:
     open_page(page, f"/?agent_id={setup.agent['id']}&date=2027-03-01")
     expect(page.locator(".fc-event.rdv").first).to_be_visible()
     check("agenda")
+    # The dialogs (the DSFR's modal) open, each kind once: the RDV's details, a form, a confirmation that
+    # asks a choice (opened from the RDV's dialog, which comes back after it), the new RDV's form.
     page.locator(".fc-event.rdv", has_text="Jeanne Martin").click()
-    dialog = page.get_by_role("dialog")
+    dialog = page.get_by_role("dialog", name="Rendez-vous", exact=True)
     expect(dialog).to_contain_text("Jeanne Martin")
-    check("agenda-rdv")
+    check("agenda-rdv", dialog=dialog)
+    dialog.get_by_role("button", name="Modifier", exact=True).click()
+    edit = page.get_by_role("dialog", name="Modifier le rendez-vous")
+    check("agenda-rdv-modifier", dialog=edit)
+    edit.get_by_role("button", name="Fermer sans enregistrer").click()
+    expect(edit).to_be_hidden()
+    dialog.get_by_role("button", name="Annuler le RDV").click()
+    cancel = page.get_by_role("dialog", name="Annuler le rendez-vous")
+    check("agenda-rdv-annuler", dialog=cancel)
+    cancel.get_by_role("button", name="Ne pas annuler").click()
+    expect(cancel).to_be_hidden()
     dialog.get_by_role("button", name="Fermer").click()
     expect(dialog).to_be_hidden()
+    page.get_by_role("button", name="Nouveau RDV à une heure choisie").click()
+    create = page.get_by_role("dialog", name="Nouveau rendez-vous")
+    check("agenda-nouveau-rdv", dialog=create)
+    create.get_by_role("button", name="Fermer sans créer").click()
+    expect(create).to_be_hidden()
     for name, path in AGENT_PAGES.items():
         if name == "agenda":
             continue
@@ -132,10 +169,12 @@ def visit_everything(page, setup, world, check: Checker) -> None:
             page.get_by_label("Motif").select_option(setup.motif["id"])
             page.get_by_role("button", name="Rechercher des créneaux").click()
             expect(page.locator("#slots .slot").first).to_be_visible()
+            expect_step(page, "Créneau", 1, 3, "Usager")
             check("trouver-creneaux")
             page.locator("#slots .slot").first.click()
             page.get_by_label("Rechercher un usager").fill("Martin")
             expect(page.locator("#usager-results")).to_contain_text("Jeanne Martin")
+            expect_step(page, "Usager", 2, 3, "Confirmation")
             check("trouver-usager")
         if name == "plages":
             page.get_by_role("button", name="Enregistrer la plage").click()
@@ -248,3 +287,56 @@ def test_the_dsfr_comes_from_node_modules_and_nothing_else_does(system):
     for path in ("/vendor/dsfr/dsfr.module.js.map", "/vendor/dsfr/package.json",
                  "/vendor/dsfr/fonts/%2e%2e/%2e%2e/package.json", "/vendor/dsfr/icons/..%2f..%2f..%2fpackage.json"):
         assert httpx.get(base + path).status_code == 404, path
+
+
+def test_the_dialogs_are_the_dsfrs_modal_with_its_keyboard(page, setup):
+    """The RDV's dialog is a DSFR modal opened by its button (aria-controls, data-fr-opened): the focus stays
+    inside on Tab, Escape closes it and the focus goes back to the button. A dialog opened from it takes its
+    place and gives it back, with the focus on the button that opened it."""
+    create_plage(setup)
+    book(setup, "2027-03-02T10:00:00+01:00", first_name="Paul", last_name="Bernard")
+    login(page, setup.agent_email, setup.agent_password)
+    open_page(page, "/rdvs")
+    opener = page.get_by_role("button", name="Détails du RDV du mardi 2 mars 2027 à 10 h 00")
+    opener.click()
+    dialog = page.get_by_role("dialog", name="Rendez-vous", exact=True)
+    expect(dialog).to_have_class(re.compile(r"\bfr-modal\b.*\bfr-modal--opened\b"))
+    expect(dialog).to_have_css("opacity", "1")
+    modal_id = dialog.get_attribute("id")
+    expect(opener).to_have_attribute("aria-controls", modal_id)
+    expect(opener).to_have_attribute("data-fr-opened", "true")
+    expect(dialog.locator(".fr-modal__title")).to_have_text("Rendez-vous")
+    close = dialog.locator(".fr-modal__header .fr-btn--close")
+    expect(close).to_have_attribute("aria-controls", modal_id)
+    inside = "d => d.contains(document.activeElement)"
+    for _ in range(12):  # more stops than the dialog has: Tab goes round inside it
+        page.keyboard.press("Tab")
+        assert dialog.evaluate(inside), "Tab left the dialog"
+    for _ in range(12):
+        page.keyboard.press("Shift+Tab")
+        assert dialog.evaluate(inside), "Shift+Tab left the dialog"
+
+    # A confirmation from the dialog: shown in its place, then the dialog is back, focus on its button.
+    cancel_button = dialog.get_by_role("button", name="Annuler le RDV")
+    cancel_button.click()
+    cancel = page.get_by_role("dialog", name="Annuler le rendez-vous")
+    expect(cancel).to_have_css("opacity", "1")
+    expect(dialog).to_be_hidden()
+    expect(cancel.locator(".fr-modal__footer .fr-btns-group").get_by_role("button")).to_have_text(
+        ["Confirmer l'annulation", "Ne pas annuler"])
+    expect(cancel.get_by_role("button", name="Ne pas annuler")).to_be_focused()
+    page.keyboard.press("Escape")
+    expect(cancel).to_have_count(0)
+    expect(dialog).to_be_visible()
+    expect(cancel_button).to_be_focused()
+
+    page.keyboard.press("Escape")
+    expect(dialog).to_have_count(0)
+    expect(opener).to_be_focused()
+    expect(opener).not_to_have_attribute("aria-controls", re.compile("."))
+    # Opened again from the same button, then closed by its header's button.
+    opener.click()
+    expect(dialog).to_have_css("opacity", "1")
+    dialog.locator(".fr-modal__header").get_by_role("button", name="Fermer").click()
+    expect(dialog).to_have_count(0)
+    expect(opener).to_be_focused()

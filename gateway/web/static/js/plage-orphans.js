@@ -33,8 +33,8 @@ export async function writePlage({ preview, write, confirmText, confirmLabel, ti
         el("ul.orphans", {}, orphans.map((r) => el("li", {}, describe(r)))),
         el("p", {}, "Les garder : ils restent à leur horaire, hors plage. Les annuler : ils sont annulés par le service "
           + "et les usagers en sont prévenus."),
-        el("div.actions", {}, keep, cancel, back),
       ],
+      actions: [keep, cancel, back],
     });
     const busy = (on) => [keep, cancel, back].forEach((b) => (b.disabled = on));
     back.addEventListener("click", () => handle.close());

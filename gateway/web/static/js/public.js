@@ -2,18 +2,18 @@
 import { api, markReady, el, clear, flash, clearFlash, showFormError, clearFormError, checkRequired, formValues, fmtDay, fmtTime, fmtDateTime,
   dayOf, today, addDays, LOCATION_TYPES } from "/static/js/app.js";
 import { renderSlotGroups } from "/static/js/slots.js";
+import { showStep } from "/static/js/stepper.js";
 
 const slug = document.body.dataset.slug;
 const tz = document.body.dataset.timezone || "Europe/Paris";
 const state = { motif: null, lieu: null, weekStart: null, slot: null };
 const call = (method, path, body, query) => api(method, path, body, { redirectOn401: false, query });
 
+const STEPS = ["motif", "lieu", "creneau", "contact", "confirmation"]; // the panels, in the stepper's order
+
 function show(step) {
   document.querySelectorAll("[data-panel]").forEach((p) => (p.hidden = p.dataset.panel !== step));
-  document.querySelectorAll(".steps li").forEach((li) => {
-    if (li.dataset.step === step) li.setAttribute("aria-current", "step");
-    else li.removeAttribute("aria-current");
-  });
+  showStep(document.getElementById("stepper"), STEPS.indexOf(step) + 1);
   const heading = document.querySelector(`[data-panel="${step}"] h2`) || document.getElementById("step-title");
   heading.setAttribute("tabindex", "-1");
   heading.focus();

@@ -84,8 +84,8 @@ export function createRdv(init, { me, tz, agents, motifs, lieux }) {
 
     const check = el("div.precheck", { "aria-live": "polite" });
     const notice = el("p.notice.info", { hidden: true });
-    const submit = el("button.button", { type: "submit" }, "Créer le RDV");
-    const form = el("form.rdv-create", { novalidate: true },
+    const submit = el("button.button", { type: "submit", form: id("form") }, "Créer le RDV");
+    const form = el("form.rdv-create", { id: id("form"), novalidate: true },
       el("div.error-box", { role: "alert", tabindex: "-1", hidden: true }),
       el("div.row", {},
         field("Jour", el("input", { id: id("day"), name: "day", type: "date", required: true, value: init.day })),
@@ -96,12 +96,12 @@ export function createRdv(init, { me, tz, agents, motifs, lieux }) {
       check,
       usagerSet,
       field("Contexte", el("textarea", { id: id("context"), name: "context" }), "(facultatif, visible des agents)"),
-      notice,
-      el("div.actions", {}, submit,
-        el("button.button.secondary", { type: "button", onclick: () => handle.close() }, "Fermer sans créer")));
+      notice);
+    // The buttons sit in the dialog's footer, the submit one tied to the form by its `form` attribute.
     const handle = openDialog({ title: "Nouveau rendez-vous", content: [form], className: "wide", errorBox: false,
+      actions: [submit, el("button.button.secondary", { type: "button", onclick: () => handle.close() }, "Fermer sans créer")],
       onClose: () => resolve(created) });
-    (motif.value ? query : motif).focus();
+    (motif.value ? query : motif).autofocus = true; // focused once the dialog shows
 
     // ---------------------------------------------------------- what the agenda says of this time
     let checkSeq = 0;

@@ -9,9 +9,10 @@ import { notificationsSection } from "/static/js/notify.js";
 
 // ctx: {tz, motifs, lieux, agents (by id), agentList, lieuList, usagers (by id), onChanged(rdv)}.
 // `readonly`: an RDV the caller may not change (a colleague's, seen in their agenda): details only.
-export function openRdvDialog(rdv, ctx, { readonly = false } = {}) {
+// `onClose()` when the dialog is closed. Its header's button closes it (« Fermer »).
+export function openRdvDialog(rdv, ctx, { readonly = false, onClose } = {}) {
   const holder = el("div.rdv-dialog-content");
-  const handle = openDialog({ title: "Rendez-vous", content: [holder], className: "wide" });
+  const handle = openDialog({ title: "Rendez-vous", content: [holder], className: "wide", onClose });
   handle.dialog.dataset.rdvId = rdv.id;
 
   function render(current) {
@@ -40,7 +41,6 @@ export function openRdvDialog(rdv, ctx, { readonly = false } = {}) {
           `Fiche de ${fullName((ctx.usagers || {})[id]) || "l'usager"}`))));
       content.push(notificationsSection(current, ctx.tz));
     }
-    content.push(el("div.actions", {}, el("button.button.secondary", { type: "button", onclick: () => handle.close() }, "Fermer")));
     holder.replaceChildren(...content);
   }
   render(rdv);

@@ -79,8 +79,8 @@ export function editRdv(rdv, { agents = [], lieux = [], usagers = {}, tz }) {
       el("input", { type: "checkbox", id: id(`agent-${a.id}`), name: "agent_ids", value: a.id, "data-multi": true,
         checked: (rdv.agent_ids || []).includes(a.id) }), fullName(a))));
     const notice = el("p.notice.info", { "aria-live": "polite" });
-    const submit = el("button.button", { type: "submit" }, "Enregistrer");
-    const form = el("form.rdv-edit", { novalidate: true },
+    const submit = el("button.button", { type: "submit", form: id("form") }, "Enregistrer");
+    const form = el("form.rdv-edit", { id: id("form"), novalidate: true },
       el("div.error-box", { role: "alert", tabindex: "-1", hidden: true }),
       el("div.row", {},
         field("day", "Jour", el("input", { id: id("day"), name: "day", type: "date", required: true, value: wall.slice(0, 10) })),
@@ -90,10 +90,10 @@ export function editRdv(rdv, { agents = [], lieux = [], usagers = {}, tz }) {
       el("fieldset", {}, el("legend", {}, "Agent(s)"), agentBox),
       field("lieu", "Lieu", lieu),
       field("context", "Contexte", el("textarea", { id: id("context"), name: "context" }, rdv.context || ""), "(visible des agents)"),
-      notice,
-      el("div.actions", {}, submit,
-        el("button.button.secondary", { type: "button", onclick: () => handle.close() }, "Fermer sans enregistrer")));
+      notice);
+    // The buttons sit in the dialog's footer, the submit one tied to the form by its `form` attribute.
     const handle = openDialog({ title: "Modifier le rendez-vous", content: [form], className: "wide", errorBox: false,
+      actions: [submit, el("button.button.secondary", { type: "button", onclick: () => handle.close() }, "Fermer sans enregistrer")],
       onClose: () => resolve(saved) });
     let allow = false;
 

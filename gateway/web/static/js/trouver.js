@@ -4,6 +4,7 @@ import {
   fmtDay, fmtTime, fmtDateTime, dayOf, today, addDays, orgTimezone, toInstant, debounce, LOCATION_TYPES, fmtPhone,
 } from "/static/js/app.js";
 import { renderSlotGroups } from "/static/js/slots.js";
+import { showStep } from "/static/js/stepper.js";
 
 run(async (me) => {
   const tz = orgTimezone(me);
@@ -39,11 +40,7 @@ run(async (me) => {
   const state = { slot: null, usager: null };
 
   function step(n) {
-    [1, 2, 3].forEach((i) => {
-      const li = document.getElementById(`step-${i}`);
-      if (i === n) li.setAttribute("aria-current", "step");
-      else li.removeAttribute("aria-current");
-    });
+    showStep(document.getElementById("stepper"), n);
     document.getElementById("usager-section").hidden = n !== 2;
     document.getElementById("confirm-section").hidden = n !== 3;
     document.getElementById("search-section").hidden = n !== 1;

@@ -37,9 +37,9 @@ async function render(me, box, motifs, lieux, agents) {
       const rdv = await api("GET", `/rdvs/${r.id}`);
       await loadUsagers(rdv.usager_ids || [], usagers);
       let changed = false;
-      const handle = openRdvDialog(rdv, { tz, motifs: motifsById, lieux: lieuxById, agents: agentsById, agentList: agents,
-        lieuList: lieux, usagers, onChanged: () => (changed = true) });
-      handle.dialog.addEventListener("close", () => { if (changed) render(me, box, motifs, lieux, agents); });
+      openRdvDialog(rdv, { tz, motifs: motifsById, lieux: lieuxById, agents: agentsById, agentList: agents,
+        lieuList: lieux, usagers, onChanged: () => (changed = true) },
+      { onClose: () => { if (changed) render(me, box, motifs, lieux, agents); } });
     } catch (e) {
       flash(e.message, "error");
     } finally {
