@@ -5,15 +5,14 @@ import httpx
 from sqlalchemy.exc import IntegrityError
 
 from gateway import retention
-from gateway.adapters import positions
-from gateway.adapters.audit_writer import AuditWriter
 from gateway.adapters.services import ServiceClients
-from gateway.api import (audit, auth, availability, booking, calendar_feed, dev, directory, public, reporting, usagers,
-                         webhooks)
-from gateway.api.deps import PRINCIPAL_KEY
-from gateway.api.middleware import install_middlewares
 from gateway.config import GatewaySettings
-from gateway.openapi import install_openapi
+from gateway.entrypoints import auth, calendar_feed, directory, proxy
+from gateway.entrypoints.edge import install_middlewares
+from gateway.entrypoints.openapi import install_openapi
+from gateway.entrypoints.request_state import PRINCIPAL_KEY
+from gateway.service_layer import read_positions
+from gateway.service_layer.audit_writer import AuditWriter
 from shared.errors import Conflict
 from shared.service import ServiceRuntime
 from shared.settings import SERVICE_NAMES, service_url
@@ -42,8 +41,8 @@ class GatewayRuntime(ServiceRuntime):
         the client has nothing to do with it)."""
         principal = scope.get(PRINCIPAL_KEY)
         if principal is not None:
-            await positions.record_now(self.db, organisation_id=principal.organisation.id,
-                                       positions={stream: position})
+            await read_positions.record(db=self.db, organisation_id=principal.organisation.id,
+                                        positions={stream: position})
         return []
 
     async def readiness(self) -> dict:
@@ -67,8 +66,9 @@ async def _service_ready(client: httpx.AsyncClient, name: str) -> str:
 
 runtime = GatewayRuntime("gateway", GatewaySettings(), background=[retention.retention_loop])
 app = runtime.create_app(title="rdv — API de la passerelle", routers=[
-    auth.router, directory.router, availability.router, booking.router, usagers.router, reporting.router,
-    public.router, audit.router, dev.router, calendar_feed.router, calendar_feed.feed_router, webhooks.router])
+    auth.routes.router, directory.routes.router, proxy.availability.router, proxy.booking.router,
+    proxy.usagers.router, proxy.reporting.router, proxy.public.router, directory.audit.router, proxy.dev.router,
+    calendar_feed.router, calendar_feed.feed_router, proxy.webhooks.router])
 
 
 @app.exception_handler(IntegrityError)

@@ -4,12 +4,9 @@ past their validity (GATEWAY_IDEMPOTENCY_TTL_HOURS), instead of staying until th
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from sqlalchemy import delete
-
-from gateway.adapters.tables import idempotency_keys
-from shared import clock
+from gateway.service_layer import idempotency
 from shared.db import Database
 from shared.service import run_periodically
 
@@ -20,11 +17,7 @@ INTERVAL = 3600.0  # seconds between two passes
 
 async def purge_idempotency_keys(*, db: Database, ttl_hours: int = 24, as_of: datetime | None = None) -> int:
     """Delete the stored responses older than their validity; return how many."""
-    cutoff = (as_of or clock.now()) - timedelta(hours=ttl_hours)
-    async with db.uow() as uow:
-        result = await uow.execute(delete(idempotency_keys).where(idempotency_keys.c.created_at < cutoff))
-        await uow.commit()
-    return result.rowcount or 0
+    return await idempotency.purge(db=db, ttl_hours=ttl_hours, as_of=as_of)
 
 
 async def retention_loop(runtime) -> None:

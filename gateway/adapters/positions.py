@@ -26,20 +26,19 @@ def positions_of_organisation():
             .where(read_positions.c.organisation_id == organisations.c.id).scalar_subquery())
 
 
-async def record(*, uow, organisation_id: uuid.UUID, positions: Positions) -> None:
-    """Keep an organisation's new write positions (they only grow)."""
-    if positions:
-        streams = sorted(positions)
-        await uow.execute(_RECORD, {"org": organisation_id, "streams": streams,
-                                    "seqs": [positions[s] for s in streams]})
+class PositionRepository:
+    """Per organisation, the highest stream positions its writes were answered with."""
 
+    def __init__(self, uow):
+        self._uow = uow
 
-async def read(*, uow, organisation_id: uuid.UUID) -> Positions:
-    return {row.stream: row.seq for row in await uow.execute(_READ, {"org": organisation_id})}
+    async def record(self, *, organisation_id: uuid.UUID, positions: Positions) -> None:
+        """Keep an organisation's new write positions (they only grow)."""
+        if positions:
+            streams = sorted(positions)
+            await self._uow.execute(_RECORD, {"org": organisation_id, "streams": streams,
+                                              "seqs": [positions[s] for s in streams]})
 
+    async def read(self, *, organisation_id: uuid.UUID) -> Positions:
+        return {row.stream: row.seq for row in await self._uow.execute(_READ, {"org": organisation_id})}
 
-async def record_now(db, *, organisation_id: uuid.UUID, positions: Positions) -> None:
-    """`record` in a statement of its own, committed before the write's answer leaves the gateway: every
-    later read through any gateway replica reads after them."""
-    async with db.statements() as st:
-        await record(uow=st, organisation_id=organisation_id, positions=positions)

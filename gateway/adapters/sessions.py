@@ -8,21 +8,8 @@ from sqlalchemy import and_, any_, bindparam, delete, func, insert, select, text
 from sqlalchemy.dialects.postgresql import ARRAY, UUID, aggregate_order_by
 
 from gateway.adapters.positions import positions_of_organisation
+from gateway.adapters.repository import lock_key
 from gateway.adapters.tables import agent_services, agents, login_attempts, organisations, rate_events, sessions
-from shared.db import UnitOfWork
-
-
-async def add_session(*, uow: UnitOfWork, session_id: uuid.UUID, token_hash: str, csrf_token: str,
-                      agent_id: uuid.UUID, organisation_id: uuid.UUID, now: datetime,
-                      ip: str | None, user_agent: str | None) -> None:
-    await uow.execute(insert(sessions).values(
-        id=session_id, token_hash=token_hash, csrf_token=csrf_token, agent_id=agent_id,
-        organisation_id=organisation_id, created_at=now, last_seen_at=now, ip=ip, user_agent=(user_agent or "")[:300]))
-
-
-async def find_session(*, uow: UnitOfWork, token_hash: str):
-    stmt = select(sessions).where(sessions.c.token_hash == token_hash, sessions.c.revoked_at.is_(None))
-    return (await uow.execute(stmt)).first()
 
 
 def _caller_statement():
@@ -58,52 +45,76 @@ def _caller_statement():
 _FIND_CALLER = _caller_statement()  # built once: it runs on every authenticated call
 
 
-async def find_caller(*, uow, token_hash: str, agent_ids: list[uuid.UUID] = ()):
-    """The live session of a token with its agent (None once deleted), the agent's services and its
-    organisation, in one statement: `session_id, agent_id, last_seen_at, csrf_token, agent_*, org_*`,
-    and `known_agent_ids`: those of `agent_ids` that are agents of its organisation (None when none)."""
-    return (await uow.execute(_FIND_CALLER, {"token_hash": token_hash, "agent_ids": list(agent_ids)})).first()
+class SessionRepository:
+    """Sessions: one per login, found by its token's hash, revoked at logout or when the agent goes."""
+
+    def __init__(self, uow):
+        self._uow = uow
+
+    async def add_session(self, *, session_id: uuid.UUID, token_hash: str, csrf_token: str,
+                          agent_id: uuid.UUID, organisation_id: uuid.UUID, now: datetime,
+                          ip: str | None, user_agent: str | None) -> None:
+        await self._uow.execute(insert(sessions).values(
+            id=session_id, token_hash=token_hash, csrf_token=csrf_token, agent_id=agent_id,
+            organisation_id=organisation_id, created_at=now, last_seen_at=now, ip=ip,
+            user_agent=(user_agent or "")[:300]))
+
+    async def find_session(self, *, token_hash: str):
+        stmt = select(sessions).where(sessions.c.token_hash == token_hash, sessions.c.revoked_at.is_(None))
+        return (await self._uow.execute(stmt)).first()
+
+    async def find_caller(self, *, token_hash: str, agent_ids: list[uuid.UUID] = ()):
+        """The live session of a token with its agent (None once deleted), the agent's services and its
+        organisation, in one statement: `session_id, agent_id, last_seen_at, csrf_token, agent_*, org_*`,
+        and `known_agent_ids`: those of `agent_ids` that are agents of its organisation (None when none)."""
+        params = {"token_hash": token_hash, "agent_ids": list(agent_ids)}
+        return (await self._uow.execute(_FIND_CALLER, params)).first()
+
+    async def touch_session(self, *, session_id: uuid.UUID, now: datetime) -> None:
+        await self._uow.execute(update(sessions).where(sessions.c.id == session_id).values(last_seen_at=now))
+
+    async def revoke_session(self, *, session_id: uuid.UUID, now: datetime) -> None:
+        await self._uow.execute(update(sessions)
+                                .where(sessions.c.id == session_id, sessions.c.revoked_at.is_(None))
+                                .values(revoked_at=now))
+
+    async def revoke_agent_sessions(self, *, agent_id: uuid.UUID, now: datetime,
+                                    keep: uuid.UUID | None = None) -> None:
+        stmt = update(sessions).where(sessions.c.agent_id == agent_id, sessions.c.revoked_at.is_(None))
+        if keep:
+            stmt = stmt.where(sessions.c.id != keep)
+        await self._uow.execute(stmt.values(revoked_at=now))
 
 
-async def touch_session(*, uow: UnitOfWork, session_id: uuid.UUID, now: datetime) -> None:
-    await uow.execute(update(sessions).where(sessions.c.id == session_id).values(last_seen_at=now))
+class ThrottleRepository:
+    """Login attempts and rate-limit events (kept a day), counted under an advisory lock per key."""
 
+    def __init__(self, uow):
+        self._uow = uow
 
-async def revoke_session(*, uow: UnitOfWork, session_id: uuid.UUID, now: datetime) -> None:
-    await uow.execute(update(sessions).where(sessions.c.id == session_id, sessions.c.revoked_at.is_(None))
-                      .values(revoked_at=now))
+    async def lock_key(self, *, key: str) -> None:
+        """Serialise the transactions that count one key (email+IP, a bucket) until they end."""
+        await lock_key(self._uow, key)
 
+    async def recent_failures(self, *, email: str, ip: str, since: datetime) -> int:
+        """Failed logins for this email+IP since `since`, not counting those before the last success."""
+        last_ok = select(func.max(login_attempts.c.at)).where(
+            login_attempts.c.email == email, login_attempts.c.ip == ip, login_attempts.c.success.is_(True)
+        ).scalar_subquery()
+        stmt = select(func.count()).select_from(login_attempts).where(
+            login_attempts.c.email == email, login_attempts.c.ip == ip, login_attempts.c.success.is_(False),
+            login_attempts.c.at > since, login_attempts.c.at > func.coalesce(last_ok, since))
+        return (await self._uow.execute(stmt)).scalar_one()
 
-async def revoke_agent_sessions(*, uow: UnitOfWork, agent_id: uuid.UUID, now: datetime,
-                                keep: uuid.UUID | None = None) -> None:
-    stmt = update(sessions).where(sessions.c.agent_id == agent_id, sessions.c.revoked_at.is_(None))
-    if keep:
-        stmt = stmt.where(sessions.c.id != keep)
-    await uow.execute(stmt.values(revoked_at=now))
+    async def record_attempt(self, *, email: str, ip: str, now: datetime, success: bool) -> None:
+        await self._uow.execute(insert(login_attempts).values(email=email, ip=ip, at=now, success=success))
+        await self._uow.execute(delete(login_attempts).where(login_attempts.c.at < now - timedelta(days=1)))
 
+    async def count_rate_events(self, *, bucket: str, since: datetime) -> int:
+        stmt = select(func.count()).select_from(rate_events).where(rate_events.c.bucket == bucket,
+                                                                   rate_events.c.at > since)
+        return (await self._uow.execute(stmt)).scalar_one()
 
-async def recent_failures(*, uow: UnitOfWork, email: str, ip: str, since: datetime) -> int:
-    """Failed logins for this email+IP since `since`, not counting those before the last success."""
-    last_ok = select(func.max(login_attempts.c.at)).where(
-        login_attempts.c.email == email, login_attempts.c.ip == ip, login_attempts.c.success.is_(True)
-    ).scalar_subquery()
-    stmt = select(func.count()).select_from(login_attempts).where(
-        login_attempts.c.email == email, login_attempts.c.ip == ip, login_attempts.c.success.is_(False),
-        login_attempts.c.at > since, login_attempts.c.at > func.coalesce(last_ok, since))
-    return (await uow.execute(stmt)).scalar_one()
-
-
-async def record_attempt(*, uow: UnitOfWork, email: str, ip: str, now: datetime, success: bool) -> None:
-    await uow.execute(insert(login_attempts).values(email=email, ip=ip, at=now, success=success))
-    await uow.execute(delete(login_attempts).where(login_attempts.c.at < now - timedelta(days=1)))
-
-
-async def count_rate_events(*, uow: UnitOfWork, bucket: str, since: datetime) -> int:
-    stmt = select(func.count()).select_from(rate_events).where(rate_events.c.bucket == bucket,
-                                                               rate_events.c.at > since)
-    return (await uow.execute(stmt)).scalar_one()
-
-
-async def add_rate_event(*, uow: UnitOfWork, bucket: str, now: datetime) -> None:
-    await uow.execute(insert(rate_events).values(bucket=bucket, at=now))
-    await uow.execute(delete(rate_events).where(rate_events.c.at < now - timedelta(days=1)))
+    async def add_rate_event(self, *, bucket: str, now: datetime) -> None:
+        await self._uow.execute(insert(rate_events).values(bucket=bucket, at=now))
+        await self._uow.execute(delete(rate_events).where(rate_events.c.at < now - timedelta(days=1)))

@@ -6,11 +6,10 @@ import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
-from gateway.adapters import repository as repo
-from gateway.adapters import sessions as store
 from gateway.adapters.hashing import verify_password
 from gateway.domain.model import Agent, Organisation, Principal, normalise_email
 from gateway.domain.tokens import TOUCH_EVERY, hash_token, is_idle_expired, new_token
+from gateway.service_layer.unit_of_work import unit_of_work
 from shared import clock
 from shared.db import Database
 from shared.errors import AppError, Unauthorized
@@ -48,25 +47,25 @@ async def login(*, db: Database, email: str, password: str, ip: str, user_agent:
     """
     email = normalise_email(email)
     now = clock.now()
-    async with db.uow() as uow:
+    async with unit_of_work(db) as uow:
         # Serialise the attempts of one email+IP so that 10 failures really means 10.
-        await repo.lock_key(uow=uow, key=f"login:{email}|{ip}")
-        if await store.recent_failures(uow=uow, email=email, ip=ip, since=now - FAILURE_WINDOW) >= MAX_FAILURES:
+        await uow.throttle.lock_key(key=f"login:{email}|{ip}")
+        if await uow.throttle.recent_failures(email=email, ip=ip, since=now - FAILURE_WINDOW) >= MAX_FAILURES:
             raise TooManyAttempts(details={"retry_after_seconds": int(FAILURE_WINDOW.total_seconds())})
-        found = await repo.get_credentials(uow=uow, email=email)
+        found = await uow.directory.get_credentials(email=email)
         ok = await verify_password(found[1] if found else None, password)
-        await store.record_attempt(uow=uow, email=email, ip=ip, now=now, success=ok)
+        await uow.throttle.record_attempt(email=email, ip=ip, now=now, success=ok)
         if not ok or not found:
             await uow.commit()
             raise InvalidCredentials()
         agent = found[0]
-        org = await repo.get_organisation(uow=uow, organisation_id=agent.organisation_id)
+        org = await uow.directory.get_organisation(organisation_id=agent.organisation_id)
         if previous_token:
-            prev = await store.find_session(uow=uow, token_hash=hash_token(previous_token))
+            prev = await uow.sessions.find_session(token_hash=hash_token(previous_token))
             if prev:
-                await store.revoke_session(uow=uow, session_id=prev.id, now=now)
+                await uow.sessions.revoke_session(session_id=prev.id, now=now)
         token, csrf, session_id = new_token(), secrets.token_urlsafe(24), uuid.uuid4()
-        await store.add_session(uow=uow, session_id=session_id, token_hash=hash_token(token), csrf_token=csrf,
+        await uow.sessions.add_session(session_id=session_id, token_hash=hash_token(token), csrf_token=csrf,
                                 agent_id=agent.id, organisation_id=agent.organisation_id, now=now, ip=ip,
                                 user_agent=user_agent)
         await uow.commit()
@@ -81,17 +80,17 @@ async def authenticate(*, db: Database, token: str, via_cookie: bool,
     One statement reads the session, its agent and organisation (the hot path of every call), and
     which of `agent_ids` are agents of that organisation (returned with the principal)."""
     now = clock.now()
-    async with db.statements() as st:
-        row = await store.find_caller(uow=st, token_hash=hash_token(token), agent_ids=agent_ids)
+    async with unit_of_work(db, autocommit=True) as uow:
+        row = await uow.sessions.find_caller(token_hash=hash_token(token), agent_ids=agent_ids)
         if not row:
             raise Unauthorized("Session inconnue ou terminée. Connectez-vous.")
         if is_idle_expired(row.last_seen_at, now):
-            await store.revoke_session(uow=st, session_id=row.session_id, now=now)
+            await uow.sessions.revoke_session(session_id=row.session_id, now=now)
             raise Unauthorized("Session expirée après 14 jours d'inactivité. Connectez-vous.")
         if row.agent_found is None:
             raise Unauthorized("Ce compte n'existe plus.")
         if now - row.last_seen_at > TOUCH_EVERY:
-            await store.touch_session(uow=st, session_id=row.session_id, now=now)
+            await uow.sessions.touch_session(session_id=row.session_id, now=now)
     agent = Agent(id=row.agent_found, organisation_id=row.agent_organisation_id, email=row.agent_email,
                   first_name=row.agent_first_name, last_name=row.agent_last_name, role=row.agent_role,
                   service_ids=tuple(row.agent_service_ids))
@@ -105,6 +104,6 @@ async def authenticate(*, db: Database, token: str, via_cookie: bool,
 
 async def logout(*, db: Database, principal: Principal) -> None:
     """Revoke the caller's session: its token and cookie stop working at once."""
-    async with db.uow() as uow:
-        await store.revoke_session(uow=uow, session_id=principal.session_id, now=clock.now())
+    async with unit_of_work(db) as uow:
+        await uow.sessions.revoke_session(session_id=principal.session_id, now=clock.now())
         await uow.commit()

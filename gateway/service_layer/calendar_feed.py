@@ -21,12 +21,10 @@ import uuid
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, Awaitable, Callable
 
-from fastapi import Request
-
-from gateway.adapters import calendar_feeds as feeds
-from gateway.api.forward import call
 from gateway.domain.calendar_ics import FeedRdv, feed_ics
+from gateway.service_layer.unit_of_work import unit_of_work
 from shared import clock
 from shared.db import Database
 from shared.errors import NotFound, ServiceUnavailable
@@ -51,20 +49,16 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def feed_url(request: Request, token: str) -> str:
-    return str(request.base_url).rstrip("/") + f"/ics/{token}.ics"
-
-
 async def current(db: Database, agent_id: uuid.UUID, *, rotate: bool = False,
                   hide_usager_names: bool | None = None) -> tuple[str, bool]:
     """The agent's feed token (created on first use, new when `rotate`) and its hide_usager_names option."""
     now = clock.now()
-    async with db.uow() as uow:
-        row = await feeds.get(uow=uow, agent_id=agent_id)
+    async with unit_of_work(db) as uow:
+        row = await uow.calendar_feeds.get(agent_id=agent_id)
         if row is None or rotate:
             nonce = secrets.token_urlsafe(24)
-            row = await feeds.put(uow=uow, agent_id=agent_id, nonce=nonce, token_hash=hash_token(token_for(agent_id, nonce)),
-                                  now=now, replace=rotate)
+            row = await uow.calendar_feeds.put(agent_id=agent_id, nonce=nonce, now=now, replace=rotate,
+                                               token_hash=hash_token(token_for(agent_id, nonce)))
         token = token_for(agent_id, row["nonce"])
         changes = {}
         if row["token_hash"] != hash_token(token):  # RDV_INTERNAL_SECRET changed: the URL changes with it
@@ -72,7 +66,7 @@ async def current(db: Database, agent_id: uuid.UUID, *, rotate: bool = False,
         if hide_usager_names is not None and hide_usager_names != row["hide_usager_names"]:
             changes["hide_usager_names"] = hide_usager_names
         if changes:
-            await feeds.update(uow=uow, agent_id=agent_id, now=now, **changes)
+            await uow.calendar_feeds.update(agent_id=agent_id, now=now, **changes)
         await uow.commit()
     return token, changes.get("hide_usager_names", row["hide_usager_names"])
 
@@ -83,16 +77,18 @@ class Feed:
     body: bytes
 
 
+# Reads a service for the feed: (service, path, identity, query) -> the service's answer (reads after writes).
+Fetch = Callable[[str, str, Identity, dict], Awaitable[Any]]
 _cache: OrderedDict[str, tuple[tuple, float, Feed]] = OrderedDict()
 
 
-async def feed(request: Request, db: Database, token: str) -> Feed:
+async def feed(*, db: Database, token: str, fetch: Fetch) -> Feed:
     """The feed of this token (404 when the token is unknown, rotated, or its agent deleted)."""
     if not _TOKEN.match(token):
         raise NotFound("Ce calendrier n'existe pas ou son lien a été renouvelé.")
     token_hash = hash_token(token)
-    async with db.statements() as st:
-        owner = await feeds.owner_of(uow=st, token_hash=token_hash)
+    async with unit_of_work(db, autocommit=True) as uow:
+        owner = await uow.calendar_feeds.owner_of(token_hash=token_hash)
     if owner is None:
         _cache.pop(token_hash, None)
         raise NotFound("Ce calendrier n'existe pas ou son lien a été renouvelé.")
@@ -103,7 +99,7 @@ async def feed(request: Request, db: Database, token: str) -> Feed:
     if held and held[0] == key and time.monotonic() - held[1] < CACHE_SECONDS:
         _cache.move_to_end(token_hash)
         return held[2]
-    body = await _compose(request, owner, day)
+    body = await _compose(fetch, owner, day)
     result = Feed(etag=f'"{hashlib.sha256(body).hexdigest()[:32]}"', body=body)
     _cache[token_hash] = (key, time.monotonic(), result)
     _cache.move_to_end(token_hash)
@@ -112,19 +108,19 @@ async def feed(request: Request, db: Database, token: str) -> Feed:
     return result
 
 
-async def _compose(request: Request, owner, day) -> bytes:
+async def _compose(fetch: Fetch, owner, day) -> bytes:
     identity = Identity(kind="agent", organisation_id=owner["organisation_id"], agent_id=owner["agent_id"],
                         role=owner["role"], service_ids=list(owner["service_ids"] or []),
                         timezone=owner["timezone"], holiday_zone=owner["holiday_zone"])
-    rdvs = await _pages(request, "booking", "/v1/rdvs", identity, {
+    rdvs = await _pages(fetch, "booking", "/v1/rdvs", identity, {
         "agent_id": str(owner["agent_id"]), "status": ALL_STATUSES, "from": (day - PAST).isoformat(), "to": (day + FUTURE).isoformat()})
-    motifs = {m["id"]: m["name"] for m in await _pages(request, "availability", "/v1/motifs", identity, {})}
-    lieux = {x["id"]: x for x in await _pages(request, "availability", "/v1/lieux", identity, {})}
+    motifs = {m["id"]: m["name"] for m in await _pages(fetch, "availability", "/v1/motifs", identity, {})}
+    lieux = {x["id"]: x for x in await _pages(fetch, "availability", "/v1/lieux", identity, {})}
     names: dict[str, str] = {}
     if not owner["hide_usager_names"]:
         wanted = sorted({u for r in rdvs for u in r.get("usager_ids") or []})
         for start in range(0, len(wanted), 200):
-            for u in await _pages(request, "usagers", "/v1/usagers", identity, {
+            for u in await _pages(fetch, "usagers", "/v1/usagers", identity, {
                     "ids": ",".join(wanted[start:start + 200]), "scope": "organisation"}):
                 names[u["id"]] = f"{u.get('first_name') or ''} {u.get('last_name') or ''}".strip()
     items = []
@@ -139,12 +135,11 @@ async def _compose(request: Request, owner, day) -> bytes:
     return feed_ics(items, calendar_name=name, timezone=owner["timezone"])
 
 
-async def _pages(request: Request, service: str, path: str, identity: Identity, params: dict) -> list[dict]:
+async def _pages(fetch: Fetch, service: str, path: str, identity: Identity, params: dict) -> list[dict]:
     items: list[dict] = []
     page = 1
     while True:
-        resp = await call(request, service, "GET", path, identity=identity,
-                          params={**params, "page": page, "per_page": 200})
+        resp = await fetch(service, path, identity, {**params, "page": page, "per_page": 200})
         if resp.status_code != 200:
             raise NotFound() if resp.status_code == 404 else _unavailable(service, resp.status_code)
         data = resp.json()

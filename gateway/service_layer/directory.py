@@ -5,15 +5,14 @@ from __future__ import annotations
 import uuid
 from dataclasses import replace
 
-from gateway.adapters import repository as repo
-from gateway.adapters import sessions as store
 from gateway.adapters.hashing import hash_password
 from gateway.domain import slugs
 from gateway.domain.model import Agent, Organisation, Principal, is_valid_email, normalise_email
 from gateway.domain.passwords import check_password
 from gateway.domain.permissions import require_admin, require_may_edit_agent
+from gateway.service_layer.unit_of_work import GatewayUnitOfWork, unit_of_work
 from shared import clock
-from shared.db import Database, UnitOfWork
+from shared.db import Database
 from shared.errors import Conflict, NotFound, ValidationFailed
 from shared.events import new_event
 from shared.timeutil import is_valid_timezone
@@ -37,15 +36,15 @@ def _check_email(email: str) -> str:
     return email
 
 
-async def _check_email_free(uow: UnitOfWork, email: str, except_id: uuid.UUID | None = None) -> None:
-    await repo.lock_key(uow=uow, key="email:" + email)
-    if await repo.email_in_use(uow=uow, email=email, except_id=except_id):
+async def _check_email_free(uow: GatewayUnitOfWork, email: str, except_id: uuid.UUID | None = None) -> None:
+    await uow.directory.lock_key(key="email:" + email)
+    if await uow.directory.email_in_use(email=email, except_id=except_id):
         raise Conflict("Cette adresse e-mail est déjà utilisée par un compte.", code="email_taken",
                        details={"fields": {"email": "Adresse déjà utilisée."}})
 
 
-async def _check_services(uow: UnitOfWork, organisation_id: uuid.UUID, service_ids: list[uuid.UUID]) -> None:
-    found = await repo.existing_service_ids(uow=uow, organisation_id=organisation_id, service_ids=service_ids)
+async def _check_services(uow: GatewayUnitOfWork, organisation_id: uuid.UUID, service_ids: list[uuid.UUID]) -> None:
+    found = await uow.directory.existing_service_ids(organisation_id=organisation_id, service_ids=service_ids)
     unknown = [str(s) for s in service_ids if s not in found]
     if unknown:
         raise ValidationFailed("Service inconnu dans cette organisation.", code="unknown_service",
@@ -60,15 +59,15 @@ async def create_organisation(*, db: Database, name: str, timezone: str, holiday
     check_password(admin["password"])
     password_hash = await hash_password(admin["password"])
     now = clock.now()
-    async with db.uow() as uow:
+    async with unit_of_work(db) as uow:
         await _check_email_free(uow, email)
         slug = await _free_slug(uow, name)
         org = Organisation(id=uuid.uuid4(), name=name.strip(), slug=slug, timezone=timezone,
                            holiday_zone=holiday_zone, publish_online=False)
-        await repo.add_organisation(uow=uow, org=org, now=now)
+        await uow.directory.add_organisation(org=org, now=now)
         agent = Agent(id=uuid.uuid4(), organisation_id=org.id, email=email, first_name=admin["first_name"],
                       last_name=admin["last_name"], role="admin")
-        await repo.add_agent(uow=uow, agent=agent, password_hash=password_hash, now=now)
+        await uow.directory.add_agent(agent=agent, password_hash=password_hash, now=now)
         uow.publish(new_event("directory.organisation.created", organisation_id=org.id,
                               data={"organisation": org.as_dict()}))
         uow.publish(new_event("directory.agent.created", organisation_id=org.id,
@@ -77,10 +76,10 @@ async def create_organisation(*, db: Database, name: str, timezone: str, holiday
     return org
 
 
-async def _free_slug(uow: UnitOfWork, name: str) -> str:
-    await repo.lock_key(uow=uow, key="slug:" + slugs.slugify(name))
+async def _free_slug(uow: GatewayUnitOfWork, name: str) -> str:
+    await uow.directory.lock_key(key="slug:" + slugs.slugify(name))
     for candidate in slugs.candidates(name):
-        if not await repo.slug_taken(uow=uow, slug=candidate):
+        if not await uow.directory.slug_taken(slug=candidate):
             return candidate
     raise AssertionError("unreachable")
 
@@ -93,10 +92,10 @@ async def update_organisation(*, db: Database, principal: Principal, changes: di
         _check_timezone(changes["timezone"])
     if "contact_email" in changes:  # "" removes it
         changes["contact_email"] = _check_email(changes["contact_email"]) if changes["contact_email"].strip() else None
-    async with db.uow() as uow:
-        org = await repo.get_organisation(uow=uow, organisation_id=principal.organisation.id)
+    async with unit_of_work(db) as uow:
+        org = await uow.directory.get_organisation(organisation_id=principal.organisation.id)
         org = replace(org, **changes)
-        await repo.update_organisation(uow=uow, org=org, now=clock.now())
+        await uow.directory.update_organisation(org=org, now=clock.now())
         uow.publish(new_event("directory.organisation.updated", organisation_id=org.id,
                               data={"organisation": org.as_dict()}, actor=_actor(principal)))
         await uow.commit()
@@ -110,10 +109,10 @@ async def create_service(*, db: Database, principal: Principal, name: str, short
     require_admin(principal.agent)
     values = {"id": uuid.uuid4(), "organisation_id": principal.organisation.id, "name": name.strip(),
               "short_name": short_name}
-    async with db.uow() as uow:
-        await repo.add_service(uow=uow, values=values, now=clock.now())
-        service = await repo.get_service(uow=uow, organisation_id=principal.organisation.id,
-                                         service_id=values["id"])
+    async with unit_of_work(db) as uow:
+        await uow.directory.add_service(values=values, now=clock.now())
+        service = await uow.directory.get_service(organisation_id=principal.organisation.id,
+                                                  service_id=values["id"])
         uow.publish(new_event("directory.service.created", organisation_id=principal.organisation.id,
                               data={"service": service}, actor=_actor(principal)))
         await uow.commit()
@@ -123,13 +122,13 @@ async def create_service(*, db: Database, principal: Principal, name: str, short
 async def update_service(*, db: Database, principal: Principal, service_id: uuid.UUID, changes: dict) -> dict:
     """Rename a service (admins)."""
     require_admin(principal.agent)
-    async with db.uow() as uow:
-        if not await repo.get_service(uow=uow, organisation_id=principal.organisation.id,
-                                      service_id=service_id, lock=True):
+    async with unit_of_work(db) as uow:
+        if not await uow.directory.get_service(organisation_id=principal.organisation.id,
+                                               service_id=service_id, lock=True):
             raise NotFound("Service introuvable.")
         if changes:
-            await repo.update_service(uow=uow, service_id=service_id, values=changes, now=clock.now())
-        service = await repo.get_service(uow=uow, organisation_id=principal.organisation.id, service_id=service_id)
+            await uow.directory.update_service(service_id=service_id, values=changes, now=clock.now())
+        service = await uow.directory.get_service(organisation_id=principal.organisation.id, service_id=service_id)
         uow.publish(new_event("directory.service.updated", organisation_id=principal.organisation.id,
                               data={"service": service}, actor=_actor(principal)))
         await uow.commit()
@@ -140,15 +139,15 @@ async def delete_service(*, db: Database, principal: Principal, service_id: uuid
     """Delete a service (admins); its agents leave it."""
     require_admin(principal.agent)
     org_id = principal.organisation.id
-    async with db.uow() as uow:
-        service = await repo.get_service(uow=uow, organisation_id=org_id, service_id=service_id, lock=True)
+    async with unit_of_work(db) as uow:
+        service = await uow.directory.get_service(organisation_id=org_id, service_id=service_id, lock=True)
         if not service:
             raise NotFound("Service introuvable.")
-        members = await repo.delete_service(uow=uow, service_id=service_id)
+        members = await uow.directory.delete_service(service_id=service_id)
         uow.publish(new_event("directory.service.deleted", organisation_id=org_id,
                               data={"service": service}, actor=_actor(principal)))
         for agent_id in members:
-            agent = await repo.get_agent(uow=uow, agent_id=agent_id)
+            agent = await uow.directory.get_agent(agent_id=agent_id)
             if agent:
                 uow.publish(new_event("directory.agent.updated", organisation_id=org_id,
                                       data={"agent": agent.event_dict()}, actor=_actor(principal)))
@@ -165,12 +164,12 @@ async def create_agent(*, db: Database, principal: Principal, email: str, first_
     check_password(password)
     password_hash = await hash_password(password)
     org_id = principal.organisation.id
-    async with db.uow() as uow:
+    async with unit_of_work(db) as uow:
         await _check_services(uow, org_id, service_ids)
         await _check_email_free(uow, email)
         agent = Agent(id=uuid.uuid4(), organisation_id=org_id, email=email, first_name=first_name.strip(),
                       last_name=last_name.strip(), role=role, service_ids=tuple(dict.fromkeys(service_ids)))
-        await repo.add_agent(uow=uow, agent=agent, password_hash=password_hash, now=clock.now())
+        await uow.directory.add_agent(agent=agent, password_hash=password_hash, now=clock.now())
         uow.publish(new_event("directory.agent.created", organisation_id=org_id,
                               data={"agent": agent.event_dict()}, actor=_actor(principal)))
         await uow.commit()
@@ -189,8 +188,8 @@ async def update_agent(*, db: Database, principal: Principal, agent_id: uuid.UUI
     if changes.get("email") is not None:
         changes["email"] = _check_email(changes["email"])
     now = clock.now()
-    async with db.uow() as uow:
-        agent = await repo.get_agent(uow=uow, agent_id=agent_id, organisation_id=org_id, lock=True)
+    async with unit_of_work(db) as uow:
+        agent = await uow.directory.get_agent(agent_id=agent_id, organisation_id=org_id, lock=True)
         if agent is None:
             raise NotFound("Agent introuvable.")
         if changes.get("service_ids") is not None:
@@ -201,20 +200,20 @@ async def update_agent(*, db: Database, principal: Principal, agent_id: uuid.UUI
         if changes.get("role") == "basic" and agent.is_admin:
             await _keep_an_admin(uow, org_id)
         agent = replace(agent, **{k: v for k, v in changes.items() if v is not None})
-        await repo.update_agent(uow=uow, agent=agent, now=now, password_hash=password_hash)
+        await uow.directory.update_agent(agent=agent, now=now, password_hash=password_hash)
         if password_hash:
-            await store.revoke_agent_sessions(uow=uow, agent_id=agent_id, now=now,
-                                              keep=principal.session_id if agent_id == principal.agent.id else None)
+            await uow.sessions.revoke_agent_sessions(
+                agent_id=agent_id, now=now, keep=principal.session_id if agent_id == principal.agent.id else None)
         uow.publish(new_event("directory.agent.updated", organisation_id=org_id,
                               data={"agent": agent.event_dict()}, actor=_actor(principal)))
         await uow.commit()
     return agent
 
 
-async def _keep_an_admin(uow: UnitOfWork, organisation_id: uuid.UUID) -> None:
+async def _keep_an_admin(uow: GatewayUnitOfWork, organisation_id: uuid.UUID) -> None:
     # Lock the organisation so that two admins demoted at once cannot both pass the count.
-    await repo.get_organisation(uow=uow, organisation_id=organisation_id, lock=True)
-    if await repo.count_admins(uow=uow, organisation_id=organisation_id) <= 1:
+    await uow.directory.get_organisation(organisation_id=organisation_id, lock=True)
+    if await uow.directory.count_admins(organisation_id=organisation_id) <= 1:
         raise Conflict("L'organisation doit garder au moins un administrateur.", code="last_admin")
 
 
@@ -223,14 +222,14 @@ async def delete_agent(*, db: Database, principal: Principal, agent_id: uuid.UUI
     require_admin(principal.agent)
     org_id = principal.organisation.id
     now = clock.now()
-    async with db.uow() as uow:
-        agent = await repo.get_agent(uow=uow, agent_id=agent_id, organisation_id=org_id, lock=True)
+    async with unit_of_work(db) as uow:
+        agent = await uow.directory.get_agent(agent_id=agent_id, organisation_id=org_id, lock=True)
         if agent is None:
             raise NotFound("Agent introuvable.")
         if agent.is_admin:
             await _keep_an_admin(uow, org_id)
-        await repo.delete_agent(uow=uow, agent_id=agent_id, now=now)
-        await store.revoke_agent_sessions(uow=uow, agent_id=agent_id, now=now)
+        await uow.directory.delete_agent(agent_id=agent_id, now=now)
+        await uow.sessions.revoke_agent_sessions(agent_id=agent_id, now=now)
         uow.publish(new_event("directory.agent.deleted", organisation_id=org_id,
                               data={"agent": agent.event_dict()}, actor=_actor(principal)))
         await uow.commit()

@@ -3,8 +3,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from gateway.adapters import repository as repo
-from gateway.adapters import sessions as store
+from gateway.service_layer.unit_of_work import unit_of_work
 from shared import clock
 from shared.db import Database
 from shared.errors import AppError
@@ -19,9 +18,9 @@ class TooManyRequests(AppError):
 async def hit(*, db: Database, bucket: str, limit: int, window: timedelta) -> None:
     """Count one action in `bucket`; 429 when `limit` were already counted within `window`."""
     now = clock.now()
-    async with db.uow() as uow:
-        await repo.lock_key(uow=uow, key=bucket)
-        if await store.count_rate_events(uow=uow, bucket=bucket, since=now - window) >= limit:
+    async with unit_of_work(db) as uow:
+        await uow.throttle.lock_key(key=bucket)
+        if await uow.throttle.count_rate_events(bucket=bucket, since=now - window) >= limit:
             raise TooManyRequests(details={"retry_after_seconds": int(window.total_seconds())})
-        await store.add_rate_event(uow=uow, bucket=bucket, now=now)
+        await uow.throttle.add_rate_event(bucket=bucket, now=now)
         await uow.commit()

@@ -13,7 +13,7 @@ import logging
 from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
 
-from gateway.web.session import current_agent, organisation_id
+from gateway.entrypoints.auth.dependencies import authenticate_scope
 from shared.errors import Unauthorized
 
 log = logging.getLogger("rdv.web")
@@ -28,10 +28,11 @@ STREAM_SECONDS = 600.0
 @router.get("/web/events")
 async def rdv_events(request: Request):
     """Stream `rdv` events (`{rdv_id, type}`) of the session's organisation as text/event-stream."""
-    agent = await current_agent(request)
-    if agent is None:
-        raise Unauthorized("Veuillez vous connecter.")
-    org_id = organisation_id(agent)
+    try:
+        caller = await authenticate_scope(request.scope)
+    except Unauthorized:
+        raise Unauthorized("Veuillez vous connecter.") from None
+    org_id = str(caller.principal.organisation.id)
     nc = getattr(request.app.state.runtime, "nc", None)
     queue: asyncio.Queue[dict] = asyncio.Queue(maxsize=1000)
 

@@ -14,13 +14,12 @@ from fastapi.responses import RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from gateway.entrypoints.auth.credentials import session_cookie
 from shared.errors import NotFound
 from shared.settings import rdv_env
 
 router = APIRouter()
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
-
-SESSION_COOKIE = "rdv_session"
 
 NAV = [
     ("agenda", "/", "Agenda"),
@@ -56,7 +55,7 @@ INFO_PAGES = {
 
 
 def _page(request: Request, template: str, page: str, title: str, **context) -> Response:
-    if SESSION_COOKIE not in request.cookies:
+    if session_cookie(request.scope) is None:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
     return templates.TemplateResponse(request, template, {
@@ -151,7 +150,7 @@ async def _info_page(request: Request) -> Response:
     template, title = INFO_PAGES[request.url.path]
     return templates.TemplateResponse(request, template, {
         "page": "info", "title": title, "nav": NAV, "dev_inbox": rdv_env() != "production",
-        "signed_in": SESSION_COOKIE in request.cookies, "axe": AXE_FIGURES})
+        "signed_in": session_cookie(request.scope) is not None, "axe": AXE_FIGURES})
 
 
 for _path in INFO_PAGES:

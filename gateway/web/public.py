@@ -18,7 +18,7 @@ PUBLIC_MOTIF_FIELDS = ("id", "name", "duration_minutes", "location_type", "color
 
 
 async def _items(request: Request, path: str, identity: Identity) -> list[dict]:
-    from gateway.api.forward import call
+    from gateway.entrypoints.proxy.forward import call
 
     resp = await call(request, "availability", "GET", path, identity=identity, params={"per_page": 200})
     body = resp.json() if resp.status_code == 200 else {}
@@ -27,7 +27,7 @@ async def _items(request: Request, path: str, identity: Identity) -> list[dict]:
 
 async def catalogue(request: Request, slug: str) -> dict:
     """The published organisation, its online motifs and its lieux (NotFound if not published)."""
-    from gateway.api.public import published_organisation
+    from gateway.entrypoints.proxy.public import published_organisation
 
     org = await published_organisation(request, slug)
     identity = Identity(kind="public", organisation_id=org.id, timezone=org.timezone, holiday_zone=org.holiday_zone,

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import text
 
-from gateway.adapters.audit_writer import AuditWriter
+from gateway.service_layer.audit_writer import AuditWriter
 from shared.db import Database
 
 T0 = datetime(2027, 3, 1, 7, 0, tzinfo=timezone.utc)

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gateway.api.dev import prefers_html
+from gateway.entrypoints.proxy.dev import prefers_html
 from gateway.domain import slugs
 from gateway.domain.model import Agent, is_valid_email, normalise_email
 from gateway.domain.passwords import WeakPassword, check_password, missing_rules

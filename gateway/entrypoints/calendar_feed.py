@@ -3,7 +3,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request, Response
 
-from gateway.api.deps import current_principal, get_db
+from gateway.entrypoints.auth.dependencies import current_principal
+from gateway.entrypoints.common import get_db
+from gateway.entrypoints.proxy.forward import call
 from gateway.domain.model import Principal
 from gateway.schemas.calendar import CalendarFeedOut, CalendarFeedPatch
 from gateway.schemas.common import STANDARD_ERRORS, errors
@@ -14,7 +16,7 @@ feed_router = APIRouter(tags=["agenda"])
 
 
 def _out(request: Request, token: str, hide: bool) -> dict:
-    url = calendar_feed.feed_url(request, token)
+    url = str(request.base_url).rstrip("/") + f"/ics/{token}.ics"
     return {"url": url, "webcal_url": "webcal://" + url.split("://", 1)[1], "hide_usager_names": hide}
 
 
@@ -46,7 +48,10 @@ async def rotate_calendar_feed(request: Request, principal: Principal = Depends(
     304: {"description": "unchanged since the ETag sent in If-None-Match"}, **errors(404, 503)})
 async def calendar_feed_ics(token: str, request: Request):
     """An agent's RDVs as iCalendar (the secret token is the only credential)."""
-    result = await calendar_feed.feed(request, get_db(request), token)
+    async def fetch(service: str, path: str, identity, params: dict):
+        return await call(request, service, "GET", path, identity=identity, params=params)
+
+    result = await calendar_feed.feed(db=get_db(request), token=token, fetch=fetch)
     headers = {"ETag": result.etag, "Cache-Control": "private, no-cache", "X-Robots-Tag": "noindex"}
     sent = [tag.strip().removeprefix("W/") for tag in request.headers.get("if-none-match", "").split(",")]
     if result.etag in sent or "*" in sent:

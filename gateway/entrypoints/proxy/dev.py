@@ -8,14 +8,14 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from gateway.api.forward import call, relay
+from gateway.entrypoints.proxy.forward import call, relay
 from gateway.schemas.booking import DevMessage
 from gateway.schemas.common import errors
 from shared.errors import NotFound
 from shared.identity import Identity
 
 router = APIRouter(tags=["dev"])
-_GATEWAY = Path(__file__).resolve().parent.parent
+_GATEWAY = Path(__file__).resolve().parents[2]
 # Its own template, and the web UI's shell for the DSFR footer every page carries.
 _templates = Environment(loader=FileSystemLoader([_GATEWAY / "templates", _GATEWAY / "web" / "templates"]),
                          autoescape=select_autoescape(["html"]))

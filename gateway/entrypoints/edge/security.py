@@ -1,11 +1,9 @@
-"""Middlewares of the gateway (pure ASGI): security headers on every response; audit and idempotency."""
+"""Edge middlewares (pure ASGI): security headers on every response; a NUL character refused before any route."""
 from __future__ import annotations
 
 import json
 
-from fastapi import FastAPI
-
-from gateway.api.capture import UNSAFE, read_body, replay_receive
+from gateway.entrypoints.edge.asgi import UNSAFE, read_body, replay_receive
 from shared.errors import ValidationFailed
 
 CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; "
@@ -68,13 +66,3 @@ class RefuseNul:
             return
         await self.app(scope, receive, send)
 
-
-def install_middlewares(app: FastAPI) -> None:
-    """Outermost first: security headers, audit (sees replays too), idempotency, NUL refusal."""
-    from gateway.api.audit import AuditWrites
-    from gateway.api.idempotency import Idempotency
-
-    app.add_middleware(RefuseNul)
-    app.add_middleware(Idempotency)
-    app.add_middleware(AuditWrites)
-    app.add_middleware(SecurityHeaders)

@@ -6,8 +6,9 @@ from typing import Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 
-from gateway.api.deps import Paging, admin_principal, current_principal, identity_of
-from gateway.api.forward import forward
+from gateway.entrypoints.auth.dependencies import admin_principal, current_principal, identity_of
+from gateway.entrypoints.common import Paging
+from gateway.entrypoints.proxy.forward import forward
 from gateway.domain.model import Principal
 from gateway.schemas import usagers as s
 from gateway.schemas.common import STANDARD_ERRORS, Page

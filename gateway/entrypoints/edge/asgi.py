@@ -1,4 +1,4 @@
-"""ASGI helpers shared by the middlewares: read a request body, watch a response go by."""
+"""ASGI helpers of the edge middlewares: read a request body, watch a response go by."""
 from __future__ import annotations
 
 import json

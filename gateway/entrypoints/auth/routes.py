@@ -5,7 +5,10 @@ import hmac
 
 from fastapi import APIRouter, Depends, Header, Request, Response
 
-from gateway.api.deps import (CSRF_COOKIE, SESSION_COOKIE, client_ip, current_principal, get_db)
+from gateway.entrypoints.auth.credentials import CSRF_COOKIE, SESSION_COOKIE, session_cookie
+from gateway.entrypoints.auth.dependencies import current_principal
+from gateway.entrypoints.common import client_ip, get_db
+from gateway.entrypoints.request_state import PRINCIPAL_KEY
 from gateway.domain.model import Principal
 from gateway.domain.tokens import IDLE_EXPIRY
 from gateway.schemas.common import STANDARD_ERRORS
@@ -37,14 +40,14 @@ async def login(body: LoginIn, request: Request, response: Response):
     """Log in with email and password: a bearer token, plus the session and CSRF cookies."""
     result = await auth.login(db=get_db(request), email=body.email, password=body.password,
                               ip=client_ip(request), user_agent=request.headers.get("user-agent"),
-                              previous_token=request.cookies.get(SESSION_COOKIE))
+                              previous_token=session_cookie(request.scope))
     secure = request.app.state.runtime.settings.env == "production"
     max_age = int(IDLE_EXPIRY.total_seconds())
     response.set_cookie(SESSION_COOKIE, result.token, max_age=max_age, httponly=True, samesite="lax",
                         secure=secure, path="/")
     response.set_cookie(CSRF_COOKIE, result.csrf_token, max_age=max_age, httponly=False, samesite="lax",
                         secure=secure, path="/")
-    request.scope["rdv.principal"] = result.principal
+    request.scope[PRINCIPAL_KEY] = result.principal
     return {"token": result.token, "csrf_token": result.csrf_token, "agent": me_dict(result.principal)}
 
 

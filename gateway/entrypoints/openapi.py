@@ -10,10 +10,9 @@ from fastapi.openapi.utils import get_openapi
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from gateway.api.deps import CSRF_HEADER
+from gateway.entrypoints.auth.credentials import CSRF_HEADER, SESSION_COOKIE
 from shared.errors import AppError
 
-SESSION_COOKIE = "rdv_session"
 SCHEMES: dict[str, dict[str, Any]] = {
     "bearer": {"type": "http", "scheme": "bearer",
                "description": "Le jeton rendu par POST /api/v1/auth/login (`token`)."},

@@ -8,9 +8,10 @@ import httpx
 from fastapi import Request
 from fastapi.responses import Response
 
-from gateway.adapters import positions as read_positions
 from gateway.adapters.services import ServiceClients
-from gateway.api.deps import POSITIONS_KEY, get_db
+from gateway.entrypoints.common import get_db
+from gateway.entrypoints.request_state import POSITIONS_KEY
+from gateway.service_layer import read_positions
 from shared.consistency import POSITION_HEADER, READ_AFTER_HEADER, format_positions, merge, parse_positions
 from shared.errors import ServiceUnavailable
 from shared.identity import Identity
@@ -55,7 +56,7 @@ async def call(request: Request, service: str, method: str, path: str, *, identi
 
 async def record_positions(request: Request, organisation_id, written: dict[str, int]) -> None:
     """Keep an organisation's new write positions, for every later read through any gateway replica."""
-    await read_positions.record_now(get_db(request), organisation_id=organisation_id, positions=written)
+    await read_positions.record(db=get_db(request), organisation_id=organisation_id, positions=written)
     request.scope[POSITIONS_KEY] = merge(dict(request.scope.get(POSITIONS_KEY) or {}), written)
 
 

@@ -5,9 +5,10 @@ import uuid
 
 from fastapi import APIRouter, Depends, Query, Request
 
-from gateway.api.deps import (Paging, current_principal, ensure_agents, ensure_services, identity_of,
-                              principal_naming_agents)
-from gateway.api.forward import call, forward, relay
+from gateway.entrypoints.auth.dependencies import current_principal, identity_of, principal_naming_agents
+from gateway.entrypoints.common import Paging
+from gateway.entrypoints.proxy.checks import ensure_agents, ensure_services
+from gateway.entrypoints.proxy.forward import call, forward, relay
 from gateway.domain.model import Principal
 from gateway.schemas import booking as s
 from gateway.schemas.common import STANDARD_ERRORS, Page, day_between

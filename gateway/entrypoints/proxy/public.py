@@ -6,17 +6,14 @@ from datetime import timedelta
 
 from fastapi import APIRouter, Query, Request
 
-from gateway.adapters import positions
-from gateway.adapters import repository as repo
-from gateway.api.audit import ORGANISATION_KEY
-from gateway.api.deps import POSITIONS_KEY, client_ip, get_db
-from gateway.api.forward import call, forward, raw_json, relay
+from gateway.entrypoints.common import client_ip, get_db
+from gateway.entrypoints.proxy.forward import call, forward, raw_json, relay
+from gateway.entrypoints.request_state import ORGANISATION_KEY, POSITIONS_KEY
 from gateway.domain.model import Organisation
 from gateway.schemas import public as s
 from gateway.schemas.availability import AgendaDay
 from gateway.schemas.common import STANDARD_ERRORS
-from gateway.service_layer import ratelimit
-from shared.errors import NotFound
+from gateway.service_layer import queries, ratelimit
 from shared.identity import Identity
 
 router = APIRouter(prefix="/api/v1/public", tags=["prise de rendez-vous en ligne"], responses=STANDARD_ERRORS)
@@ -26,11 +23,8 @@ WINDOW = timedelta(minutes=10)
 
 async def published_organisation(request: Request, slug: str) -> Organisation:
     """The organisation of a slug, if it publishes online (else 404)."""
-    async with get_db(request).uow() as uow:
-        org = await repo.get_organisation_by_slug(uow=uow, slug=slug)
-        if org is None or not org.publish_online:
-            raise NotFound("Cette organisation ne propose pas de prise de rendez-vous en ligne.")
-        request.scope[POSITIONS_KEY] = await positions.read(uow=uow, organisation_id=org.id)
+    org, positions = await queries.published_organisation(db=get_db(request), slug=slug)
+    request.scope[POSITIONS_KEY] = positions
     request.scope[ORGANISATION_KEY] = org.id
     return org
 

@@ -5,13 +5,15 @@ import uuid
 
 from fastapi import APIRouter, Depends, Query, Request
 
-from gateway.adapters import repository as repo
-from gateway.api.deps import Paging, current_principal, ensure_agents, ensure_services, get_db, identity_of
-from gateway.api.forward import forward
+from gateway.entrypoints.auth.dependencies import current_principal, identity_of
+from gateway.entrypoints.common import Paging, get_db
+from gateway.entrypoints.proxy.checks import ensure_agents, ensure_services
+from gateway.entrypoints.proxy.forward import forward
 from gateway.domain.model import Principal
 from gateway.domain.permissions import candidate_agents, require_write_for
 from gateway.schemas import availability as s
 from gateway.schemas.common import STANDARD_ERRORS, Page, instant_between
+from gateway.service_layer import queries
 
 AgendaInstant = instant_between(1970, 2200)
 
@@ -192,8 +194,7 @@ async def creneaux(request: Request, motif_id: uuid.UUID, from_: s.AgendaDay = Q
         await ensure_agents(request, principal, agent_id)
         agent_ids = sorted(set(agent_id))
     else:
-        async with get_db(request).uow() as uow:
-            colleagues, _ = await repo.list_agents(uow=uow, organisation_id=principal.organisation.id)
+        colleagues = await queries.colleagues(db=get_db(request), organisation_id=principal.organisation.id)
         agent_ids = candidate_agents(caller=principal.agent, colleagues=colleagues, elargir=elargir)
     params = [("motif_id", str(motif_id)), ("from", from_.isoformat()), ("to", to.isoformat()),
               ("agent_ids", ",".join(str(a) for a in agent_ids))]

@@ -5,14 +5,13 @@ import uuid
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
-from gateway.adapters import repository as repo
-from gateway.api.deps import Paging, current_principal, get_db
+from gateway.entrypoints.auth.dependencies import current_principal
+from gateway.entrypoints.common import Paging, get_db
 from gateway.domain.model import Principal
 from gateway.schemas.common import STANDARD_ERRORS, Page
 from gateway.schemas.directory import (AgentIn, AgentOut, AgentPatch, OrganisationOut, OrganisationPatch,
                                        ServiceIn, ServiceOut, ServicePatch)
-from gateway.service_layer import directory
-from shared.errors import NotFound
+from gateway.service_layer import directory, queries
 
 router = APIRouter(prefix="/api/v1", tags=["annuaire"], responses=STANDARD_ERRORS)
 
@@ -35,10 +34,8 @@ async def patch_organisation(body: OrganisationPatch, request: Request,
 @router.get("/services", response_model=Page[ServiceOut])
 async def list_services(request: Request, paging: Paging = Depends(), principal: Principal = Depends(current_principal)):
     """The organisation's services."""
-    async with get_db(request).uow() as uow:
-        items, total = await repo.list_services(uow=uow, organisation_id=principal.organisation.id,
-                                                page=paging.page, per_page=paging.per_page)
-    return {"items": items, "total": total, "page": paging.page, "per_page": paging.per_page}
+    return await queries.list_services(db=get_db(request), organisation_id=principal.organisation.id,
+                                       page=paging.page, per_page=paging.per_page)
 
 
 @router.post("/services", status_code=201, response_model=ServiceOut)
@@ -51,11 +48,8 @@ async def create_service(body: ServiceIn, request: Request, principal: Principal
 @router.get("/services/{service_id}", response_model=ServiceOut)
 async def get_service(service_id: uuid.UUID, request: Request, principal: Principal = Depends(current_principal)):
     """One service of the organisation."""
-    async with get_db(request).uow() as uow:
-        service = await repo.get_service(uow=uow, organisation_id=principal.organisation.id, service_id=service_id)
-    if not service:
-        raise NotFound("Service introuvable.")
-    return service
+    return await queries.get_service(db=get_db(request), organisation_id=principal.organisation.id,
+                                     service_id=service_id)
 
 
 @router.patch("/services/{service_id}", response_model=ServiceOut)
@@ -78,11 +72,8 @@ async def delete_service(service_id: uuid.UUID, request: Request, principal: Pri
 async def list_agents(request: Request, paging: Paging = Depends(), service_id: uuid.UUID | None = Query(None),
                       principal: Principal = Depends(current_principal)):
     """The organisation's agents (optionally of one service)."""
-    async with get_db(request).uow() as uow:
-        agents, total = await repo.list_agents(uow=uow, organisation_id=principal.organisation.id,
-                                               page=paging.page, per_page=paging.per_page, service_id=service_id)
-    return {"items": [a.as_dict() for a in agents], "total": total, "page": paging.page,
-            "per_page": paging.per_page}
+    return await queries.list_agents(db=get_db(request), organisation_id=principal.organisation.id,
+                                     page=paging.page, per_page=paging.per_page, service_id=service_id)
 
 
 @router.post("/agents", status_code=201, response_model=AgentOut)
@@ -95,10 +86,8 @@ async def create_agent(body: AgentIn, request: Request, principal: Principal = D
 @router.get("/agents/{agent_id}", response_model=AgentOut)
 async def get_agent(agent_id: uuid.UUID, request: Request, principal: Principal = Depends(current_principal)):
     """One agent of the organisation."""
-    async with get_db(request).uow() as uow:
-        agent = await repo.get_agent(uow=uow, agent_id=agent_id, organisation_id=principal.organisation.id)
-    if agent is None:
-        raise NotFound("Agent introuvable.")
+    agent = await queries.get_agent(db=get_db(request), organisation_id=principal.organisation.id,
+                                    agent_id=agent_id)
     return agent.as_dict()
 
 

@@ -5,8 +5,9 @@ import uuid
 
 from fastapi import APIRouter, Depends, Request
 
-from gateway.api.deps import Paging, admin_principal, identity_of
-from gateway.api.forward import forward
+from gateway.entrypoints.auth.dependencies import admin_principal, identity_of
+from gateway.entrypoints.common import Paging
+from gateway.entrypoints.proxy.forward import forward
 from gateway.domain.model import Principal
 from gateway.schemas.calendar import (WebhookCreate, WebhookCreated, WebhookDelivery, WebhookOut, WebhookPatch,
                                       WebhookTestOut)

@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 import logging
 
-from gateway.adapters import audit as store
+from gateway.service_layer.unit_of_work import unit_of_work
 from shared.db import Database
 
 log = logging.getLogger("rdv.gateway.audit")
@@ -41,8 +41,8 @@ class AuditWriter:
         if not entries:
             return
         try:
-            async with self.db.statements() as st:
-                await store.add_entries(uow=st, entries=entries)
+            async with unit_of_work(self.db, autocommit=True) as uow:
+                await uow.audit.add_entries(entries=entries)
         except BaseException:
             self._queue[:0] = entries  # back at the head, in order
             raise

@@ -1,1 +1,0 @@
-"""HTTP entrypoints of the gateway: /api/v1 routers, middlewares, dev inbox."""
