@@ -1,4 +1,4 @@
-"""An indisponibilité over an RDV lists it and offers to cancel it and tell the usager."""
+"""An indisponibilité over an RDV lists it and offers to cancel it and tell the usager; deleting one asks first."""
 from __future__ import annotations
 
 from playwright.sync_api import expect
@@ -35,3 +35,11 @@ def test_an_absence_over_an_rdv_offers_its_cancellation(page, setup):
         wait_until(lambda: any(n["kind"] == "cancellation"
                                for n in admin.get(f"/api/v1/rdvs/{rdv['id']}/notifications").json()),
                    timeout=20, interval=0.3, message="cancellation notification")
+
+    # Deleting the indisponibilité asks first, in a DSFR modal.
+    page.get_by_role("button", name="Supprimer Formation").click()
+    confirm = page.get_by_role("dialog", name="Supprimer l'indisponibilité « Formation » ?")
+    expect(confirm).to_contain_text("du mercredi 3 mars 2027 à 08 h 00 au mercredi 3 mars 2027 à 18 h 00")
+    confirm.get_by_role("button", name="Supprimer l'indisponibilité").click()
+    expect(page.locator("#flash")).to_contain_text("Indisponibilité supprimée.")
+    expect(page.locator("#absences-list")).not_to_contain_text("Formation")

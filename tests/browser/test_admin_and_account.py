@@ -32,6 +32,20 @@ def test_an_admin_creates_a_lieu_and_publishes_online(page, setup, system):
         assert admin.get("/api/v1/organisation").json()["holiday_observances"] == "statutory"
         assert "Mairie annexe" in [lieu["name"] for lieu in admin.get("/api/v1/lieux").json()["items"]]
 
+    # Deleting asks first, in a DSFR modal.
+    open_page(page, "/admin/lieux")
+    page.get_by_role("row", name=re.compile("Mairie annexe")).get_by_role("button", name="Supprimer").click()
+    confirm = page.get_by_role("dialog", name="Supprimer « Mairie annexe » ?")
+    expect(confirm).to_have_class(re.compile(r"\bfr-modal\b"))
+    confirm.get_by_role("button", name="Ne rien changer").click()
+    expect(confirm).to_be_hidden()
+    page.get_by_role("row", name=re.compile("Mairie annexe")).get_by_role("button", name="Supprimer").click()
+    confirm.get_by_role("button", name="Supprimer", exact=True).click()
+    expect(page.locator("#flash")).to_contain_text("Élément supprimé.")
+    expect(page.get_by_role("cell", name="Mairie annexe")).to_have_count(0)
+    with setup.org.admin() as admin:
+        assert "Mairie annexe" not in [lieu["name"] for lieu in admin.get("/api/v1/lieux").json()["items"]]
+
 
 def test_an_admin_changes_their_password(page, setup, system):
     # The gateway lets only admins PATCH /agents/{id} (their own included) for now.

@@ -4,6 +4,7 @@ import {
   formValues, fmtDay, fmtWall, fmtDateTime, describeRecurrence, today, orgTimezone,
 } from "/static/js/app.js";
 import { RecurrenceEditor } from "/static/js/recurrence.js";
+import { confirmAction } from "/static/js/dialogs.js";
 import { statusBadge, loadUsagers } from "/static/js/rdv.js";
 
 run(async (me) => {
@@ -83,14 +84,15 @@ run(async (me) => {
         el("td", {}, a.recurrence ? describeRecurrence(a.recurrence) : "Une seule fois"),
         el("td", {}, el("div.actions", {},
           el("button.button.secondary.small", { type: "button", onclick: () => edit(a), "aria-label": `Modifier ${a.title}` }, "Modifier"),
-          el("button.button.danger.small", { type: "button", "aria-label": `Supprimer ${a.title}`, onclick: async () => {
-            if (!confirm(`Supprimer l'indisponibilité « ${a.title} » ?`)) return;
-            try {
-              await api("DELETE", `/absences/${a.id}`);
+          el("button.button.danger.small", { type: "button", "aria-label": `Supprimer ${a.title}`, "aria-haspopup": "dialog",
+            onclick: async () => {
+              const done = await confirmAction({ title: `Supprimer l'indisponibilité « ${a.title || ""} » ?`,
+                lines: [when(a)], confirmLabel: "Supprimer l'indisponibilité", cancelLabel: "Ne rien faire", danger: true,
+                action: async () => { await api("DELETE", `/absences/${a.id}`); return true; } });
+              if (!done) return;
               flash("Indisponibilité supprimée.");
               await refresh();
-            } catch (e) { flash(e.message, "error"); }
-          } }, "Supprimer")))))))));
+            } }, "Supprimer")))))))));
   }
   filter.addEventListener("change", refresh);
 

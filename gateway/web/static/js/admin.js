@@ -3,6 +3,7 @@ import {
   api, run, listAll, byId, el, clear, flash, clearFlash, showFormError, clearFormError, formValues, fullName, LOCATION_TYPES,
 } from "/static/js/app.js";
 import { webhooks } from "/static/js/admin-webhooks.js";
+import { confirmAction } from "/static/js/dialogs.js";
 
 const ZONES = {
   metropole: "Métropole", "alsace-moselle": "Alsace-Moselle", guadeloupe: "Guadeloupe", martinique: "Martinique",
@@ -169,13 +170,13 @@ async function crud(root, res, me) {
         res.columns.map(([, f]) => el("td", {}, f(x))),
         el("td", {}, el("div.actions", {},
           el("button.button.secondary.small", { type: "button", onclick: () => renderForm(x) }, "Modifier"),
-          x.id === me.id ? null : el("button.button.danger.small", { type: "button", onclick: async () => {
-            if (!confirm("Supprimer cet élément ?")) return;
-            try {
-              await api("DELETE", `${res.path}/${x.id}`);
-              flash("Élément supprimé.");
-              await refresh();
-            } catch (e) { flash(e.message, "error"); }
+          x.id === me.id ? null : el("button.button.danger.small", { type: "button", "aria-haspopup": "dialog", onclick: async () => {
+            const done = await confirmAction({ title: `Supprimer « ${res.columns[0][1](x)} » ?`,
+              confirmLabel: "Supprimer", danger: true,
+              action: async () => { await api("DELETE", `${res.path}/${x.id}`); return true; } });
+            if (!done) return;
+            flash("Élément supprimé.");
+            await refresh();
           } }, "Supprimer")))))))));
   }
   renderForm(null);
