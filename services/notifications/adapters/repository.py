@@ -2,17 +2,18 @@
 RDV events reads is in snapshot.py."""
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import datetime
 from functools import lru_cache
 from typing import Any, Iterable
 
-from sqlalchemy import select, text, update
+from sqlalchemy import and_, delete, or_, select, text, update
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects.postgresql import insert
 
+from services.notifications.adapters import snapshot
 from services.notifications.adapters import tables as t
-from services.notifications.domain.model import AgentContact, Contact, RdvView
 from shared.db import UnitOfWork
 from shared.sqljson import json_rows
 
@@ -58,38 +59,6 @@ async def mark_deleted(uow: UnitOfWork, table, row_id: uuid.UUID) -> None:
 async def get(uow: UnitOfWork, table, row_id) -> dict | None:
     row = (await uow.execute(select(table).where(table.c.id == row_id))).mappings().first()
     return dict(row) if row else None
-
-
-def contact_of(usager: dict, responsible: dict | None) -> Contact | None:
-    """A relative without contacts of their own is reached through their responsible's contacts
-    and preferences; one with an email or a phone is reached directly."""
-    if usager.get("anonymized"):
-        return None
-    own = usager.get("email") or usager.get("phone")
-    reach = responsible if usager.get("responsible_id") and not own else usager
-    if reach is None or reach.get("anonymized"):
-        return None
-    return Contact(usager_id=usager["id"], first_name=reach["first_name"], last_name=reach["last_name"],
-                   email=reach["email"], phone=reach["phone"], notify_by_sms=reach["notify_by_sms"],
-                   notify_by_email=reach["notify_by_email"])
-
-
-def agent_contact(agent: dict) -> AgentContact | None:
-    if agent.get("deleted"):
-        return None
-    return AgentContact(agent_id=agent["id"], first_name=agent["first_name"], last_name=agent["last_name"],
-                        email=agent["email"])
-
-
-def rdv_view(rdv: dict, *, organisation: dict, service: dict, motif: dict, lieu: dict | None,
-             usager_names: Iterable[str] = (), agent_names: Iterable[str] = ()) -> RdvView:
-    return RdvView(id=rdv["id"], version=int(rdv["version"]), starts_at=rdv["starts_at"], ends_at=rdv["ends_at"],
-                   status=rdv["status"], timezone=organisation["timezone"], organisation_name=organisation["name"],
-                   service_name=service["name"], service_short_name=service.get("short_name"),
-                   motif_name=motif["name"], location_type=motif["location_type"],
-                   lieu_name=lieu["name"] if lieu else None, lieu_address=lieu["address"] if lieu else None,
-                   lieu_phone=lieu["phone"] if lieu else None, usager_names=tuple(usager_names),
-                   agent_names=tuple(agent_names))
 
 
 _MESSAGE_COLUMNS = {  # column: its PostgreSQL type
@@ -155,22 +124,101 @@ def _run_statement(rdv_columns: tuple[str, ...] | None, cancel: bool, queue: boo
     return text(f"with {', '.join(parts)} select {'(select count(*) from woken)' if queue else '1'}")
 
 
-def reminder_rows(plans: list[tuple[uuid.UUID, uuid.UUID, datetime | None]], *, current: dict[uuid.UUID, dict],
-                  now: datetime) -> list[dict]:
-    """Apply (rdv_id, organisation_id, due_at) in order, as one by one, to the `current` reminders of those
-    RDVs (read and locked in this transaction): the reminder rows to write."""
-    state = dict(current)
-    changed: dict[uuid.UUID, dict] = {}
-    for rdv_id, organisation_id, due_at in plans:
-        current = state.get(rdv_id)
-        if due_at is None:
-            if not current or current["status"] != "scheduled":
-                continue
-            new = {**current, "status": "cancelled", "updated_at": now}
-        elif current and current["due_at"] == due_at and current["status"] in ("scheduled", "done"):
-            continue  # same time: keep it (and never send a done reminder twice)
-        else:  # a new time is a new occurrence
-            new = {"rdv_id": rdv_id, "organisation_id": current["organisation_id"] if current else organisation_id,
-                   "occurrence_id": uuid.uuid4(), "due_at": due_at, "status": "scheduled", "updated_at": now}
-        state[rdv_id] = changed[rdv_id] = new
-    return list(changed.values())
+# ---- the repositories the unit of work carries ----------------------------------------------------------
+
+class ProjectionRepository:
+    """What messages are made of, kept from other services' events: organisations, services, agents
+    (directory), motifs and lieux (catalogue), usagers' contacts."""
+
+    _TABLES = {"organisation": t.organisations, "service": t.services, "agent": t.agents, "motif": t.motifs,
+               "lieu": t.lieux, "usager": t.usagers}
+
+    def __init__(self, session: UnitOfWork):
+        self.session = session
+
+    async def save(self, kind: str, values: dict[str, Any]) -> None:
+        """Insert or update the projected `kind` (organisation, service, agent, motif, lieu, usager) by id."""
+        await upsert(self.session, self._TABLES[kind], values)
+
+    async def mark_deleted(self, kind: str, row_id: uuid.UUID) -> None:
+        """Deleted where it is owned: kept (past messages name it), flagged."""
+        await mark_deleted(self.session, self._TABLES[kind], row_id)
+
+    async def usager(self, usager_id: uuid.UUID) -> dict | None:
+        return await get(self.session, t.usagers, usager_id)
+
+    async def messages_naming(self, *, usager_id: uuid.UUID, addresses: list[str]) -> list:
+        """The messages to that usager (by id or address), and agents' emails about their RDVs (which name them)."""
+        m = t.messages
+        theirs = or_(m.c.usager_id == usager_id, m.c.recipient.in_(addresses))
+        their_rdvs = select(t.rdvs.c.id).where(t.rdvs.c.usager_ids.any(usager_id))
+        about = and_(m.c.agent_id.is_not(None), m.c.rdv_id.in_(their_rdvs))
+        return (await self.session.execute(select(m.c.id, m.c.channel, m.c.recipient, m.c.status, m.c.agent_id)
+                                           .where(or_(theirs, about)))).all()
+
+    async def erase_message(self, *, message_id: uuid.UUID, recipient: str, status: str) -> None:
+        """The message loses its content (the dev inbox, a view of the messages sent, no longer lists it)."""
+        await self.session.execute(update(t.messages).where(t.messages.c.id == message_id).values(
+            recipient=recipient, subject=None, body="", html=None, attachments=[], status=status))
+
+
+# The new status of each reminder of a batch, given as one JSON array.
+_MARK_REMINDERS = text(
+    "update reminders as r set status = v.status, updated_at = cast(:now as timestamptz) "
+    "from jsonb_to_recordset(cast(:rows as jsonb)) as v(rdv_id uuid, status text) where r.rdv_id = v.rdv_id")
+
+
+class MessageRepository:
+    """The RDVs as notifications hold them, their messages and reminders."""
+
+    def __init__(self, session: UnitOfWork):
+        self.session = session
+
+    async def snapshot(self, **ids: Iterable[uuid.UUID]) -> snapshot.Snapshot:
+        """Everything a run of RDV events or reminders needs, in one query (see snapshot.read)."""
+        return await snapshot.read(self.session, **ids)
+
+    async def write_run(self, **parts: Any) -> None:
+        """What a run of RDV events changes, in one statement (see `write_run`)."""
+        await write_run(self.session, **parts)
+
+    async def queue(self, rows: list[dict[str, Any]]) -> int:
+        """Queue messages once per (cause, channel, recipient); return how many are new."""
+        return await queue_messages(self.session, rows)
+
+    async def purge_rdv(self, rdv_id: uuid.UUID) -> None:
+        """The RDV, its messages (sent or not, so their dev-inbox entries) and its reminder."""
+        for table in (t.messages, t.reminders):
+            await self.session.execute(delete(table).where(table.c.rdv_id == rdv_id))
+        await self.session.execute(delete(t.rdvs).where(t.rdvs.c.id == rdv_id))
+
+    async def of_rdv(self, *, organisation_id: uuid.UUID, rdv_id: uuid.UUID) -> list[dict]:
+        """The messages about one RDV (cancelled ones apart), oldest first."""
+        m = t.messages
+        return list((await self.session.execute(
+            select(m.c.channel, m.c.kind, m.c.recipient, m.c.status, m.c.sent_at)
+            .where(m.c.rdv_id == rdv_id, m.c.organisation_id == organisation_id, m.c.status != "cancelled")
+            .order_by(m.c.created_at, m.c.channel, m.c.recipient))).mappings().all())
+
+    async def dev_inbox(self, *, rdv_id: uuid.UUID | None, limit: int) -> list[dict]:
+        """Every SMS and email produced, newest first."""
+        d = t.dev_messages
+        query = select(d).order_by(d.c.created_at.desc(), d.c.id).limit(limit)
+        if rdv_id:
+            query = query.where(d.c.rdv_id == rdv_id)
+        return list((await self.session.execute(query)).mappings().all())
+
+    async def claim_due_reminders(self, *, now: datetime, limit: int) -> list[dict]:
+        """Due reminders, locked (FOR UPDATE SKIP LOCKED: replicas never take the same one)."""
+        r = t.reminders
+        return list((await self.session.execute(
+            select(r).where(r.c.status == "scheduled", r.c.due_at <= now)
+            .order_by(r.c.due_at).limit(limit).with_for_update(skip_locked=True))).mappings().all())
+
+    async def rdvs(self, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, dict]:
+        return {row["id"]: dict(row) for row in (await self.session.execute(
+            select(t.rdvs).where(t.rdvs.c.id.in_(list(ids))))).mappings()}
+
+    async def mark_reminders(self, statuses: list[dict[str, str]], *, now: datetime) -> None:
+        """New statuses of reminders: [{rdv_id, status}], in one statement."""
+        await self.session.execute(_MARK_REMINDERS, {"rows": json.dumps(statuses), "now": now})

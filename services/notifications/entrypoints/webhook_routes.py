@@ -9,6 +9,8 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from services.notifications.domain.webhooks import EVENTS
 from services.notifications.service_layer import webhooks
+from services.notifications.entrypoints.routes import new_uow
+from services.notifications.service_layer.unit_of_work import NotificationsUnitOfWork
 from shared.identity import Identity, current_identity
 from shared.service import get_runtime
 
@@ -41,37 +43,43 @@ def _production(request: Request) -> bool:
 
 
 @router.post("/v1/webhooks", status_code=201)
-async def create_webhook(body: WebhookIn, request: Request, identity: Identity = Depends(_admin)):
-    return await webhooks.create(get_runtime(request).db, identity, url=body.url, events=list(body.events),
+async def create_webhook(body: WebhookIn, request: Request, identity: Identity = Depends(_admin),
+                         uow: NotificationsUnitOfWork = Depends(new_uow)):
+    return await webhooks.create(uow, identity, url=body.url, events=list(body.events),
                                  pseudonymised=body.pseudonymised, production=_production(request))
 
 
 @router.get("/v1/webhooks")
 async def list_webhooks(request: Request, page: int = Query(1, ge=1, le=100_000),
-                        per_page: int = Query(50, ge=1, le=200), identity: Identity = Depends(_admin)):
-    return await webhooks.listing(get_runtime(request).db, identity, page=page, per_page=per_page)
+                        per_page: int = Query(50, ge=1, le=200), identity: Identity = Depends(_admin),
+                        uow: NotificationsUnitOfWork = Depends(new_uow)):
+    return await webhooks.listing(uow, identity, page=page, per_page=per_page)
 
 
 @router.patch("/v1/webhooks/{webhook_id}")
 async def patch_webhook(webhook_id: uuid.UUID, body: WebhookChange, request: Request,
-                        identity: Identity = Depends(_admin)):
+                        identity: Identity = Depends(_admin),
+                        uow: NotificationsUnitOfWork = Depends(new_uow)):
     changes = {k: v for k, v in body.model_dump(exclude_unset=True).items() if v is not None}
-    return await webhooks.change(get_runtime(request).db, identity, webhook_id, changes,
+    return await webhooks.change(uow, identity, webhook_id, changes,
                                  production=_production(request))
 
 
 @router.delete("/v1/webhooks/{webhook_id}", status_code=204)
-async def delete_webhook(webhook_id: uuid.UUID, request: Request, identity: Identity = Depends(_admin)):
-    await webhooks.remove(get_runtime(request).db, identity, webhook_id)
+async def delete_webhook(webhook_id: uuid.UUID, request: Request, identity: Identity = Depends(_admin),
+                         uow: NotificationsUnitOfWork = Depends(new_uow)):
+    await webhooks.remove(uow, identity, webhook_id)
     return Response(status_code=204)
 
 
 @router.post("/v1/webhooks/{webhook_id}/test", status_code=202)
-async def test_webhook(webhook_id: uuid.UUID, request: Request, identity: Identity = Depends(_admin)):
-    return await webhooks.ping(get_runtime(request).db, identity, webhook_id)
+async def test_webhook(webhook_id: uuid.UUID, request: Request, identity: Identity = Depends(_admin),
+                       uow: NotificationsUnitOfWork = Depends(new_uow)):
+    return await webhooks.ping(uow, identity, webhook_id)
 
 
 @router.get("/v1/webhooks/{webhook_id}/deliveries")
 async def webhook_deliveries(webhook_id: uuid.UUID, request: Request, page: int = Query(1, ge=1, le=100_000),
-                             per_page: int = Query(50, ge=1, le=200), identity: Identity = Depends(_admin)):
-    return await webhooks.deliveries(get_runtime(request).db, identity, webhook_id, page=page, per_page=per_page)
+                             per_page: int = Query(50, ge=1, le=200), identity: Identity = Depends(_admin),
+                             uow: NotificationsUnitOfWork = Depends(new_uow)):
+    return await webhooks.deliveries(uow, identity, webhook_id, page=page, per_page=per_page)

@@ -12,34 +12,18 @@ import logging
 import time
 from datetime import timedelta
 
-import psycopg
-
+from services.notifications.adapters.listen import listen
 from services.notifications.adapters.repository import DUE_CHANNEL
 from services.notifications.adapters.senders import email_sender, sms_sender
+from services.notifications.adapters.webhooks_repo import DUE_CHANNEL as WEBHOOKS_DUE
+from services.notifications.service_layer import webhook_delivery
 from services.notifications.service_layer.delivery import deliver_due
 from services.notifications.service_layer.reminders import produce_due_reminders
+from services.notifications.service_layer.unit_of_work import unit_of_work
+from services.notifications.service_layer.webhooks import LOG_DAYS, purge_log
 from shared import clock
 
 log = logging.getLogger("rdv.notifications.workers")
-
-
-def _plain_url(url: str) -> str:
-    return url.replace("postgresql+psycopg://", "postgresql://", 1)
-
-
-async def _listen(url: str, wake: asyncio.Event, channel: str = DUE_CHANNEL) -> None:
-    while True:
-        try:
-            async with await psycopg.AsyncConnection.connect(_plain_url(url), autocommit=True) as conn:
-                await conn.execute(f"listen {channel}")
-                wake.set()  # catch up with anything queued while we were not listening
-                async for _ in conn.notifies():
-                    wake.set()
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:
-            log.warning("listen %s: %r; reconnecting", channel, exc)
-            await asyncio.sleep(1.0)
 
 
 def build_senders(settings) -> dict:
@@ -56,14 +40,14 @@ def delivery_loop(senders: dict):
 async def _deliver_forever(runtime, senders: dict) -> None:
     settings, db = runtime.settings, runtime.db
     wake = asyncio.Event()
-    listener = asyncio.create_task(_listen(settings.database_url, wake))
+    listener = asyncio.create_task(listen(settings.database_url, wake, DUE_CHANNEL))
     try:
         while True:
             wake.clear()
             timeout = settings.tick_seconds
             try:
                 # Rounds of up to `senders` messages handed to providers at once (rows claimed SKIP LOCKED).
-                result = await deliver_due(db, senders=senders, settings=settings)
+                result = await deliver_due(unit_of_work(db), senders=senders, settings=settings)
                 if result.next_due is not None:
                     timeout = min(timeout, max((result.next_due - clock.now()) / timedelta(seconds=1), 0.05))
             except asyncio.CancelledError:
@@ -82,7 +66,8 @@ async def reminder_loop(runtime) -> None:
     settings = runtime.settings
     while True:
         try:
-            while await produce_due_reminders(runtime.db, sender=settings.smtp_from, batch=settings.batch):
+            while await produce_due_reminders(unit_of_work(runtime.db), sender=settings.smtp_from,
+                                              batch=settings.batch):
                 pass
         except asyncio.CancelledError:
             raise
@@ -93,13 +78,9 @@ async def reminder_loop(runtime) -> None:
 
 async def webhook_loop(runtime) -> None:
     """Webhook deliveries: woken by NOTIFY (a delivery queued), when a retry falls due, at least every tick."""
-    from services.notifications.service_layer import webhook_delivery
-    from services.notifications.service_layer.webhooks import DUE_CHANNEL as WEBHOOKS_DUE
-    from services.notifications.service_layer.webhooks import LOG_DAYS, purge_log
-
     settings, db = runtime.settings, runtime.db
     wake = asyncio.Event()
-    listener = asyncio.create_task(_listen(settings.database_url, wake, WEBHOOKS_DUE))
+    listener = asyncio.create_task(listen(settings.database_url, wake, WEBHOOKS_DUE))
     client = webhook_delivery.client()
     purged_at = 0.0
     try:
@@ -109,10 +90,11 @@ async def webhook_loop(runtime) -> None:
             try:
                 if time.monotonic() - purged_at > 3600:  # the delivery log keeps LOG_DAYS days
                     purged_at = time.monotonic()
-                    await purge_log(db, before=clock.now() - timedelta(days=LOG_DAYS))
-                while await webhook_delivery.deliver_round(db, client, settings) >= max(settings.webhook_senders, 1):
+                    await purge_log(unit_of_work(db), before=clock.now() - timedelta(days=LOG_DAYS))
+                while await webhook_delivery.deliver_round(unit_of_work(db), client,
+                                                         settings) >= max(settings.webhook_senders, 1):
                     pass
-                due = await webhook_delivery.next_due(db)
+                due = await webhook_delivery.next_due(unit_of_work(db))
                 if due is not None:
                     timeout = min(timeout, max((due - clock.now()) / timedelta(seconds=1), 0.05))
             except asyncio.CancelledError:

@@ -6,12 +6,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Iterable
 
-from services.notifications.adapters import repository as repo
-from services.notifications.adapters import snapshot
 from services.notifications.adapters.render import render
 from services.notifications.domain.model import Contact, RdvView, Recipient
+from services.notifications.domain.projected import agent_contact, contact_of, rdv_view
 from services.notifications.domain.rules import agent_recipient, usager_recipients
-from shared.db import UnitOfWork
+from services.notifications.service_layer.unit_of_work import NotificationsUnitOfWork
 
 
 class MissingProjection(Exception):
@@ -25,17 +24,18 @@ class RdvContext:
     agents: dict[uuid.UUID, dict]
 
 
-async def load_contexts(uow: UnitOfWork, wanted: list[tuple[dict, Iterable[uuid.UUID]]]) -> list[RdvContext]:
+async def load_contexts(uow: NotificationsUnitOfWork,
+                        wanted: list[tuple[dict, Iterable[uuid.UUID]]]) -> list[RdvContext]:
     """The context of each (rdv, extra agent ids), read in one query for all of them;
     MissingProjection names the first thing missing."""
     wanted = [(rdv, list(extra)) for rdv, extra in wanted]
-    found = await snapshot.read(uow, **needs(rdv for rdv, _ in wanted),
-                                agents=[a for rdv, extra in wanted for a in [*rdv["agent_ids"], *extra]])
+    found = await uow.messages.snapshot(**needs(rdv for rdv, _ in wanted),
+                                        agents=[a for rdv, extra in wanted for a in [*rdv["agent_ids"], *extra]])
     return contexts(found, wanted)
 
 
 def needs(rdvs: Iterable[dict]) -> dict[str, list[uuid.UUID]]:
-    """What the messages about these RDVs are made of (agents apart), as snapshot.read arguments."""
+    """What the messages about these RDVs are made of (agents apart), as uow.messages.snapshot arguments."""
     rdvs = list(rdvs)
     return {"organisations": [rdv["organisation_id"] for rdv in rdvs],
             "motifs": [rdv["motif_id"] for rdv in rdvs],
@@ -43,7 +43,7 @@ def needs(rdvs: Iterable[dict]) -> dict[str, list[uuid.UUID]]:
             "usagers": [u for rdv in rdvs for u in rdv["usager_ids"]]}
 
 
-def contexts(found: snapshot.Snapshot, wanted: list[tuple[dict, Iterable[uuid.UUID]]]) -> list[RdvContext]:
+def contexts(found, wanted: list[tuple[dict, Iterable[uuid.UUID]]]) -> list[RdvContext]:
     """The context of each (rdv, extra agent ids) from what was read; MissingProjection names the first
     thing missing."""
     return [_context(rdv, list(extra), organisations=found.organisations, motifs=found.motifs,
@@ -76,7 +76,7 @@ def _context(rdv: dict, extra_agent_ids: list[uuid.UUID], *, organisations: dict
     contacts = []
     for usager_id in rdv["usager_ids"]:
         usager = usagers[usager_id]
-        contact = repo.contact_of(usager, usagers.get(usager.get("responsible_id")))
+        contact = contact_of(usager, usagers.get(usager.get("responsible_id")))
         if contact:
             contacts.append(contact)
     missing = [a for a in extra_agent_ids if a not in agents]
@@ -85,7 +85,7 @@ def _context(rdv: dict, extra_agent_ids: list[uuid.UUID], *, organisations: dict
     usager_names = [f"{u['first_name']} {u['last_name']}".strip() for u in theirs if not u["anonymized"]]
     agent_names = [f"{agents[a]['first_name']} {agents[a]['last_name']}".strip()
                    for a in dict.fromkeys(rdv["agent_ids"]) if a in agents]
-    view = repo.rdv_view(rdv, organisation=organisation, service=service, motif=motif, lieu=lieu,
+    view = rdv_view(rdv, organisation=organisation, service=service, motif=motif, lieu=lieu,
                          usager_names=usager_names, agent_names=agent_names)
     return RdvContext(view=view, contacts=contacts,
                       agents={a: agents[a] for a in [*rdv["agent_ids"], *extra_agent_ids] if a in agents})
@@ -99,7 +99,7 @@ def message_rows(*, ctx: RdvContext, rdv: dict, cause_id: uuid.UUID, usager_kind
         targets += [(usager_kind, r) for r in usager_recipients(ctx.contacts)]
     for agent_id, kind in agent_kinds.items():
         agent = ctx.agents.get(agent_id)
-        contact = repo.agent_contact(agent) if agent else None
+        contact = agent_contact(agent) if agent else None
         recipient = agent_recipient(contact) if contact else None
         if recipient:
             targets.append((kind, recipient))
@@ -116,6 +116,6 @@ def message_rows(*, ctx: RdvContext, rdv: dict, cause_id: uuid.UUID, usager_kind
     return rows
 
 
-async def queue(uow: UnitOfWork, rows: list[dict]) -> int:
+async def queue(uow: NotificationsUnitOfWork, rows: list[dict]) -> int:
     """Queue messages (a cause already queued adds nothing) and wake the delivery loops on commit."""
-    return await repo.queue_messages(uow, rows)
+    return await uow.messages.queue(rows)

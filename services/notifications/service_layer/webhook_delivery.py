@@ -15,28 +15,13 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import httpx
-from sqlalchemy import and_, select, text, update
-from sqlalchemy.dialects.postgresql import insert
 
-from services.notifications.adapters import tables as t
-from services.notifications.adapters.repository import DUE_CHANNEL as MESSAGES_DUE
 from services.notifications.config import NotificationsSettings
 from services.notifications.domain.webhooks import PING, next_attempt, signature
+from services.notifications.service_layer.unit_of_work import NotificationsUnitOfWork
 from shared import clock
-from shared.db import Database
 
 log = logging.getLogger("rdv.notifications.webhooks")
-w, d = t.webhooks, t.webhook_deliveries
-
-_CLAIM = text("""
-select d.id, d.webhook_id, d.organisation_id, d.event, d.body, d.attempts, d.created_at, d.history,
-  w.url, w.secret, w.created_by
-from webhook_deliveries as d join webhooks as w on w.id = d.webhook_id
-where d.status = 'pending' and d.next_attempt_at <= :now and (w.active or d.event = 'ping')
-order by d.next_attempt_at limit :n for update of d skip locked""")
-_NEXT_DUE = text("""
-select min(d.next_attempt_at) from webhook_deliveries as d join webhooks as w on w.id = d.webhook_id
-where d.status = 'pending' and (w.active or d.event = 'ping')""")
 USER_AGENT = "rdv-webhooks/1"
 
 
@@ -47,11 +32,12 @@ class Attempt:
     error: str | None
 
 
-async def deliver_round(db: Database, client: httpx.AsyncClient, settings: NotificationsSettings) -> int:
+async def deliver_round(uow: NotificationsUnitOfWork, client: httpx.AsyncClient,
+                        settings: NotificationsSettings) -> int:
     """Send the due deliveries once; return how many were claimed."""
     now = clock.now()
-    async with db.uow() as uow:
-        claimed = (await uow.execute(_CLAIM, {"now": now, "n": max(settings.webhook_senders, 1)})).all()
+    async with uow:
+        claimed = await uow.webhooks.claim(now=now, limit=max(settings.webhook_senders, 1))
         if not claimed:
             return 0
         results = await asyncio.gather(*(_attempt(client, row, settings) for row in claimed))
@@ -61,9 +47,10 @@ async def deliver_round(db: Database, client: httpx.AsyncClient, settings: Notif
     return len(claimed)
 
 
-async def next_due(db: Database) -> datetime | None:
-    async with db.statements() as st:
-        return (await st.execute(_NEXT_DUE)).scalar()
+async def next_due(uow: NotificationsUnitOfWork) -> datetime | None:
+    """When the next delivery falls due (None: none pending)."""
+    async with uow:
+        return await uow.webhooks.next_due()
 
 
 async def _attempt(client: httpx.AsyncClient, row, settings: NotificationsSettings) -> Attempt:
@@ -87,7 +74,7 @@ async def _attempt(client: httpx.AsyncClient, row, settings: NotificationsSettin
     return Attempt(False, code, f"réponse HTTP {code}")
 
 
-async def _record(uow, row, result: Attempt, *, now: datetime, settings: NotificationsSettings) -> None:
+async def _record(uow: NotificationsUnitOfWork, row, result: Attempt, *, now: datetime, settings: NotificationsSettings) -> None:
     attempt = row.attempts + 1
     history = list(row.history) + [{"attempt": attempt, "at": now.isoformat(), "status_code": result.status_code,
                                     "error": result.error}]
@@ -103,29 +90,21 @@ async def _record(uow, row, result: Attempt, *, now: datetime, settings: Notific
             values.update(next_attempt_at=retry)
         else:
             values.update(status="failed")
-    await uow.execute(update(d).where(d.c.id == row.id).values(**values))
+    await uow.webhooks.record(row.id, values)
     if not result.ok and values.get("status") == "failed" and row.event != PING:
         await disable(uow, row, now=now, reason=result.error or "")
 
 
-async def disable(uow, row, *, now: datetime, reason: str) -> None:
+async def disable(uow: NotificationsUnitOfWork, row, *, now: datetime, reason: str) -> None:
     """Disable the webhook (once), fail its other pending deliveries, and email the organisation's admins."""
-    done = (await uow.execute(update(w).where(w.c.id == row.webhook_id, w.c.active)
-                              .values(active=False, disabled_at=now, updated_at=now).returning(w.c.url))).first()
-    if done is None:
+    url = await uow.webhooks.disable(row.webhook_id, now=now)
+    if url is None:
         return
-    await uow.execute(update(d).where(d.c.webhook_id == row.webhook_id, d.c.status == "pending", d.c.event != PING)
-                      .values(status="failed", error="webhook désactivé"))
     log.warning("webhook %s disabled after failing for %s", row.webhook_id, row.created_at)
-    admins = (await uow.execute(select(t.agents.c.id, t.agents.c.email).where(
-        t.agents.c.organisation_id == row.organisation_id, t.agents.c.role == "admin", ~t.agents.c.deleted,
-        t.agents.c.email.is_not(None)))).all()
-    if not admins and row.created_by:  # roles not known yet (agents projected before migration 0005)
-        admins = (await uow.execute(select(t.agents.c.id, t.agents.c.email).where(
-            and_(t.agents.c.id == row.created_by, ~t.agents.c.deleted, t.agents.c.email.is_not(None))))).all()
-    org = (await uow.execute(select(t.organisations.c.name).where(t.organisations.c.id == row.organisation_id))).scalar()
+    admins = await uow.webhooks.admins(organisation_id=row.organisation_id, fallback=row.created_by)
+    org = await uow.webhooks.organisation_name(row.organisation_id)
     subject = "Webhook désactivé après des échecs répétés"
-    body = (f"Bonjour,\n\nLe webhook {done.url} de l'organisation {org or ''} a été désactivé : un événement "
+    body = (f"Bonjour,\n\nLe webhook {url} de l'organisation {org or ''} a été désactivé : un événement "
             f"du {row.created_at.strftime('%d/%m/%Y à %H:%M')} (UTC) n'a pas pu lui être livré malgré les "
             f"nouvelles tentatives (dernière erreur : {reason}).\n\nAucun autre événement ne lui sera envoyé. "
             "Une fois le service destinataire rétabli, réactivez le webhook dans Administration > Webhooks, "
@@ -137,8 +116,7 @@ async def disable(uow, row, *, now: datetime, reason: str) -> None:
              "status": "pending", "attempts": 0, "next_attempt_at": now, "rdv_starts_at": None, "created_at": now}
             for a in admins]
     if rows:
-        await uow.execute(insert(t.messages).values(rows).on_conflict_do_nothing())
-        await uow.execute(text(f"select pg_notify('{MESSAGES_DUE}', '')"))
+        await uow.webhooks.queue_emails(rows)
 
 
 def client() -> httpx.AsyncClient:
