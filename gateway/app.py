@@ -1,7 +1,6 @@
 """The gateway: /api/v1, the agents' web UI, and readiness of the whole system."""
 import asyncio
 
-import httpx
 from sqlalchemy.exc import IntegrityError
 
 from gateway import retention
@@ -15,7 +14,7 @@ from gateway.service_layer import read_positions
 from gateway.service_layer.audit_writer import AuditWriter
 from shared.errors import Conflict
 from shared.service import ServiceRuntime
-from shared.settings import SERVICE_NAMES, service_url
+from shared.settings import SERVICE_NAMES
 
 
 class GatewayRuntime(ServiceRuntime):
@@ -47,21 +46,9 @@ class GatewayRuntime(ServiceRuntime):
 
     async def readiness(self) -> dict:
         """The gateway is ready when its database, NATS and every service answer."""
-        async with httpx.AsyncClient(timeout=2) as client:
-            states = await asyncio.gather(*(_service_ready(client, n) for n in SERVICE_NAMES))
-        return {**(await super().readiness()), **dict(zip(SERVICE_NAMES, states))}
-
-
-async def _service_ready(client: httpx.AsyncClient, name: str) -> str:
-    """A service is ready when one of its replicas answers /readyz."""
-    for url in service_url(name).split(","):
-        try:
-            resp = await client.get(url.strip().rstrip("/") + "/readyz")
-            if resp.status_code == 200:
-                return "ok"
-        except httpx.HTTPError:
-            continue
-    return "down"
+        states = await asyncio.gather(*(self.clients[name].ready() for name in SERVICE_NAMES))
+        return {**(await super().readiness()),
+                **{name: "ok" if ready else "down" for name, ready in zip(SERVICE_NAMES, states)}}
 
 
 runtime = GatewayRuntime("gateway", GatewaySettings(), background=[retention.retention_loop])

@@ -1,20 +1,21 @@
-"""HTTP clients of the services: one pooled client per service, round-robin over its
-replicas (`<NAME>_URL=http://a,http://b`), failover to the next replica on connection errors.
+"""The gateway's one HTTP client of the services (aiohttp): a pooled session per service, round-robin
+over its replicas (`<NAME>_URL=http://a,http://b`), failover to the next replica on connection errors.
 
-Calls go through aiohttp (about 0.1 ms of CPU a call, against 0.6 ms for httpx: this is the
-path of every forwarded request) and come back as `httpx.Response` objects, the type the rest
-of the gateway reads; the streamed export download keeps httpx.
+Every call goes this way: forwarded requests, the streamed export download, readiness. aiohttp costs
+less CPU a call than httpx on this path (figures in bench/RESULTS.md and the commit that chose it);
+its answer is read whole into a `ServiceResponse`, or kept open as a `ServiceStream` for a file.
 """
 from __future__ import annotations
 
 import asyncio
 import itertools
+import json as jsonlib
 import logging
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, AsyncIterator, Mapping
 from urllib.parse import urlencode
 
 import aiohttp
-import httpx
 
 from shared import tracing
 from shared.errors import ServiceUnavailable
@@ -23,23 +24,65 @@ from shared.settings import SERVICE_NAMES, service_url
 
 log = logging.getLogger("rdv.gateway.services")
 
-TIMEOUT = httpx.Timeout(15.0, connect=2.0)
-LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=20)  # the streamed download (httpx)
-MAX_CONNECTIONS = 100  # per service, aiohttp: kept alive, so that no call opens a connection under load
-# Errors where the request never reached the service: safe to try the next replica.
-_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+MAX_CONNECTIONS = 100  # per service: kept alive, so that no call opens a connection under load
+READY_TIMEOUT = 2.0  # seconds a replica has to answer /readyz
+# Errors of aiohttp where the request was never sent (no connection could be made): safe to try the next
+# replica. Any other error may come after the service received the request: a write is never replayed.
+_NOT_SENT = (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError)
 
 
-# Errors of aiohttp where the request was never sent (no connection could be made).
-_AIO_NOT_SENT = (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError)
+@dataclass(frozen=True)
+class Timeouts:
+    read: float = 15.0  # seconds without a byte from the service
+    connect: float = 2.0
+
+
+@dataclass(frozen=True)
+class ServiceResponse:
+    """A service's answer, read whole."""
+    status_code: int
+    headers: Mapping[str, str]  # case-insensitive
+    content: bytes
+
+    @property
+    def text(self) -> str:
+        return self.content.decode("utf-8", "replace")
+
+    def json(self) -> Any:
+        return jsonlib.loads(self.content)
+
+
+class ServiceStream:
+    """A service's answer whose body is read as it comes (a file); `close()` it when done."""
+
+    def __init__(self, response: aiohttp.ClientResponse):
+        self._response = response
+        self.status_code = response.status
+        self.headers: Mapping[str, str] = response.headers
+
+    async def chunks(self) -> AsyncIterator[bytes]:
+        async for chunk in self._response.content.iter_any():
+            yield chunk
+
+    async def read(self) -> ServiceResponse:
+        content = await self._response.read()
+        return ServiceResponse(self.status_code, self.headers, content)
+
+    async def close(self) -> None:
+        self._response.release()
+
+
+def _target(path: str, params: Any) -> str:
+    pairs = params.items() if isinstance(params, dict) else (params or ())
+    query = urlencode([(k, "" if v is None else v) for k, v in pairs], doseq=True)
+    return path + ("?" + query if query else "")
 
 
 class ServiceClient:
-    def __init__(self, name: str, urls: list[str], *, timeout: httpx.Timeout = TIMEOUT):
+    def __init__(self, name: str, urls: list[str], *, timeout: Timeouts = Timeouts()):
         self.name = name
         self.urls = urls
         self._next = itertools.cycle(range(len(urls)))
-        self.http = httpx.AsyncClient(timeout=timeout, limits=LIMITS)
         self._timeout = aiohttp.ClientTimeout(total=None, sock_connect=timeout.connect, sock_read=timeout.read)
         self._session: aiohttp.ClientSession | None = None
 
@@ -55,48 +98,53 @@ class ServiceClient:
         start = next(self._next)
         return self.urls[start:] + self.urls[:start]
 
-    def _unavailable(self, exc: Exception) -> ServiceUnavailable:
+    def _unavailable(self, exc: Exception | None) -> ServiceUnavailable:
         log.warning("service %s unreachable: %r", self.name, exc)
         return ServiceUnavailable(details={"service": self.name})
 
-    async def request(self, method: str, path: str, *, identity: Identity | None,
-                      params: Any = None, json: Any = None, headers: dict[str, str] | None = None) -> httpx.Response:
-        """Send one call to a replica; 503 `service_unavailable` when none answers."""
-        all_headers = {**tracing.outgoing_headers(), **(headers or {}), **(headers_for(identity) if identity else {})}
-        pairs = params.items() if isinstance(params, dict) else (params or ())
-        query = urlencode([(k, "" if v is None else v) for k, v in pairs], doseq=True)
-        target = path + ("?" + query if query else "")
+    async def _send(self, method: str, target: str, **kw) -> aiohttp.ClientResponse:
+        """The response of the first replica that takes the request (its body not read yet); 503 when none."""
         session = self._aio()
         last: Exception | None = None
         for base in self._order():
             try:
-                async with session.request(method, base + target, json=json, headers=all_headers) as resp:
-                    content = await resp.read()
-                    return httpx.Response(resp.status, headers=list(resp.headers.items()), content=content)
-            except _AIO_NOT_SENT as exc:
-                last = exc
-                continue
-            except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
-                # timeout after sending, broken connection: do not replay a write
-                raise self._unavailable(exc) from exc
-        raise self._unavailable(last)  # type: ignore[arg-type]
-
-    async def open_stream(self, method: str, path: str, *, identity: Identity,
-                          params: Any = None) -> httpx.Response:
-        """Send a call whose body is read later (exports' files); the caller closes it."""
-        last: Exception | None = None
-        for base in self._order():
-            try:
-                req = self.http.build_request(method, base + path, params=params, headers=headers_for(identity))
-                return await self.http.send(req, stream=True)
+                return await session.request(method, base + target, **kw)
             except _NOT_SENT as exc:
                 last = exc
-            except httpx.HTTPError as exc:
+            except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
                 raise self._unavailable(exc) from exc
-        raise self._unavailable(last)  # type: ignore[arg-type]
+        raise self._unavailable(last)
+
+    async def request(self, method: str, path: str, *, identity: Identity | None, params: Any = None,
+                      json: Any = None, headers: dict[str, str] | None = None) -> ServiceResponse:
+        """Send one call to a replica and read its answer; 503 `service_unavailable` when none answers."""
+        all_headers = {**tracing.outgoing_headers(), **(headers or {}), **(headers_for(identity) if identity else {})}
+        resp = await self._send(method, _target(path, params), json=json, headers=all_headers)
+        try:
+            return ServiceResponse(resp.status, resp.headers, await resp.read())
+        except (aiohttp.ClientError, asyncio.TimeoutError) as exc:  # broken while reading: not replayed either
+            raise self._unavailable(exc) from exc
+        finally:
+            resp.release()
+
+    async def open_stream(self, method: str, path: str, *, identity: Identity, params: Any = None) -> ServiceStream:
+        """Send a call whose body is read later (exports' files); the caller closes it."""
+        headers = {**tracing.outgoing_headers(), **headers_for(identity)}
+        return ServiceStream(await self._send(method, _target(path, params), headers=headers))
+
+    async def ready(self) -> bool:
+        """One of the service's replicas answers /readyz with 200."""
+        for base in self.urls:
+            try:
+                async with self._aio().get(base + "/readyz", timeout=aiohttp.ClientTimeout(total=READY_TIMEOUT)) \
+                        as resp:
+                    if resp.status == 200:
+                        return True
+            except (aiohttp.ClientError, asyncio.TimeoutError):
+                continue
+        return False
 
     async def aclose(self) -> None:
-        await self.http.aclose()
         if self._session is not None:
             await self._session.close()
 

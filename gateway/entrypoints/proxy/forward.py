@@ -4,11 +4,10 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-import httpx
 from fastapi import Request
 from fastapi.responses import Response
 
-from gateway.adapters.services import ServiceClients
+from gateway.adapters.services import ServiceClients, ServiceResponse
 from gateway.entrypoints.common import get_db
 from gateway.entrypoints.request_state import POSITIONS_KEY
 from gateway.service_layer import read_positions
@@ -34,7 +33,7 @@ def forwarded_headers(request: Request) -> dict[str, str]:
 
 
 async def call(request: Request, service: str, method: str, path: str, *, identity: Identity | None,
-               params: Any = None, json: Any = None) -> httpx.Response:
+               params: Any = None, json: Any = None) -> ServiceResponse:
     """Call a service; 503 when it does not answer or fails.
 
     Reads after writes (shared.consistency): a read carries the organisation's positions, and a write's
@@ -60,7 +59,7 @@ async def record_positions(request: Request, organisation_id, written: dict[str,
     request.scope[POSITIONS_KEY] = merge(dict(request.scope.get(POSITIONS_KEY) or {}), written)
 
 
-def relay(resp: httpx.Response) -> Response:
+def relay(resp: ServiceResponse) -> Response:
     """The service's answer as the gateway's (status, body, content headers)."""
     if resp.status_code == 204:
         return Response(status_code=204)

@@ -60,12 +60,14 @@ async def export_file(export_id: uuid.UUID, request: Request, principal: Princip
     resp = await clients(request)["reporting"].open_stream("GET", f"/v1/exports/{export_id}/file",
                                                           identity=identity_of(principal))
     if resp.status_code != 200:
-        await resp.aread()
-        await resp.aclose()
-        if resp.status_code >= 500:
-            raise ServiceUnavailable(details={"service": "reporting", "status": resp.status_code})
-        return relay(resp)
+        try:
+            answer = await resp.read()
+        finally:
+            await resp.close()
+        if answer.status_code >= 500:
+            raise ServiceUnavailable(details={"service": "reporting", "status": answer.status_code})
+        return relay(answer)
     headers = {k: v for k, v in resp.headers.items() if k.lower() in ("content-disposition", "content-length")}
-    return StreamingResponse(resp.aiter_raw(), status_code=200, headers=headers,
+    return StreamingResponse(resp.chunks(), status_code=200, headers=headers,
                              media_type=resp.headers.get("content-type", "application/octet-stream"),
-                             background=BackgroundTask(resp.aclose))
+                             background=BackgroundTask(resp.close))

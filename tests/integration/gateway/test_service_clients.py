@@ -3,10 +3,9 @@ from __future__ import annotations
 
 import uuid
 
-import httpx
 import pytest
 
-from gateway.adapters.services import ServiceClient
+from gateway.adapters.services import ServiceClient, Timeouts
 from shared.errors import ServiceUnavailable
 from shared.identity import HEADER, Identity, verify
 from tests.integration.gateway.echo import EchoServer, dead_url
@@ -62,7 +61,7 @@ async def test_no_replica_answers_503():
 
 
 async def test_a_slow_service_times_out_as_503(echoes):
-    client = ServiceClient("reporting", [echoes[0].url], timeout=httpx.Timeout(0.3, connect=1))
+    client = ServiceClient("reporting", [echoes[0].url], timeout=Timeouts(read=0.3, connect=1))
     try:
         with pytest.raises(ServiceUnavailable):
             await client.request("GET", "/slow", identity=IDENTITY, params={"s": "2"})
