@@ -212,10 +212,9 @@ RAW_SQL = [
     "and p.first_day <= %(last)s and (p.last_day is null or p.last_day >= %(first)s)",
     "select * from absences where agent_id = any(%(agents)s) and first_day <= %(last)s "
     "and (last_day is null or last_day >= %(first)s)",
-    "select a.agent_id, extract(epoch from b.starts_at)::bigint, extract(epoch from b.ends_at)::bigint "
-    "from busy_rdvs b cross join lateral unnest(b.agent_ids) as a(agent_id) "
-    "where b.agent_ids && %(agents)s::uuid[] and b.starts_at < %(end)s and b.ends_at > %(start)s "
-    "and b.status = any(%(active)s) and a.agent_id = any(%(agents)s)",
+    "select agent_id, extract(epoch from starts_at)::bigint, extract(epoch from ends_at)::bigint "
+    "from busy_agents where agent_id = any(%(agents)s) and ends_at > %(start)s and starts_at < %(end)s "
+    "and status = any(%(active)s)",
 ]
 
 

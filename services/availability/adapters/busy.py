@@ -16,11 +16,13 @@ from services.availability.adapters.tables import busy_rdvs
 from services.availability.domain.model import ACTIVE_STATUSES, BusyRdv
 
 
+# busy_agents (one row per agent of each busy RDV, kept by triggers: migration 0004) is read by agent
+# and end, so the search reaches each agent's RDVs from the window on, not their whole history.
 _SEARCH_BUSY = text(
-    "select a.agent_id, extract(epoch from b.starts_at)::bigint, extract(epoch from b.ends_at)::bigint "
-    "from busy_rdvs b cross join lateral unnest(b.agent_ids) as a(agent_id) "
-    "where b.agent_ids && cast(:agents as uuid[]) and b.starts_at < :end and b.ends_at > :start "
-    "and b.status = any(:active) and a.agent_id = any(:agents)")
+    "select b.agent_id, extract(epoch from b.starts_at)::bigint, extract(epoch from b.ends_at)::bigint "
+    "from busy_agents b "
+    "where b.agent_id = any(cast(:agents as uuid[])) and b.ends_at > :start and b.starts_at < :end "
+    "and b.status = any(:active)")
 
 
 async def busy_intervals(*, session: AsyncSession | AsyncConnection, agent_ids: list[uuid.UUID], start: datetime,

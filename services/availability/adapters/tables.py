@@ -1,5 +1,5 @@
 """SQLAlchemy tables of the availability service."""
-from sqlalchemy import (Boolean, Column, Date, DateTime, Index, Integer, MetaData, Table, Text, Time,
+from sqlalchemy import (Boolean, Column, Date, DateTime, ForeignKey, Index, Integer, MetaData, Table, Text, Time,
                         func, text)
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 
@@ -96,3 +96,16 @@ busy_rdvs = Table(
 )
 Index("busy_rdvs_starts", busy_rdvs.c.starts_at)
 Index("busy_rdvs_agents", busy_rdvs.c.agent_ids, postgresql_using="gin")
+
+# One row per agent of each busy RDV, kept from busy_rdvs by triggers (migration 0004): read by agent and end.
+busy_agents = Table(
+    "busy_agents", metadata,
+    Column("rdv_id", UUID(as_uuid=True), ForeignKey("busy_rdvs.id", ondelete="CASCADE"), nullable=False),
+    Column("agent_id", UUID(as_uuid=True), nullable=False),
+    Column("starts_at", DateTime(timezone=True), nullable=False),
+    Column("ends_at", DateTime(timezone=True), nullable=False),
+    Column("status", Text, nullable=False),
+)
+Index("busy_agents_agent_ends", busy_agents.c.agent_id, busy_agents.c.ends_at,
+      postgresql_include=["starts_at", "status"])
+Index("busy_agents_rdv", busy_agents.c.rdv_id)
