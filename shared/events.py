@@ -1,14 +1,17 @@
 """The event envelope and the catalogue of contract v1 (../shared/contract/events.md).
 
+Typed at both ends: a producer builds the event's data model of the catalogue
+(`new_event("booking.rdv.created", ..., data=RdvCreatedData(rdv=..., origin="agent"))`), a consumer
+validates the data into it (`envelope.data_as(RdvCreatedData)`); every model tolerates extra fields.
 Add fields freely; never rename or remove one within a version.
 """
 from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, create_model
 
 from shared import clock
 
@@ -48,21 +51,40 @@ class Envelope(BaseModel):
     def to_json(self) -> bytes:
         return self.model_dump_json().encode()
 
+    def data_as(self, model: type[D]) -> D:
+        """The data validated into its catalogue model (extra fields kept, a missing one refused)."""
+        return model.model_validate(self.data)
 
-def new_event(type: str, *, organisation_id: uuid.UUID | str | None, data: dict[str, Any],
+
+D = TypeVar("D", bound=BaseModel)
+
+
+def new_event(type: str, *, organisation_id: uuid.UUID | str | None, data: BaseModel | dict[str, Any],
               actor: Actor | dict | None = None, traceparent: str | None = None) -> Envelope:
-    if type not in CATALOGUE:
+    """The envelope of a catalogue event; `data` is the type's data model (a dict is still taken, unchecked,
+    while producers move to the models). The model's fields go on the wire as given (unset defaults left out)."""
+    model = CATALOGUE.get(type)
+    if model is None:
         raise ValueError(f"unknown event type {type}")
+    if isinstance(data, BaseModel):
+        if not isinstance(data, model):
+            raise TypeError(f"{type} carries {model.__name__}, not {data.__class__.__name__}")
+        data = data.model_dump(mode="json", exclude_unset=True)
     if isinstance(actor, dict):
         actor = Actor(**actor)
     return Envelope(type=type, organisation_id=organisation_id, data=data,
                     actor=actor or Actor(), traceparent=traceparent)
 
 
-# ---- catalogue: data models (documentation + AsyncAPI); payloads are validated loosely ----
+# ---- catalogue: data models (producers build them, consumers validate into them, AsyncAPI documents them) ----
 
 class _Open(BaseModel):
     model_config = ConfigDict(extra="allow")
+
+
+# An instant on the wire as the producer wrote it: ISO 8601 with its own offset (the organisation's),
+# where pydantic would write UTC as "Z".
+Instant = Annotated[datetime, PlainSerializer(lambda value: value.isoformat(), return_type=str, when_used="json")]
 
 
 class Organisation(_Open):
@@ -140,13 +162,13 @@ class Rdv(_Open):
     lieu_id: uuid.UUID | None
     agent_ids: list[uuid.UUID]
     usager_ids: list[uuid.UUID]
-    starts_at: datetime
-    ends_at: datetime
+    starts_at: Instant
+    ends_at: Instant
     status: str
     context: str | None = None
-    created_at: datetime
+    created_at: Instant
     created_by: uuid.UUID | None = None
-    cancelled_at: datetime | None = None
+    cancelled_at: Instant | None = None
 
 
 class PublicRdv(_Open):
@@ -158,11 +180,11 @@ class PublicRdv(_Open):
     agent_ids: list[uuid.UUID]
     usager_pseudonyms: list[uuid.UUID] = Field(
         description="HMAC-SHA256 of each usager id under the site's key, as a UUID: stable, not reversible")
-    starts_at: datetime
-    ends_at: datetime
+    starts_at: Instant
+    ends_at: Instant
     status: str
-    created_at: datetime
-    cancelled_at: datetime | None = None
+    created_at: Instant
+    cancelled_at: Instant | None = None
 
 
 class Usager(_Open):
@@ -197,8 +219,6 @@ class Export(_Open):
 
 
 def _data(name: str, **fields: Any) -> type[BaseModel]:
-    from pydantic import create_model
-
     return create_model(name, __base__=_Open, **fields)
 
 
@@ -214,11 +234,11 @@ RdvUpdatedData = _data("RdvUpdatedData", rdv=(Rdv, ...), changes=(dict[str, list
 RdvStatusChangedData = _data("RdvStatusChangedData", rdv=(Rdv, ...), previous_status=(str, ...))
 # Retention (RGPD): an RDV past its keeping period was deleted with its history; consumers drop what they hold of it.
 RdvPurgedData = _data("RdvPurgedData", rdv_id=(uuid.UUID, ...), usager_ids=(list[uuid.UUID], []),
-                      agent_ids=(list[uuid.UUID], []), ends_at=(datetime | None, None))
+                      agent_ids=(list[uuid.UUID], []), ends_at=(Instant | None, None))
 # The pseudonymised RDV events (reporting, for outside consumers: docs/consumers.md).
 PublicRdvData = _data("PublicRdvData", rdv=(PublicRdv, ...), origin=(Literal["agent", "usager"] | None, None),
                       previous_status=(str | None, None), changes=(dict[str, list[Any]], {}))
-PublicRdvPurgedData = _data("PublicRdvPurgedData", rdv_id=(uuid.UUID, ...), ends_at=(datetime | None, None),
+PublicRdvPurgedData = _data("PublicRdvPurgedData", rdv_id=(uuid.UUID, ...), ends_at=(Instant | None, None),
                             usager_pseudonyms=(list[uuid.UUID], []))
 UsagerData = _data("UsagerData", usager=(Usager, ...))
 UsagerAnonymizedData = _data("UsagerAnonymizedData", usager_id=(uuid.UUID, ...))

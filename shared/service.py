@@ -21,11 +21,11 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from shared import clock, metrics, tracing
 from shared.bus import connect, ensure_streams
 from shared.consistency import POSITION_HEADER, ConsistencyMiddleware, ReadBarrier, note_events_committed
-from shared.db import Database
+from shared.db import Database, UnitOfWork
 from shared.web.errors import install_error_handlers
 from shared.inbox import Consumer, ConsumerRunner
 from shared.logging import configure_logging
-from shared.outbox import OutboxRelay
+from shared.relay import OutboxRelay
 from shared.settings import ServiceSettings
 
 log = logging.getLogger("rdv.service")
@@ -68,8 +68,9 @@ class ServiceRuntime:
     def __init__(self, name: str, settings: ServiceSettings, *,
                  consumers: Iterable[Consumer] = (),
                  background: Iterable[Callable[["ServiceRuntime"], "asyncio.Future"]] = (),
-                 read_after_writes: bool = True):
+                 read_after_writes: bool = True, unit_of_work: type[UnitOfWork] = UnitOfWork):
         self.name = name
+        self.unit_of_work = unit_of_work  # the service's, with its repositories (shared.db)
         # Whether reads wait for the positions the gateway sends (shared.consistency); reporting's
         # statistics may trail instead, and say how far (`as_of`).
         self.read_after_writes = read_after_writes
@@ -89,7 +90,7 @@ class ServiceRuntime:
         configure_logging(self.name)
         tracing.setup(self.name)
         self.db = Database(self.settings.database_url, pool_size=self.settings.db_pool_size,
-                           max_overflow=self.settings.db_max_overflow)
+                           max_overflow=self.settings.db_max_overflow, unit_of_work=self.unit_of_work)
         self.nc = await connect(self.settings.nats_url, name=self.name, user=self.name)
         self.js = self.nc.jetstream(timeout=5)
         # Its own stream only (the bus's permissions allow no more): a consumed stream is its owner's to

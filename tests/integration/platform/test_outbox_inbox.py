@@ -11,7 +11,7 @@ from sqlalchemy import text
 
 from shared.events import Envelope
 from shared.inbox import Consumer, ConsumerRunner
-from shared.outbox import OutboxRelay
+from shared.relay import OutboxRelay
 from tests.integration.platform.inbox_support import setup_inbox_test
 
 

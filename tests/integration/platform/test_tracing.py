@@ -18,7 +18,7 @@ from shared.bus import connect, ensure_streams
 from shared.db import Database
 from shared.events import Envelope
 from shared.inbox import Consumer, ConsumerRunner
-from shared.outbox import OutboxRelay
+from shared.relay import OutboxRelay
 from tests.support.service import start_service
 from tests.support.system import wait_until
 

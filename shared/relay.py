@@ -1,0 +1,145 @@
+"""The outbox relay: publishes a database's outbox rows to JetStream.
+
+It publishes unsent rows in order, with `Nats-Msg-Id` = event id, and marks a row sent only after
+JetStream's ack. If the relay dies between the publish and the mark, the row is published again and
+JetStream's duplicate window drops the copy.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from sqlalchemy import text
+
+from shared import metrics
+from shared.db import Database
+
+log = logging.getLogger("rdv.outbox")
+
+# Only one relay per database publishes at a time (ordering per subject across replicas).
+_RELAY_LOCK_KEY = 0x5244_5601
+
+# The lock (an InitPlan, taken once) and the batch in one round trip; no rows when another
+# replica's relay holds the lock. The payload is published as stored (no parse and re-encode).
+_BATCH = text("select seq, subject, payload::text, headers from outbox "
+              "where sent_at is null and (select pg_try_advisory_xact_lock(:k)) order by seq limit :n")
+_MARK_SENT = text("update outbox set sent_at = now() where seq = any(:s)")
+# A write's own flush (reads after writes) waits for the lock instead of leaving the round to the holder.
+_WAIT_LOCK = text("select pg_advisory_xact_lock(:k)")
+_FLUSH_BATCH = text("select seq, subject, payload::text, headers from outbox where sent_at is null "
+                    "order by seq limit :n")
+_BACKLOG = text("select count(*) from outbox where sent_at is null")
+
+
+class OutboxRelay:
+    """Publishes the outbox of one database; wake() after a commit for low latency."""
+
+    def __init__(self, db: Database, js, *, interval: float = 0.2, batch: int = 200,
+                 service: str = "service", linger: float = 0.005, stream: str | None = None):
+        self.db = db
+        self.stream = stream or service.upper()  # where this service's events go (its position)
+        self.js = js
+        self.interval = interval
+        self.linger = linger  # seconds between a wake-up and its round
+        self.batch = batch
+        self.service = service
+        self._wake = asyncio.Event()
+        self._stopping = False
+        self._task: asyncio.Task | None = None
+        self.fail_after_publish = False  # test hook: crash between publish and mark
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self.run(), name=f"outbox-relay-{self.service}")
+
+    async def stop(self) -> None:
+        self._stopping = True
+        self._wake.set()
+        if self._task:
+            self._task.cancel()
+            try:
+                await self._task
+            except (asyncio.CancelledError, Exception):
+                pass
+
+    async def run(self) -> None:
+        backoff = self.interval
+        while not self._stopping:
+            try:
+                sent = await self.relay_once()
+                backoff = self.interval
+                if sent >= self.batch:
+                    continue  # a full batch: more may be waiting, drain without waiting
+                # A partial batch took every committed row; a commit since then has set the wake-up.
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # NATS down, DB down: retry with backoff, never give up
+                log.warning("outbox relay (%s): %s; retry in %.1fs", self.service, exc, backoff)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 5.0)
+                continue
+            try:
+                await asyncio.wait_for(self._wake.wait(), timeout=self.interval)
+                # Under load, commits come a few ms apart: gather them into one round (one select,
+                # one update) rather than a round per commit.
+                await asyncio.sleep(self.linger)
+            except asyncio.TimeoutError:
+                pass
+            self._wake.clear()
+
+    async def relay_once(self) -> int:
+        """Publish one batch of unsent rows; return how many were published."""
+        published, _ = await self._round(_BATCH, wait_for_lock=False)
+        return published
+
+    async def flush(self) -> int:
+        """Publish every row committed so far, now, and return a stream position at or after the last
+        of them (reads after writes: a write answers it). Rows another replica's relay is publishing are
+        waited for (the same lock orders both); when this flush itself published nothing, the stream's
+        last sequence stands for them."""
+        position = 0
+        while True:
+            published, last = await self._round(_FLUSH_BATCH, wait_for_lock=True)
+            position = max(position, last)
+            if published < self.batch:
+                break
+        if not position:
+            info = await self.js.stream_info(self.stream)
+            position = info.state.last_seq
+        return position
+
+    async def _round(self, batch_sql, *, wait_for_lock: bool) -> tuple[int, int]:
+        """One round: lock, read a batch of unsent rows, publish, mark; (rows published, last stream seq)."""
+        async with self.db.uow() as uow:
+            if wait_for_lock:
+                await uow.execute(_WAIT_LOCK, {"k": _RELAY_LOCK_KEY})
+            rows = (await uow.execute(batch_sql, {"k": _RELAY_LOCK_KEY, "n": self.batch})).all()
+            if not rows:
+                return 0, 0
+            # Publish concurrently on one connection (order is kept by the connection),
+            # then wait for every ack before marking.
+            futures = [self.js.publish(subject, payload.encode(), headers=headers, timeout=5)
+                       for _, subject, payload, headers in rows]
+            results = await asyncio.gather(*futures, return_exceptions=True)
+            acked, last = [], 0
+            for row, res in zip(rows, results):
+                if isinstance(res, BaseException):
+                    break  # keep order: stop at the first failure, retry from there
+                acked.append(row[0])
+                last = max(last, res.seq or 0)
+            if self.fail_after_publish:
+                raise RuntimeError("relay crashed after publish (test hook)")
+            if acked:
+                await uow.execute(_MARK_SENT, {"s": acked})
+                await uow.commit()
+                metrics.events_published.labels(self.service).inc(len(acked))
+            if len(acked) < len(rows):
+                err = next(res for res in results if isinstance(res, BaseException))
+                raise RuntimeError(f"publish failed: {err!r}")
+            return len(acked), last
+
+    async def backlog(self) -> int:
+        async with self.db.uow(autocommit=True) as uow:
+            return (await uow.execute(_BACKLOG)).scalar_one()
