@@ -5,70 +5,72 @@ from __future__ import annotations
 import uuid
 
 from services.notifications.domain.phones import mask
+from services.notifications.service_layer.events import (CatalogData, DirectoryData, UsagerAnonymizedData,
+                                                        UsagerData)
 from services.notifications.service_layer.unit_of_work import NotificationsUnitOfWork
 from shared.events import Envelope
 
 
-def _id(value) -> uuid.UUID:
-    return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
+def _entity(data, aggregate: str, envelope: Envelope):
+    entity = getattr(data, aggregate)
+    if entity is None:
+        raise ValueError(f"{envelope.type} sans {aggregate}")
+    return entity
 
 
 async def on_directory(uow: NotificationsUnitOfWork, envelope: Envelope) -> None:
     """Apply `directory.organisation|service|agent.*`."""
     _, aggregate, verb = envelope.type.split(".")
-    data = envelope.data.get(aggregate) or {}
+    entity = _entity(DirectoryData.model_validate(envelope.data), aggregate, envelope)
     if aggregate != "organisation" and verb == "deleted":
-        await uow.projections.mark_deleted(aggregate, _id(data["id"]))
+        await uow.projections.mark_deleted(aggregate, entity.id)
         return
-    values = {"id": _id(data["id"])}
+    values: dict = {"id": entity.id}
     if aggregate == "organisation":
-        values.update(name=data.get("name") or "", timezone=data.get("timezone") or "Europe/Paris",
-                      contact_email=data.get("contact_email") or None)
+        values.update(name=entity.name or "", timezone=entity.timezone or "Europe/Paris",
+                      contact_email=entity.contact_email or None)
     elif aggregate == "service":
-        values.update(organisation_id=envelope.organisation_id, name=data.get("name") or "",
-                      short_name=data.get("short_name"), deleted=False)
+        values.update(organisation_id=envelope.organisation_id, name=entity.name or "",
+                      short_name=entity.short_name, deleted=False)
     else:  # agent
-        values.update(organisation_id=envelope.organisation_id, email=data.get("email"),
-                      first_name=data.get("first_name") or "", last_name=data.get("last_name") or "", deleted=False,
-                      role=data.get("role"))
+        values.update(organisation_id=envelope.organisation_id, email=entity.email,
+                      first_name=entity.first_name or "", last_name=entity.last_name or "", deleted=False,
+                      role=entity.role)
     await uow.projections.save(aggregate, values)
 
 
 async def on_catalog(uow: NotificationsUnitOfWork, envelope: Envelope) -> None:
     """Apply `availability.motif|lieu.*`."""
     _, aggregate, verb = envelope.type.split(".")
-    data = envelope.data.get(aggregate) or {}
+    entity = _entity(CatalogData.model_validate(envelope.data), aggregate, envelope)
     if verb == "deleted":
-        await uow.projections.mark_deleted(aggregate, _id(data["id"]))
+        await uow.projections.mark_deleted(aggregate, entity.id)
         return
     if aggregate == "motif":
-        values = {"name": data.get("name") or "", "service_id": _id(data["service_id"]),
-                  "location_type": data.get("location_type") or "public_office"}
+        values = {"name": entity.name or "", "service_id": entity.service_id,
+                  "location_type": entity.location_type or "public_office"}
     else:
-        values = {"name": data.get("name") or "", "address": data.get("address") or "", "phone": data.get("phone")}
-    await uow.projections.save(aggregate, {"id": _id(data["id"]), "organisation_id": envelope.organisation_id,
+        values = {"name": entity.name or "", "address": entity.address or "", "phone": entity.phone}
+    await uow.projections.save(aggregate, {"id": entity.id, "organisation_id": envelope.organisation_id,
                                            "deleted": False, **values})
 
 
 async def on_usager(uow: NotificationsUnitOfWork, envelope: Envelope) -> None:
     """Apply `usagers.usager.*`; `anonymized` drops every personal datum held about that person."""
     if envelope.type.endswith(".anonymized"):
-        await anonymize(uow, usager_id=_id(envelope.data["usager_id"]), organisation_id=envelope.organisation_id)
+        usager_id = UsagerAnonymizedData.model_validate(envelope.data).usager_id
+        await anonymize(uow, usager_id=usager_id, organisation_id=envelope.organisation_id)
         return
-    data = envelope.data["usager"]
-    usager_id = _id(data["id"])
-    held = await uow.projections.usager(usager_id)
+    usager = UsagerData.model_validate(envelope.data).usager
+    held = await uow.projections.usager(usager.id)
     if held and held["anonymized"]:
         return  # an anonymised person never comes back
-    organisation_id = data.get("organisation_id") or envelope.organisation_id
     await uow.projections.save("usager", {
-        "id": usager_id, "organisation_id": _id(organisation_id),
-        "first_name": data.get("first_name") or "", "last_name": data.get("last_name") or "",
-        "email": data.get("email") or None, "phone": data.get("phone") or None,
-        "notify_by_sms": bool(data.get("notify_by_sms", True)),
-        "notify_by_email": bool(data.get("notify_by_email", True)),
-        "responsible_id": _id(data["responsible_id"]) if data.get("responsible_id") else None,
-        "anonymized": False})
+        "id": usager.id, "organisation_id": usager.organisation_id or envelope.organisation_id,
+        "first_name": usager.first_name or "", "last_name": usager.last_name or "",
+        "email": usager.email or None, "phone": usager.phone or None,
+        "notify_by_sms": bool(usager.notify_by_sms), "notify_by_email": bool(usager.notify_by_email),
+        "responsible_id": usager.responsible_id, "anonymized": False})
 
 
 async def anonymize(uow: NotificationsUnitOfWork, *, usager_id: uuid.UUID, organisation_id) -> None:

@@ -3,47 +3,39 @@ plan or drop its reminder."""
 from __future__ import annotations
 
 import uuid
+from datetime import timezone
 
 from services.notifications.domain import rules
 from services.notifications.domain.projected import reminder_rows
+from services.notifications.service_layer.events import BookedRdv, RdvEventData, RdvPurgedData
 from services.notifications.service_layer.messages import MissingProjection, contexts, message_rows, needs
 from services.notifications.service_layer.unit_of_work import NotificationsUnitOfWork
 from shared import clock
 from shared.events import Envelope
 from shared.inbox import RetryLater
-from shared.timeutil import parse_instant
 
 
-def _uuid(value) -> uuid.UUID:
-    return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
-
-
-def rdv_row(data: dict, *, organisation_id, held_version: int | None) -> dict:
-    version = data.get("version")
+def rdv_row(rdv: BookedRdv, *, organisation_id, held_version: int | None) -> dict:
+    version = rdv.version
     if version is None:  # a producer without versions: each event is the next one
         version = (held_version or 0) + 1
-    return {"id": _uuid(data["id"]), "organisation_id": _uuid(data.get("organisation_id") or organisation_id),
-            "version": int(version), "motif_id": _uuid(data["motif_id"]),
-            "lieu_id": _uuid(data["lieu_id"]) if data.get("lieu_id") else None,
-            "agent_ids": [_uuid(a) for a in data.get("agent_ids") or []],
-            "usager_ids": [_uuid(u) for u in data.get("usager_ids") or []],
-            "starts_at": parse_instant(str(data["starts_at"])), "ends_at": parse_instant(str(data["ends_at"])),
-            "status": data.get("status") or "unknown"}
+    return {"id": rdv.id, "organisation_id": rdv.organisation_id or organisation_id, "version": version,
+            "motif_id": rdv.motif_id, "lieu_id": rdv.lieu_id, "agent_ids": rdv.agent_ids, "usager_ids": rdv.usager_ids,
+            "starts_at": rdv.starts_at.astimezone(timezone.utc), "ends_at": rdv.ends_at.astimezone(timezone.utc),
+            "status": rdv.status or "unknown"}
 
 
-def _ids_of(data: dict, *, organisation_id) -> dict:
+def _ids_of(rdv: BookedRdv, *, organisation_id) -> dict:
     """The ids an RDV event names (before knowing whether it is applied)."""
-    return {"organisation_id": _uuid(data.get("organisation_id") or organisation_id),
-            "motif_id": _uuid(data["motif_id"]), "lieu_id": _uuid(data["lieu_id"]) if data.get("lieu_id") else None,
-            "usager_ids": [_uuid(u) for u in data.get("usager_ids") or []],
-            "agent_ids": [_uuid(a) for a in data.get("agent_ids") or []]}
+    return {"organisation_id": rdv.organisation_id or organisation_id, "motif_id": rdv.motif_id,
+            "lieu_id": rdv.lieu_id, "usager_ids": rdv.usager_ids, "agent_ids": rdv.agent_ids}
 
 
-def _changed_agents(data: dict) -> list[uuid.UUID]:
-    pair = (data.get("changes") or {}).get("agent_ids")
+def _changed_agents(data: RdvEventData) -> list[uuid.UUID]:
+    pair = data.changes.get("agent_ids")
     if not pair or len(pair) != 2:
         return []
-    return [_uuid(a) for side in pair for a in side or []]
+    return [uuid.UUID(str(a)) for side in pair for a in side or []]
 
 
 def make_rdv_handler(*, sender: str):
@@ -71,7 +63,7 @@ async def handle_rdv_events(uow: NotificationsUnitOfWork, envelopes: list[Envelo
         if envelope.type == "booking.rdv.purged":
             await _apply_run(uow, run, sender=sender)
             run = []
-            await purge_rdv(uow, rdv_id=_uuid(envelope.data["rdv_id"]))
+            await purge_rdv(uow, rdv_id=RdvPurgedData.model_validate(envelope.data).rdv_id)
         else:
             run.append(envelope)
     await _apply_run(uow, run, sender=sender)
@@ -80,14 +72,15 @@ async def handle_rdv_events(uow: NotificationsUnitOfWork, envelopes: list[Envelo
 async def _apply_run(uow: NotificationsUnitOfWork, envelopes: list[Envelope], *, sender: str) -> None:
     if not envelopes:
         return
+    events = [(e, RdvEventData.model_validate(e.data)) for e in envelopes]
     # One read for the whole run: held versions, what messages are made of, the reminders (locked).
-    rdv_ids = [_uuid(e.data["rdv"]["id"]) for e in envelopes]
-    shapes = [_ids_of(e.data["rdv"], organisation_id=e.organisation_id) for e in envelopes]
+    rdv_ids = [data.rdv.id for _, data in events]
+    shapes = [_ids_of(data.rdv, organisation_id=e.organisation_id) for e, data in events]
     found = await uow.messages.snapshot(rdvs=rdv_ids, reminders=rdv_ids, **needs(shapes),
-                                        agents=[a for e, shape in zip(envelopes, shapes)
-                                                for a in [*shape["agent_ids"], *_changed_agents(e.data)]])
+                                        agents=[a for (_, data), shape in zip(events, shapes)
+                                                for a in [*shape["agent_ids"], *_changed_agents(data)]])
     now = clock.now()
-    applied = _plans(envelopes, held=dict(found.held), now=now)
+    applied = _plans(events, held=dict(found.held), now=now)
     if not applied:
         return
     latest = {rdv["id"]: rdv for _, rdv, _ in applied}  # the newest version of each RDV of the run
@@ -100,21 +93,20 @@ async def _apply_run(uow: NotificationsUnitOfWork, envelopes: list[Envelope], *,
         reminders=reminder_rows(_reminder_plans(applied, now=now), current=found.reminders, now=now))
 
 
-def _plans(envelopes: list[Envelope], *, held: dict[uuid.UUID, int],
+def _plans(events: list[tuple[Envelope, RdvEventData]], *, held: dict[uuid.UUID, int],
            now) -> list[tuple[Envelope, dict, rules.Plan]]:
     """The events of the run that apply (newer than the RDV held, or than an earlier event of the run),
     each with its RDV row and what it tells whom."""
     applied = []
-    for envelope in envelopes:
-        data = envelope.data
-        rdv_id = _uuid(data["rdv"]["id"])
-        rdv = rdv_row(data["rdv"], organisation_id=envelope.organisation_id, held_version=held.get(rdv_id))
+    for envelope, data in events:
+        rdv_id = data.rdv.id
+        rdv = rdv_row(data.rdv, organisation_id=envelope.organisation_id, held_version=held.get(rdv_id))
         if rdv_id in held and rdv["version"] <= held[rdv_id]:
             continue  # older than the RDV we hold (or than an earlier event of this run)
         held[rdv_id] = rdv["version"]
         actor = envelope.actor
         plan = rules.plan_for(event_type=envelope.type, status=rdv["status"],
-                              previous_status=data.get("previous_status"), changes=data.get("changes") or {},
+                              previous_status=data.previous_status, changes=data.changes,
                               agent_ids=rdv["agent_ids"],
                               actor_agent_id=actor.id if actor.kind == "agent" else None,
                               starts_at=rdv["starts_at"], now=now)

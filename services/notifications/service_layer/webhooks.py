@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Awaitable, Callable
 
 from services.notifications.domain.webhooks import PING, UrlRefused, check_url, pseudonymise, webhook_events
+from services.notifications.service_layer.events import UsagerAnonymizedData
 from services.notifications.service_layer.unit_of_work import NotificationsUnitOfWork
 from shared import clock
 from shared.errors import NotFound, ValidationFailed
@@ -50,8 +51,8 @@ async def on_events(uow: NotificationsUnitOfWork, envelopes: list[Envelope]) -> 
     (one read of the webhooks for the whole batch; nothing more when the organisations have none)."""
     for envelope in envelopes:
         if envelope.type == "usagers.usager.anonymized" and envelope.organisation_id is not None:
-            await forget_usager(uow, organisation_id=envelope.organisation_id,
-                                usager_id=str(envelope.data.get("usager_id") or ""))
+            usager_id = UsagerAnonymizedData.model_validate(envelope.data).usager_id
+            await forget_usager(uow, organisation_id=envelope.organisation_id, usager_id=str(usager_id))
     wanted = [(e, webhook_events(e.type, e.data)) for e in envelopes if e.organisation_id is not None]
     wanted = [(e, events) for e, events in wanted if events]
     if not wanted:

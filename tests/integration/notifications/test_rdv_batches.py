@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import text
 
 from services.notifications.adapters.repository import DUE_CHANNEL
+from services.notifications.service_layer.events import BookedRdv
 from services.notifications.service_layer.messages import load_contexts, message_rows, queue
 from services.notifications.service_layer.projections import on_catalog, on_directory, on_usager
 from services.notifications.service_layer.rdv_events import handle_rdv_event, handle_rdv_events, rdv_row
@@ -178,7 +179,7 @@ async def test_queued_messages_wake_the_delivery_loops_once_and_only_when_new(in
     try:
         await _setup(db, s)
         event = s.ev("booking.rdv.created", {"rdv": s.rdv(s.r1, 1, [s.u1], [s.a1, s.a2])}, s.a1)
-        rdv = rdv_row(event.data["rdv"], organisation_id=s.org, held_version=None)
+        rdv = rdv_row(BookedRdv.model_validate(event.data["rdv"]), organisation_id=s.org, held_version=None)
         with psycopg.connect(url, autocommit=True) as listener:
             listener.execute(f"listen {DUE_CHANNEL}")
             for round_ in range(2):  # the second time: the same messages, already queued
