@@ -217,12 +217,13 @@ async def measure_lag(url: str, nats_url: str, organisation_id: uuid.UUID, servi
     from sqlalchemy import text
 
     from services.usagers.entrypoints.consumers import consumers
+    from services.usagers.service_layer.unit_of_work import UsagersUnitOfWork
     from shared.bus import connect, ensure_streams
     from shared.db import Database
     from shared.events import new_event
     from shared.inbox import ConsumerRunner
 
-    db = Database(url, pool_size=4)
+    db = Database(url, pool_size=4, unit_of_work=UsagersUnitOfWork)
     nc = await connect(nats_url, name="bench-usagers")
     js = nc.jetstream(timeout=5)
     await ensure_streams(js)

@@ -1,38 +1,25 @@
 """The notifications service's durable consumers (names per docs/internal.md)."""
 from __future__ import annotations
 
-from typing import Any, Awaitable, Callable
-
 from services.notifications.service_layer.projections import on_catalog, on_directory, on_usager
 from services.notifications.service_layer.rdv_events import make_rdv_batch_handler, make_rdv_handler
-from services.notifications.service_layer.unit_of_work import NotificationsUnitOfWork
 from services.notifications.service_layer.webhooks import with_webhooks, with_webhooks_batch
-from shared.db import UnitOfWork
 from shared.inbox import Consumer
-
-
-def in_transaction(handler: Callable[[NotificationsUnitOfWork, Any], Awaitable[None]]):
-    """`handler` as the inbox calls it: with its transaction (the event's inbox row commits with the
-    handler's writes), the notifications repositories on it."""
-    async def run(uow: UnitOfWork, events: Any) -> None:
-        await handler(NotificationsUnitOfWork(uow), events)
-    run.__qualname__ = run.__name__ = getattr(handler, "__name__", "handler")
-    return run
 
 
 def consumers(*, sender: str) -> list[Consumer]:
     """`sender`: the From address of the emails the RDV events send."""
     return [
-        Consumer("notifications-directory", "DIRECTORY", ["directory.>"], in_transaction(on_directory)),
+        Consumer("notifications-directory", "DIRECTORY", ["directory.>"], on_directory),
         Consumer("notifications-catalog", "AVAILABILITY", ["availability.motif.*", "availability.lieu.*"],
-                 in_transaction(on_catalog)),
+                 on_catalog),
         # Webhooks: the consumers of USAGERS and BOOKING also queue one delivery per (event, webhook), in the
         # same transaction as the event's inbox row.
-        Consumer("notifications-usagers", "USAGERS", ["usagers.usager.*"], in_transaction(with_webhooks(on_usager))),
+        Consumer("notifications-usagers", "USAGERS", ["usagers.usager.*"], with_webhooks(on_usager)),
         # Under load, the RDV events of a fetch are applied together (one read and one write per table);
         # a fetch waits at most max_wait for the batch to fill once an event has arrived.
         Consumer("notifications-rdv", "BOOKING", ["booking.rdv.*"],
-                 in_transaction(with_webhooks(make_rdv_handler(sender=sender))), batched=True,
-                 batch_handler=in_transaction(with_webhooks_batch(make_rdv_batch_handler(sender=sender))),
+                 with_webhooks(make_rdv_handler(sender=sender)), batched=True,
+                 batch_handler=with_webhooks_batch(make_rdv_batch_handler(sender=sender)),
                  max_wait=0.05),
     ]

@@ -6,7 +6,7 @@ import uuid
 from fastapi import APIRouter, Depends, Query, Request
 
 from services.notifications.service_layer import queries
-from services.notifications.service_layer.unit_of_work import NotificationsUnitOfWork, unit_of_work
+from services.notifications.service_layer.unit_of_work import NotificationsUnitOfWork
 from shared.errors import NotFound
 from shared.identity import Identity, current_identity
 from shared.service import get_runtime
@@ -15,7 +15,7 @@ router = APIRouter()
 
 
 def new_uow(request: Request) -> NotificationsUnitOfWork:
-    return unit_of_work(get_runtime(request).db)
+    return get_runtime(request).db.uow()
 
 
 @router.get("/v1/rdvs/{rdv_id}/notifications")

@@ -19,7 +19,6 @@ from services.notifications.adapters.webhooks_repo import DUE_CHANNEL as WEBHOOK
 from services.notifications.service_layer import webhook_delivery
 from services.notifications.service_layer.delivery import deliver_due
 from services.notifications.service_layer.reminders import produce_due_reminders
-from services.notifications.service_layer.unit_of_work import unit_of_work
 from services.notifications.service_layer.webhooks import LOG_DAYS, purge_log
 from shared import clock
 
@@ -47,7 +46,7 @@ async def _deliver_forever(runtime, senders: dict) -> None:
             timeout = settings.tick_seconds
             try:
                 # Rounds of up to `senders` messages handed to providers at once (rows claimed SKIP LOCKED).
-                result = await deliver_due(unit_of_work(db), senders=senders, settings=settings)
+                result = await deliver_due(db.uow(), senders=senders, settings=settings)
                 if result.next_due is not None:
                     timeout = min(timeout, max((result.next_due - clock.now()) / timedelta(seconds=1), 0.05))
             except asyncio.CancelledError:
@@ -66,7 +65,7 @@ async def reminder_loop(runtime) -> None:
     settings = runtime.settings
     while True:
         try:
-            while await produce_due_reminders(unit_of_work(runtime.db), sender=settings.smtp_from,
+            while await produce_due_reminders(runtime.db.uow(), sender=settings.smtp_from,
                                               batch=settings.batch):
                 pass
         except asyncio.CancelledError:
@@ -90,11 +89,11 @@ async def webhook_loop(runtime) -> None:
             try:
                 if time.monotonic() - purged_at > 3600:  # the delivery log keeps LOG_DAYS days
                     purged_at = time.monotonic()
-                    await purge_log(unit_of_work(db), before=clock.now() - timedelta(days=LOG_DAYS))
-                while await webhook_delivery.deliver_round(unit_of_work(db), client,
+                    await purge_log(db.uow(), before=clock.now() - timedelta(days=LOG_DAYS))
+                while await webhook_delivery.deliver_round(db.uow(), client,
                                                          settings) >= max(settings.webhook_senders, 1):
                     pass
-                due = await webhook_delivery.next_due(unit_of_work(db))
+                due = await webhook_delivery.next_due(db.uow())
                 if due is not None:
                     timeout = min(timeout, max((due - clock.now()) / timedelta(seconds=1), 0.05))
             except asyncio.CancelledError:

@@ -61,7 +61,8 @@ async def deliver_round(uow: NotificationsUnitOfWork, *, senders: dict[str, Send
         outcomes = [r if isinstance(r, Outcome) else _retry(msg, r, settings=settings, now=now)
                     for msg, r in zip(claimed, results)]
         next_due = await _record(uow, claimed, outcomes, now=now)
-        await uow.commit(outbox_written=True)  # the receipts: written by _record's statement
+        uow.wrote_events()  # the receipts, written to the outbox by _record's statement: wake the relay
+        await uow.commit()
     full = len(claimed) == limit
     return Round(claimed=len(claimed), full=full, next_due=None if full else next_due)
 

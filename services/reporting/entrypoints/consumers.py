@@ -1,24 +1,11 @@
 """The reporting service's durable consumers (names in docs/internal.md)."""
 from __future__ import annotations
 
-from typing import Any, Awaitable, Callable
-
 from services.reporting.service_layer import handlers, public_events
-from services.reporting.service_layer.unit_of_work import ReportingUnitOfWork
-from shared.db import UnitOfWork
 from shared.inbox import Consumer
 
 CONSUMER_NAMES = ("reporting-facts", "reporting-notifications", "reporting-catalog", "reporting-directory",
                   "reporting-usagers")
-
-
-def in_transaction(handler: Callable[[ReportingUnitOfWork, Any], Awaitable[None]]):
-    """`handler` as the inbox calls it: with its transaction (the event's inbox row commits with the
-    handler's writes), reporting's repositories on it."""
-    async def run(uow: UnitOfWork, events: Any) -> None:
-        await handler(ReportingUnitOfWork(uow), events)
-    run.__qualname__ = run.__name__ = handler.__name__
-    return run
 
 
 def make_consumers(*, batched: bool = True) -> list[Consumer]:
@@ -26,15 +13,15 @@ def make_consumers(*, batched: bool = True) -> list[Consumer]:
     # The two high-volume ones (every booking, and ~3 notifications per booking) apply a batch with a few
     # bulk statements; under load a fetch waits up to max_wait for the batch to fill (their lag).
     specs = [
-        Consumer("reporting-facts", "BOOKING", ["booking.rdv.>"], in_transaction(handlers.on_rdv), batch=500,
-                 batch_handler=in_transaction(handlers.on_rdvs), max_wait=0.05),  # facts: lag p95 <= 100 ms
+        Consumer("reporting-facts", "BOOKING", ["booking.rdv.>"], handlers.on_rdv, batch=500,
+                 batch_handler=handlers.on_rdvs, max_wait=0.05),  # facts: lag p95 <= 100 ms
         Consumer("reporting-notifications", "NOTIFICATIONS",
-                 ["notifications.message.sent", "notifications.message.failed"], in_transaction(handlers.on_message),
-                 batch=500, batch_handler=in_transaction(handlers.on_messages), max_wait=0.2),
+                 ["notifications.message.sent", "notifications.message.failed"], handlers.on_message,
+                 batch=500, batch_handler=handlers.on_messages, max_wait=0.2),
         Consumer("reporting-catalog", "AVAILABILITY", ["availability.motif.>", "availability.lieu.>"],
-                 in_transaction(handlers.on_catalog)),
-        Consumer("reporting-directory", "DIRECTORY", ["directory.>"], in_transaction(handlers.on_directory)),
-        Consumer("reporting-usagers", "USAGERS", ["usagers.usager.>"], in_transaction(handlers.on_usager)),
+                 handlers.on_catalog),
+        Consumer("reporting-directory", "DIRECTORY", ["directory.>"], handlers.on_directory),
+        Consumer("reporting-usagers", "USAGERS", ["usagers.usager.>"], handlers.on_usager),
     ]
     for spec in specs:
         spec.batched = batched
@@ -48,5 +35,4 @@ def public_consumer() -> Consumer:
     """The pseudonymised RDV events for outside consumers (docs/consumers.md). Not among the projections
     `rdv reporting rebuild` replays: those events were published once and stay so."""
     public_events.pseudonym_key()  # production refuses to start without RDV_PSEUDONYM_KEY
-    return Consumer("reporting-public", "BOOKING", ["booking.rdv.>"], in_transaction(public_events.on_rdv_public),
-                    batch=200)
+    return Consumer("reporting-public", "BOOKING", ["booking.rdv.>"], public_events.on_rdv_public, batch=200)

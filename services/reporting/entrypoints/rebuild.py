@@ -16,7 +16,7 @@ import time
 
 from services.reporting.entrypoints.consumers import CONSUMER_NAMES, make_consumers
 from services.reporting.service_layer.rebuild import projection_counts, reset_projections
-from services.reporting.service_layer.unit_of_work import unit_of_work
+from services.reporting.service_layer.unit_of_work import ReportingUnitOfWork
 from shared.bus import connect, ensure_streams
 from shared.db import Database
 from shared.inbox import ConsumerRunner
@@ -65,20 +65,20 @@ async def _wait_caught_up(js, specs, *, timeout: float) -> None:
 
 async def rebuild(*, database_url: str, nats_url: str, wait: bool = True, timeout: float = 600.0) -> dict:
     """Rebuild every reporting projection from the streams; return the counts of the new projection."""
-    db = Database(database_url)
+    db = Database(database_url, unit_of_work=ReportingUnitOfWork)
     nc = await connect(nats_url, name="reporting-rebuild", user="reporting")
     runners: list[ConsumerRunner] = []
     try:
         js = nc.jetstream(timeout=10)
         await ensure_streams(js, streams=("REPORTING", "DEADLETTER"))
-        await reset_projections(uow=unit_of_work(db), consumers=list(CONSUMER_NAMES))
+        await reset_projections(uow=db.uow(), consumers=list(CONSUMER_NAMES))
         specs = make_consumers(batched=True)
         runners = await _recreate(db, js, specs)
         if wait:
             for runner in runners:
                 runner.start()
             await _wait_caught_up(js, specs, timeout=timeout)
-        return await projection_counts(uow=unit_of_work(db))
+        return await projection_counts(uow=db.uow())
     finally:
         for runner in runners:
             await runner.stop()

@@ -11,7 +11,7 @@ from pydantic import ValidationError
 from services.reporting.domain.scope import Viewer
 from services.reporting.entrypoints.schemas import ExportIn, FiltersIn, GroupBy
 from services.reporting.service_layer import exports, stats
-from services.reporting.service_layer.unit_of_work import ReportingUnitOfWork, unit_of_work
+from services.reporting.service_layer.unit_of_work import ReportingUnitOfWork
 from shared import clock
 from shared.consistency import applied_as_of
 from shared.errors import ValidationFailed
@@ -32,7 +32,7 @@ def _runtime(request: Request):
 
 
 def new_uow(request: Request) -> ReportingUnitOfWork:
-    return unit_of_work(_runtime(request).db)
+    return _runtime(request).db.uow()
 
 
 @router.get("/stats")

@@ -9,7 +9,6 @@ import time
 
 from services.reporting.adapters.xlsx_export import write_rdv_export
 from services.reporting.service_layer import exports
-from services.reporting.service_layer.unit_of_work import unit_of_work
 from shared import clock
 
 log = logging.getLogger("rdv.reporting.worker")
@@ -27,10 +26,10 @@ async def export_worker(runtime) -> None:
         try:
             if time.monotonic() - last_cleanup >= settings.export_cleanup_interval_seconds:
                 last_cleanup = time.monotonic()
-                removed = await exports.remove_expired(uow=unit_of_work(runtime.db), now=clock.now())
+                removed = await exports.remove_expired(uow=runtime.db.uow(), now=clock.now())
                 if removed:
                     log.info("removed %d expired export file(s)", removed)
-            if await exports.run_next_job(uows=lambda: unit_of_work(runtime.db), write_export=write_export,
+            if await exports.run_next_job(uows=runtime.db.uow, write_export=write_export,
                                           exports_dir=settings.exports_dir, now_fn=clock.now,
                                           ttl_days=settings.export_ttl_days,
                                           stale_seconds=settings.export_stale_seconds):

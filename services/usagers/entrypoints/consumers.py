@@ -1,25 +1,8 @@
 """The usagers service's durable consumers (names per docs/internal.md)."""
 from __future__ import annotations
 
-from services.usagers.service_layer import projections
-from services.usagers.service_layer.unit_of_work import UsagersUnitOfWork
-from shared.db import UnitOfWork
-from shared.events import Envelope
+from services.usagers.service_layer.projections import on_catalog_event, on_rdv_event, on_rdv_events
 from shared.inbox import Consumer
-
-
-# The inbox opens the transaction (its row of the event commits with the handler's writes): the
-# handlers get it with the usagers repositories on it.
-async def on_rdv_event(uow: UnitOfWork, envelope: Envelope) -> None:
-    await projections.on_rdv_event(UsagersUnitOfWork(uow), envelope)
-
-
-async def on_rdv_events(uow: UnitOfWork, envelopes: list[Envelope]) -> None:
-    await projections.on_rdv_events(UsagersUnitOfWork(uow), envelopes)
-
-
-async def on_catalog_event(uow: UnitOfWork, envelope: Envelope) -> None:
-    await projections.on_catalog_event(UsagersUnitOfWork(uow), envelope)
 
 
 def consumers() -> list[Consumer]:

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Query, Response
 from services.usagers.entrypoints.schemas import FindOrCreateIn, UsagerIn, UsagerPatch, fiche_out, usager_out
 from services.usagers.service_layer import fiche as fiches
 from services.usagers.service_layer import usagers as use_cases
-from services.usagers.service_layer.unit_of_work import UsagersUnitOfWork, unit_of_work
+from services.usagers.service_layer.unit_of_work import UsagersUnitOfWork
 from shared.errors import ValidationFailed
 from shared.identity import Identity, current_identity
 from shared.service import ServiceRuntime, get_runtime
@@ -23,7 +23,7 @@ def agent(identity: Identity = Depends(current_identity)) -> Identity:
 
 
 def new_uow(runtime: ServiceRuntime = Depends(get_runtime)) -> UsagersUnitOfWork:
-    return unit_of_work(runtime.db)
+    return runtime.db.uow()
 
 
 def _ids(raw: str | None) -> list[uuid.UUID] | None:

@@ -17,7 +17,7 @@ from services.notifications.service_layer.messages import load_contexts, message
 from services.notifications.service_layer.projections import on_catalog, on_directory, on_usager
 from services.notifications.service_layer.rdv_events import handle_rdv_event, handle_rdv_events, rdv_row
 from services.notifications.service_layer.reminders import produce_due_reminders
-from services.notifications.service_layer.unit_of_work import NotificationsUnitOfWork, unit_of_work
+from services.notifications.service_layer.unit_of_work import NotificationsUnitOfWork
 from shared import clock
 from shared.db import Database
 from shared.events import new_event
@@ -93,7 +93,7 @@ async def _setup(db: Database, scenario: Scenario) -> None:
     handlers = {"directory": on_directory, "availability": on_catalog, "usagers": on_usager}
     async with db.uow() as uow:
         for ev in scenario.projections():
-            await handlers[ev.type.split(".")[0]](NotificationsUnitOfWork(uow), ev)
+            await handlers[ev.type.split(".")[0]](uow, ev)
         await uow.commit()
 
 
@@ -109,16 +109,16 @@ async def _state(db: Database) -> tuple:
 
 
 async def _apply(infra, scenario: Scenario, events, batches: list[int]) -> tuple:
-    db = Database(infra.migrated_database("notifications"))
+    db = Database(infra.migrated_database("notifications"), unit_of_work=NotificationsUnitOfWork)
     try:
         await _setup(db, scenario)
         start = 0
         for size in batches:
             async with db.uow() as uow:
                 if size == 1:
-                    await handle_rdv_event(NotificationsUnitOfWork(uow), events[start], sender=SENDER)
+                    await handle_rdv_event(uow, events[start], sender=SENDER)
                 else:
-                    await handle_rdv_events(NotificationsUnitOfWork(uow), events[start:start + size], sender=SENDER)
+                    await handle_rdv_events(uow, events[start:start + size], sender=SENDER)
                 await uow.commit()
             start += size
         assert start == len(events)
@@ -158,7 +158,7 @@ async def test_batches_end_as_one_event_at_a_time(infra, batches, monkeypatch):
 async def test_a_batch_with_a_missing_projection_waits_whole(infra):
     """The consumer then applies its events one by one: those that can be applied are, the other waits."""
     s = Scenario()
-    db = Database(infra.migrated_database("notifications"))
+    db = Database(infra.migrated_database("notifications"), unit_of_work=NotificationsUnitOfWork)
     try:
         await _setup(db, s)
         stranger = uuid.uuid4()  # an usager not projected yet
@@ -166,7 +166,7 @@ async def test_a_batch_with_a_missing_projection_waits_whole(infra):
                   s.ev("booking.rdv.created", {"rdv": s.rdv(s.r2, 1, [stranger], [s.a1])}, s.a1)]
         async with db.uow() as uow:
             with pytest.raises(RetryLater, match=str(stranger)):
-                await handle_rdv_events(NotificationsUnitOfWork(uow), events, sender=SENDER)
+                await handle_rdv_events(uow, events, sender=SENDER)
         assert await _state(db) == ([], [], [])
     finally:
         await db.dispose()
@@ -174,7 +174,7 @@ async def test_a_batch_with_a_missing_projection_waits_whole(infra):
 
 async def test_queued_messages_wake_the_delivery_loops_once_and_only_when_new(infra):
     s = Scenario()
-    db = Database(infra.migrated_database("notifications"))
+    db = Database(infra.migrated_database("notifications"), unit_of_work=NotificationsUnitOfWork)
     url = db.engine.url.render_as_string(hide_password=False).replace("postgresql+psycopg://", "postgresql://")
     try:
         await _setup(db, s)
@@ -184,11 +184,10 @@ async def test_queued_messages_wake_the_delivery_loops_once_and_only_when_new(in
             listener.execute(f"listen {DUE_CHANNEL}")
             for round_ in range(2):  # the second time: the same messages, already queued
                 async with db.uow() as uow:
-                    notifications = NotificationsUnitOfWork(uow)
-                    (ctx,) = await load_contexts(notifications, [(rdv, [s.a2])])
+                    (ctx,) = await load_contexts(uow, [(rdv, [s.a2])])
                     rows = message_rows(ctx=ctx, rdv=rdv, cause_id=event.id, usager_kind="confirmation",
                                         agent_kinds={s.a2: "confirmation"}, now=clock.now(), sender=SENDER)
-                    added = await queue(notifications, rows + rows[:1])  # one of them twice in the same statement
+                    added = await queue(uow, rows + rows[:1])  # one of them twice in the same statement
                     await uow.commit()
                 woken = list(listener.notifies(timeout=0.5))
                 assert (added, len(woken)) == ((3, 1) if round_ == 0 else (0, 0))
@@ -201,7 +200,7 @@ async def test_due_reminders_are_queued_together_each_as_alone(infra):
     """One batch of due reminders: each relevant one queues its messages, one whose RDV is over or
     cancelled, or whose usager is unknown, is skipped; the others are not held back by it."""
     s = Scenario()
-    db = Database(infra.migrated_database("notifications"))
+    db = Database(infra.migrated_database("notifications"), unit_of_work=NotificationsUnitOfWork)
     try:
         await _setup(db, s)
         events = [s.ev("booking.rdv.created", {"rdv": s.rdv(s.r1, 1, [s.u1], [s.a1])}, s.a1),
@@ -210,7 +209,7 @@ async def test_due_reminders_are_queued_together_each_as_alone(infra):
                   s.ev("booking.rdv.status_changed", {"rdv": s.rdv(s.r3, 2, [s.u1], [s.a1], hours=2, status="seen"),
                                                       "previous_status": "unknown"}, s.a1)]
         async with db.uow() as uow:
-            await handle_rdv_events(NotificationsUnitOfWork(uow), events, sender=SENDER)
+            await handle_rdv_events(uow, events, sender=SENDER)
             # r4: an RDV whose usager is not known here (its reminder cannot be written)
             r4 = {"id": s.r4, "org": s.org, "motif": s.motif, "lieu": s.lieu, "u": uuid.uuid4(), "at": s.start}
             await uow.execute(text(
@@ -222,7 +221,7 @@ async def test_due_reminders_are_queued_together_each_as_alone(infra):
             # every reminder falls due now
             await uow.execute(text("update reminders set due_at = now() - interval '1 minute', status = 'scheduled'"))
             await uow.commit()
-        assert await produce_due_reminders(unit_of_work(db), sender=SENDER) == 4
+        assert await produce_due_reminders(db.uow(), sender=SENDER) == 4
         messages, reminders, _ = await _state(db)
         told = sorted((m[0], m[2], m[3], m[4]) for m in messages if m[2] == "reminder")
         assert told == sorted([(s.r1, "reminder", "sms", "+33612345678"),
@@ -231,6 +230,6 @@ async def test_due_reminders_are_queued_together_each_as_alone(infra):
                                (s.r2, "reminder", "email", "paul@example.fr")])
         assert [(r[0], r[2]) for r in reminders] == sorted(
             [(s.r1, "done"), (s.r2, "done"), (s.r3, "skipped"), (s.r4, "skipped")])
-        assert await produce_due_reminders(unit_of_work(db), sender=SENDER) == 0  # done once
+        assert await produce_due_reminders(db.uow(), sender=SENDER) == 0  # done once
     finally:
         await db.dispose()

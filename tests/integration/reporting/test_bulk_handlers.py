@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import text
 
-from services.reporting.entrypoints.consumers import in_transaction
+from services.reporting.service_layer.unit_of_work import ReportingUnitOfWork
 from services.reporting.service_layer import handlers
 from shared.db import Database
 from shared.events import new_event
@@ -38,8 +38,7 @@ def _outcomes():
 
 
 async def _apply(db: Database, events, batches: list[int]) -> list:
-    await apply_in_batches(db, events, batches, in_transaction(handlers.on_message),
-                           in_transaction(handlers.on_messages))
+    await apply_in_batches(db, events, batches, handlers.on_message, handlers.on_messages)
     async with db.uow() as uow:
         return sorted((await uow.execute(text(
             "select message_id, rdv_id, channel, kind, status, attempt, at from rdv_notifications"))).all())
@@ -48,8 +47,8 @@ async def _apply(db: Database, events, batches: list[int]) -> list:
 @pytest.mark.parametrize("batches", [[6], [2, 4], [3, 3]])
 async def test_notification_outcomes_in_batches_end_as_one_at_a_time(infra, batches):
     events = _outcomes()
-    one_by_one = await _apply(Database(infra.migrated_database("reporting")), events, [1] * len(events))
-    batched = await _apply(Database(infra.migrated_database("reporting")), events, batches)
+    one_by_one = await _apply(Database(infra.migrated_database("reporting"), unit_of_work=ReportingUnitOfWork), events, [1] * len(events))
+    batched = await _apply(Database(infra.migrated_database("reporting"), unit_of_work=ReportingUnitOfWork), events, batches)
     assert batched == one_by_one
     assert [(r.status, r.attempt) for r in sorted(batched, key=lambda r: r.channel)] == [("sent", 3), ("sent", 2)]
 
@@ -84,8 +83,7 @@ def _rdv_events():
 
 
 async def _apply_rdvs(db: Database, events, batches: list[int]) -> tuple:
-    await apply_in_batches(db, events, batches, in_transaction(handlers.on_rdv),
-                           in_transaction(handlers.on_rdvs))
+    await apply_in_batches(db, events, batches, handlers.on_rdv, handlers.on_rdvs)
     async with db.uow() as uow:
         facts = sorted((await uow.execute(text(
             "select id, agent_ids, usager_ids, created_by, starts_at, ends_at, duration_minutes, status, version "
@@ -98,8 +96,8 @@ async def _apply_rdvs(db: Database, events, batches: list[int]) -> tuple:
 @pytest.mark.parametrize("batches", [[8], [3, 5], [2, 2, 2, 2]])
 async def test_rdv_facts_in_batches_end_as_one_at_a_time(infra, batches):
     events = _rdv_events()
-    one_by_one = await _apply_rdvs(Database(infra.migrated_database("reporting")), events, [1] * len(events))
-    batched = await _apply_rdvs(Database(infra.migrated_database("reporting")), events, batches)
+    one_by_one = await _apply_rdvs(Database(infra.migrated_database("reporting"), unit_of_work=ReportingUnitOfWork), events, [1] * len(events))
+    batched = await _apply_rdvs(Database(infra.migrated_database("reporting"), unit_of_work=ReportingUnitOfWork), events, batches)
     assert batched == one_by_one
     facts, changes = batched
     assert sorted((f.status, f.version, f.duration_minutes, f.created_by is not None) for f in facts) == [

@@ -8,7 +8,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import text
 
-from services.usagers.entrypoints.consumers import on_rdv_event, on_rdv_events
+from services.usagers.service_layer.projections import on_rdv_event, on_rdv_events
+from services.usagers.service_layer.unit_of_work import UsagersUnitOfWork
 from shared.db import Database
 from shared.events import new_event
 from tests.support.batches import apply_in_batches
@@ -68,8 +69,8 @@ async def _apply(db: Database, org, usager_ids, events, batches: list[int]) -> t
 @pytest.mark.parametrize("batches", [[10], [3, 4, 3], [6, 4], [2, 2, 2, 2, 2]])
 async def test_batches_end_as_one_event_at_a_time(infra, batches):
     org, usagers, events, expected, versions = _scenario()
-    one_by_one = await _apply(Database(infra.migrated_database("usagers")), org, usagers, events, [1] * len(events))
-    batched = await _apply(Database(infra.migrated_database("usagers")), org, usagers, events, batches)
+    one_by_one = await _apply(Database(infra.migrated_database("usagers"), unit_of_work=UsagersUnitOfWork), org, usagers, events, [1] * len(events))
+    batched = await _apply(Database(infra.migrated_database("usagers"), unit_of_work=UsagersUnitOfWork), org, usagers, events, batches)
     assert batched == one_by_one
     rdvs, links, services = batched
     assert {r.id: r.version for r in rdvs} == versions

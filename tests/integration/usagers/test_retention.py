@@ -7,9 +7,9 @@ from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import text
 
-from services.usagers.entrypoints.consumers import on_rdv_event
+from services.usagers.service_layer.projections import on_rdv_event
 from services.usagers.service_layer.retention import anonymise_expired_usagers
-from services.usagers.service_layer.unit_of_work import unit_of_work
+from services.usagers.service_layer.unit_of_work import UsagersUnitOfWork, unit_of_work
 from services.usagers.service_layer.usagers import create_usager
 from shared.db import Database
 from shared.events import new_event
@@ -43,7 +43,7 @@ async def _rdv(db, org, usager_id, *, ends_at: datetime) -> uuid.UUID:
 
 
 async def test_retention_anonymises_usagers_without_recent_rdv_and_keeps_the_others(infra):
-    db = Database(infra.migrated_database("usagers"))
+    db = Database(infra.migrated_database("usagers"), unit_of_work=UsagersUnitOfWork)
     org = uuid.uuid4()
     admin = Identity(kind="agent", organisation_id=org, agent_id=uuid.uuid4(), role="admin")
     idle_old = await _usager(db, admin, "Inactif", created_at=OLD)
