@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request, Response
 
+from gateway.domain.model import Principal
 from gateway.entrypoints.auth.dependencies import current_principal
 from gateway.entrypoints.common import get_db
 from gateway.entrypoints.proxy.forward import call
-from gateway.domain.model import Principal
 from gateway.schemas.calendar import CalendarFeedOut, CalendarFeedPatch
 from gateway.schemas.common import STANDARD_ERRORS, errors
 from gateway.service_layer import calendar_feed

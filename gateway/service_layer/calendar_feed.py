@@ -113,7 +113,8 @@ async def _compose(fetch: Fetch, owner, day) -> bytes:
                         role=owner["role"], service_ids=list(owner["service_ids"] or []),
                         timezone=owner["timezone"], holiday_zone=owner["holiday_zone"])
     rdvs = await _pages(fetch, "booking", "/v1/rdvs", identity, {
-        "agent_id": str(owner["agent_id"]), "status": ALL_STATUSES, "from": (day - PAST).isoformat(), "to": (day + FUTURE).isoformat()})
+        "agent_id": str(owner["agent_id"]), "status": ALL_STATUSES, "from": (day - PAST).isoformat(),
+        "to": (day + FUTURE).isoformat()})
     motifs = {m["id"]: m["name"] for m in await _pages(fetch, "availability", "/v1/motifs", identity, {})}
     lieux = {x["id"]: x for x in await _pages(fetch, "availability", "/v1/lieux", identity, {})}
     names: dict[str, str] = {}

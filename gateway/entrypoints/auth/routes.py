@@ -5,12 +5,12 @@ import hmac
 
 from fastapi import APIRouter, Depends, Header, Request, Response
 
+from gateway.domain.model import Principal
+from gateway.domain.tokens import IDLE_EXPIRY
 from gateway.entrypoints.auth.credentials import CSRF_COOKIE, SESSION_COOKIE, session_cookie
 from gateway.entrypoints.auth.dependencies import current_principal
 from gateway.entrypoints.common import client_ip, get_db
 from gateway.entrypoints.request_state import PRINCIPAL_KEY
-from gateway.domain.model import Principal
-from gateway.domain.tokens import IDLE_EXPIRY
 from gateway.schemas.common import STANDARD_ERRORS
 from gateway.schemas.directory import LoginIn, LoginOut, MeOut, OrganisationCreate, OrganisationOut
 from gateway.service_layer import auth, directory

@@ -5,9 +5,9 @@ import uuid
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
+from gateway.domain.model import Principal
 from gateway.entrypoints.auth.dependencies import current_principal
 from gateway.entrypoints.common import Paging, get_db
-from gateway.domain.model import Principal
 from gateway.schemas.common import STANDARD_ERRORS, Page
 from gateway.schemas.directory import (AgentIn, AgentOut, AgentPatch, OrganisationOut, OrganisationPatch,
                                        ServiceIn, ServiceOut, ServicePatch)
@@ -32,7 +32,8 @@ async def patch_organisation(body: OrganisationPatch, request: Request,
 
 
 @router.get("/services", response_model=Page[ServiceOut])
-async def list_services(request: Request, paging: Paging = Depends(), principal: Principal = Depends(current_principal)):
+async def list_services(request: Request, paging: Paging = Depends(),
+                        principal: Principal = Depends(current_principal)):
     """The organisation's services."""
     return await queries.list_services(db=get_db(request), organisation_id=principal.organisation.id,
                                        page=paging.page, per_page=paging.per_page)

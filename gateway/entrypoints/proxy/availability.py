@@ -5,12 +5,12 @@ import uuid
 
 from fastapi import APIRouter, Depends, Query, Request
 
+from gateway.domain.model import Principal
+from gateway.domain.permissions import candidate_agents, require_write_for
 from gateway.entrypoints.auth.dependencies import current_principal, identity_of
 from gateway.entrypoints.common import Paging, get_db
 from gateway.entrypoints.proxy.checks import ensure_agents, ensure_services
 from gateway.entrypoints.proxy.forward import forward
-from gateway.domain.model import Principal
-from gateway.domain.permissions import candidate_agents, require_write_for
 from gateway.schemas import availability as s
 from gateway.schemas.common import STANDARD_ERRORS, Page, instant_between
 from gateway.service_layer import queries

@@ -5,11 +5,11 @@ import uuid
 
 from fastapi import APIRouter, Depends, Query, Request
 
+from gateway.domain.model import Principal
 from gateway.entrypoints.auth.dependencies import current_principal, identity_of, principal_naming_agents
 from gateway.entrypoints.common import Paging
 from gateway.entrypoints.proxy.checks import ensure_agents, ensure_services
 from gateway.entrypoints.proxy.forward import call, forward, relay
-from gateway.domain.model import Principal
 from gateway.schemas import booking as s
 from gateway.schemas.common import STANDARD_ERRORS, Page, day_between
 
@@ -31,7 +31,8 @@ async def list_rdvs(request: Request, paging: Paging = Depends(), agent_id: uuid
                     lieu_id: uuid.UUID | None = Query(None), usager_id: uuid.UUID | None = Query(None),
                     status: str | None = Query(None, max_length=200, pattern=s.STATUS_FILTER_PATTERN,
                                                description="one status or several, comma-separated"),
-                    from_: ListDay | None = Query(None, alias="from"), to: ListDay | None = Query(None), principal: Principal = Depends(current_principal)):
+                    from_: ListDay | None = Query(None, alias="from"), to: ListDay | None = Query(None),
+                    principal: Principal = Depends(current_principal)):
     """RDVs the caller can see, by start time."""
     await ensure_agents(request, principal, [agent_id])
     await ensure_services(request, principal, [service_id])

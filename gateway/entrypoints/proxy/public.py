@@ -1,19 +1,20 @@
 """Public booking (no authentication): créneaux and booking of an organisation that publishes online."""
 from __future__ import annotations
 
+import functools
 import uuid
 from datetime import timedelta
 
 from fastapi import APIRouter, Query, Request
 
+from gateway.domain.model import Organisation
 from gateway.entrypoints.common import client_ip, get_db
 from gateway.entrypoints.proxy.forward import call, forward, raw_json, relay
 from gateway.entrypoints.request_state import ORGANISATION_KEY, POSITIONS_KEY
-from gateway.domain.model import Organisation
 from gateway.schemas import public as s
 from gateway.schemas.availability import AgendaDay
 from gateway.schemas.common import STANDARD_ERRORS
-from gateway.service_layer import queries, ratelimit
+from gateway.service_layer import public_booking, queries, ratelimit
 from shared.identity import Identity
 
 router = APIRouter(prefix="/api/v1/public", tags=["prise de rendez-vous en ligne"], responses=STANDARD_ERRORS)
@@ -49,12 +50,7 @@ async def public_book(slug: str, body: s.PublicRdvIn, request: Request):
     limit = getattr(request.app.state.runtime.settings, "public_bookings_per_10_minutes", BOOKINGS_PER_WINDOW)
     await ratelimit.hit(db=get_db(request), bucket=f"public-book:{org.id}:{client_ip(request)}",
                         limit=limit, window=WINDOW)
-    identity = public_identity(org)
-    usager_body = (await raw_json(request))["usager"]
-    found = await call(request, "usagers", "POST", "/v1/usagers/find-or-create", identity=identity,
-                       json={k: usager_body.get(k) for k in ("first_name", "last_name", "email", "phone")})
-    if found.status_code not in (200, 201):
-        return relay(found)
-    rdv = {"motif_id": str(body.motif_id), "lieu_id": str(body.lieu_id), "starts_at": body.starts_at.isoformat(),
-           "usager_id": found.json()["id"]}
-    return relay(await call(request, "booking", "POST", "/v1/public/rdvs", identity=identity, json=rdv))
+    answer = await public_booking.book(call=functools.partial(call, request), identity=public_identity(org),
+                                       usager=(await raw_json(request))["usager"], motif_id=body.motif_id,
+                                       lieu_id=body.lieu_id, starts_at=body.starts_at)
+    return relay(answer)

@@ -7,11 +7,11 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import StreamingResponse
 from starlette.background import BackgroundTask
 
+from gateway.domain.model import Principal
 from gateway.entrypoints.auth.dependencies import current_principal, identity_of
 from gateway.entrypoints.common import Paging
 from gateway.entrypoints.proxy.checks import ensure_agents, ensure_services
 from gateway.entrypoints.proxy.forward import clients, forward, relay
-from gateway.domain.model import Principal
 from gateway.schemas import reporting as s
 from gateway.schemas.common import STANDARD_ERRORS, Page
 from shared.errors import ServiceUnavailable

@@ -6,10 +6,10 @@ from typing import Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 
+from gateway.domain.model import Principal
 from gateway.entrypoints.auth.dependencies import admin_principal, current_principal, identity_of
 from gateway.entrypoints.common import Paging
 from gateway.entrypoints.proxy.forward import forward
-from gateway.domain.model import Principal
 from gateway.schemas import usagers as s
 from gateway.schemas.common import STANDARD_ERRORS, Page
 

@@ -5,10 +5,10 @@ import uuid
 
 from fastapi import APIRouter, Depends, Request
 
+from gateway.domain.model import Principal
 from gateway.entrypoints.auth.dependencies import admin_principal, identity_of
 from gateway.entrypoints.common import Paging
 from gateway.entrypoints.proxy.forward import forward
-from gateway.domain.model import Principal
 from gateway.schemas.calendar import (WebhookCreate, WebhookCreated, WebhookDelivery, WebhookOut, WebhookPatch,
                                       WebhookTestOut)
 from gateway.schemas.common import STANDARD_ERRORS, Page
