@@ -12,6 +12,7 @@ from gateway.entrypoints.openapi import install_openapi
 from gateway.entrypoints.request_state import PRINCIPAL_KEY
 from gateway.service_layer import read_positions
 from gateway.service_layer.audit_writer import AuditWriter
+from gateway.service_layer.unit_of_work import GatewayUnitOfWork
 from shared.errors import Conflict
 from shared.service import ServiceRuntime
 from shared.settings import SERVICE_NAMES
@@ -51,7 +52,8 @@ class GatewayRuntime(ServiceRuntime):
                 **{name: "ok" if ready else "down" for name, ready in zip(SERVICE_NAMES, states)}}
 
 
-runtime = GatewayRuntime("gateway", GatewaySettings(), background=[retention.retention_loop])
+runtime = GatewayRuntime("gateway", GatewaySettings(), background=[retention.retention_loop],
+                         unit_of_work=GatewayUnitOfWork)
 app = runtime.create_app(title="rdv — API de la passerelle", routers=[
     auth.routes.router, directory.routes.router, proxy.availability.router, proxy.booking.router,
     proxy.usagers.router, proxy.reporting.router, proxy.public.router, directory.audit.router, proxy.dev.router,

@@ -20,9 +20,9 @@ def _entry(org: uuid.UUID, n: int) -> dict:
 
 
 async def _paths(db: Database, org: uuid.UUID) -> list[str]:
-    async with db.statements() as st:
-        rows = await st.execute(text("select path from audit_log where organisation_id = :o order by id"),
-                                {"o": org})
+    async with db.uow(autocommit=True) as uow:
+        rows = await uow.execute(text("select path from audit_log where organisation_id = :o order by id"),
+                                 {"o": org})
         return [r.path for r in rows]
 
 
