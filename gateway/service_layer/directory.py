@@ -14,12 +14,26 @@ from gateway.service_layer.unit_of_work import GatewayUnitOfWork, unit_of_work
 from shared import clock
 from shared.db import Database
 from shared.errors import Conflict, NotFound, ValidationFailed
+from shared import events as catalogue
 from shared.events import new_event
 from shared.timeutil import is_valid_timezone
 
 
 def _actor(principal: Principal | None) -> dict:
     return {"kind": "agent", "id": principal.agent.id} if principal else {"kind": "system", "id": None}
+
+
+def _organisation_data(org: Organisation):
+    """The `directory.organisation.*` payload, built as the catalogue's model."""
+    return catalogue.OrganisationData(organisation=catalogue.Organisation(**org.as_dict()))
+
+
+def _service_data(service: dict):
+    return catalogue.ServiceData(service=catalogue.Service(**service))
+
+
+def _agent_data(agent: Agent):
+    return catalogue.AgentData(agent=catalogue.Agent(**agent.event_dict()))
 
 
 def _check_timezone(zone: str) -> None:
@@ -69,9 +83,9 @@ async def create_organisation(*, db: Database, name: str, timezone: str, holiday
                       last_name=admin["last_name"], role="admin")
         await uow.directory.add_agent(agent=agent, password_hash=password_hash, now=now)
         uow.publish(new_event("directory.organisation.created", organisation_id=org.id,
-                              data={"organisation": org.as_dict()}))
+                              data=_organisation_data(org)))
         uow.publish(new_event("directory.agent.created", organisation_id=org.id,
-                              data={"agent": agent.event_dict()}))
+                              data=_agent_data(agent)))
         await uow.commit()
     return org
 
@@ -97,7 +111,7 @@ async def update_organisation(*, db: Database, principal: Principal, changes: di
         org = replace(org, **changes)
         await uow.directory.update_organisation(org=org, now=clock.now())
         uow.publish(new_event("directory.organisation.updated", organisation_id=org.id,
-                              data={"organisation": org.as_dict()}, actor=_actor(principal)))
+                              data=_organisation_data(org), actor=_actor(principal)))
         await uow.commit()
     return org
 
@@ -114,7 +128,7 @@ async def create_service(*, db: Database, principal: Principal, name: str, short
         service = await uow.directory.get_service(organisation_id=principal.organisation.id,
                                                   service_id=values["id"])
         uow.publish(new_event("directory.service.created", organisation_id=principal.organisation.id,
-                              data={"service": service}, actor=_actor(principal)))
+                              data=_service_data(service), actor=_actor(principal)))
         await uow.commit()
     return service
 
@@ -130,7 +144,7 @@ async def update_service(*, db: Database, principal: Principal, service_id: uuid
             await uow.directory.update_service(service_id=service_id, values=changes, now=clock.now())
         service = await uow.directory.get_service(organisation_id=principal.organisation.id, service_id=service_id)
         uow.publish(new_event("directory.service.updated", organisation_id=principal.organisation.id,
-                              data={"service": service}, actor=_actor(principal)))
+                              data=_service_data(service), actor=_actor(principal)))
         await uow.commit()
     return service
 
@@ -145,12 +159,12 @@ async def delete_service(*, db: Database, principal: Principal, service_id: uuid
             raise NotFound("Service introuvable.")
         members = await uow.directory.delete_service(service_id=service_id)
         uow.publish(new_event("directory.service.deleted", organisation_id=org_id,
-                              data={"service": service}, actor=_actor(principal)))
+                              data=_service_data(service), actor=_actor(principal)))
         for agent_id in members:
             agent = await uow.directory.get_agent(agent_id=agent_id)
             if agent:
                 uow.publish(new_event("directory.agent.updated", organisation_id=org_id,
-                                      data={"agent": agent.event_dict()}, actor=_actor(principal)))
+                                      data=_agent_data(agent), actor=_actor(principal)))
         await uow.commit()
 
 
@@ -171,7 +185,7 @@ async def create_agent(*, db: Database, principal: Principal, email: str, first_
                       last_name=last_name.strip(), role=role, service_ids=tuple(dict.fromkeys(service_ids)))
         await uow.directory.add_agent(agent=agent, password_hash=password_hash, now=clock.now())
         uow.publish(new_event("directory.agent.created", organisation_id=org_id,
-                              data={"agent": agent.event_dict()}, actor=_actor(principal)))
+                              data=_agent_data(agent), actor=_actor(principal)))
         await uow.commit()
     return agent
 
@@ -205,7 +219,7 @@ async def update_agent(*, db: Database, principal: Principal, agent_id: uuid.UUI
             await uow.sessions.revoke_agent_sessions(
                 agent_id=agent_id, now=now, keep=principal.session_id if agent_id == principal.agent.id else None)
         uow.publish(new_event("directory.agent.updated", organisation_id=org_id,
-                              data={"agent": agent.event_dict()}, actor=_actor(principal)))
+                              data=_agent_data(agent), actor=_actor(principal)))
         await uow.commit()
     return agent
 
@@ -231,5 +245,5 @@ async def delete_agent(*, db: Database, principal: Principal, agent_id: uuid.UUI
         await uow.directory.delete_agent(agent_id=agent_id, now=now)
         await uow.sessions.revoke_agent_sessions(agent_id=agent_id, now=now)
         uow.publish(new_event("directory.agent.deleted", organisation_id=org_id,
-                              data={"agent": agent.event_dict()}, actor=_actor(principal)))
+                              data=_agent_data(agent), actor=_actor(principal)))
         await uow.commit()
