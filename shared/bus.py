@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import logging
-import os
 import ssl
 from urllib.parse import unquote, urlsplit, urlunsplit
 
@@ -11,6 +10,7 @@ from nats.js.api import RetentionPolicy, StorageType, StreamConfig
 
 from shared import natsauth
 from shared.events import STREAMS
+from shared.settings import PlatformSettings
 
 log = logging.getLogger("rdv.bus")
 
@@ -31,18 +31,19 @@ def connection_options(url: str, *, user: str | None = None) -> dict:
         netloc = f"[{host}]" if ":" in host else host
         servers.append(urlunsplit((parts.scheme, f"{netloc}:{parts.port or 4222}", "", "", "")))
     options: dict = {"servers": servers}
+    settings = PlatformSettings()  # read afresh: cold path, and tests change the environment
     if url_user:
         login, password = url_user, url_password
-    elif os.environ.get("NATS_USER") and os.environ.get("NATS_PASSWORD"):
-        login, password = os.environ["NATS_USER"], os.environ["NATS_PASSWORD"]
+    elif settings.nats_login():
+        login, password = settings.nats_login()
     else:
-        login, password = natsauth.credentials_for(user or os.environ.get("NATS_USER") or "") or (None, None)
+        login, password = natsauth.credentials_for(user or settings.nats_user or "", settings=settings) \
+            or (None, None)
     if login:
         options.update(user=login, password=password, inbox_prefix=natsauth.inbox_prefix(login))
-    ca = os.environ.get("NATS_TLS_CA")
-    if ca:
-        options["tls"] = ssl.create_default_context(cafile=ca)
-        options["tls_hostname"] = os.environ.get("NATS_TLS_HOSTNAME") or None
+    if settings.nats_tls_ca:
+        options["tls"] = ssl.create_default_context(cafile=settings.nats_tls_ca)
+        options["tls_hostname"] = settings.nats_tls_hostname or None
     return options
 
 
@@ -72,7 +73,7 @@ async def connect(url: str, *, name: str = "rdv", user: str | None = None):
 async def ensure_streams(js, *, replicas: int | None = None, streams=None) -> None:
     """Create (or update) the streams named (default: every stream of the catalogue). Streams keep their
     history. A service ensures only its own stream and the dead letters' (natsauth allows no more)."""
-    replicas = replicas or int(os.environ.get("RDV_STREAM_REPLICAS", "1"))
+    replicas = replicas or PlatformSettings().stream_replicas
     for stream, subject in STREAMS.items():
         if streams is not None and stream not in streams:
             continue

@@ -6,9 +6,10 @@ was true) so that every process of one system agrees on the same "now".
 """
 from __future__ import annotations
 
-import os
 import time
 from datetime import datetime, timedelta, timezone
+
+from shared.settings import PlatformSettings, ProductionRefused
 
 
 class Clock:
@@ -18,16 +19,15 @@ class Clock:
 
     @classmethod
     def from_env(cls) -> "Clock":
-        raw = os.environ.get("RDV_NOW")
-        if not raw:
+        settings = PlatformSettings()  # read afresh: tests change RDV_NOW and call reset_from_env
+        if not settings.now:
             return cls()
-        if os.environ.get("RDV_ENV") == "production":
-            raise RuntimeError("RDV_NOW est refusé en production")
-        start = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+        if settings.production:
+            raise ProductionRefused("RDV_NOW est refusé en production")
+        start = datetime.fromisoformat(settings.now.replace("Z", "+00:00"))
         if start.tzinfo is None:
             raise RuntimeError("RDV_NOW doit porter un décalage horaire (ex. 2027-03-01T09:00:00+01:00)")
-        anchor = os.environ.get("RDV_NOW_ANCHOR")
-        return cls(start, float(anchor) if anchor else None)
+        return cls(start, settings.now_anchor)
 
     def now(self) -> datetime:
         """Return the current instant, timezone-aware, in UTC."""

@@ -80,8 +80,8 @@ def verify(token: str, *, secret: str | None = None) -> Identity:
     return ident
 
 
-def headers_for(identity: Identity) -> dict[str, str]:
-    return {HEADER: sign(identity)}
+def headers_for(identity: Identity, *, secret: str | None = None) -> dict[str, str]:
+    return {HEADER: sign(identity, secret=secret)}
 
 
 async def current_identity(request: Request) -> Identity:

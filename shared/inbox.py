@@ -26,7 +26,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import os
 import random
 import time
 from dataclasses import dataclass, field
@@ -38,6 +37,7 @@ from sqlalchemy import text
 from shared import metrics, tracing
 from shared.db import Database, UnitOfWork
 from shared.events import Envelope
+from shared.settings import PlatformSettings
 
 log = logging.getLogger("rdv.inbox")
 
@@ -91,10 +91,11 @@ CHAOS_MAX_ATTEMPT = 3  # deliveries after this one are never chaotic: they keep 
 
 def chaos_probability() -> float:
     """The forced-redelivery probability from RDV_CHAOS_REDELIVER (0 when unset, invalid or in production)."""
-    raw = os.environ.get(CHAOS_ENV, "").strip()
+    settings = PlatformSettings()  # read afresh: once per consumer, and tests change the environment
+    raw = settings.chaos_redeliver.strip()
     if not raw:
         return 0.0
-    if os.environ.get("RDV_ENV") == "production":
+    if settings.production:
         log.error("%s est refusé en production : ignoré", CHAOS_ENV)
         return 0.0
     try:

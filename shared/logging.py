@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import sys
 import time
+
+from shared.settings import platform
 
 
 class JsonFormatter(logging.Formatter):
@@ -34,9 +35,10 @@ def configure_logging(service: str) -> None:
         return
     _configured = True
     handler = logging.StreamHandler(sys.stderr)
-    if os.environ.get("RDV_LOG_FORMAT", "json") == "json":
+    settings = platform()
+    if settings.log_format == "json":
         handler.setFormatter(JsonFormatter(service))
     root = logging.getLogger()
     root.handlers[:] = [handler]
-    root.setLevel(os.environ.get("RDV_LOG_LEVEL", "INFO").upper())
+    root.setLevel(settings.log_level.upper())
     logging.getLogger("nats").setLevel(logging.WARNING)

@@ -24,6 +24,7 @@ import secrets
 from pathlib import Path
 
 from shared.events import STREAMS
+from shared.settings import PlatformSettings
 
 # The stream each process publishes to.
 OWN_STREAM = {"gateway": "DIRECTORY", "availability": "AVAILABILITY", "booking": "BOOKING", "usagers": "USAGERS",
@@ -162,13 +163,14 @@ def write_server_config(data_dir: Path | str) -> Path:
     return path
 
 
-def credentials_for(user: str, env=None) -> tuple[str, str] | None:
-    """(user, password) of `user` from the dev users file named by RDV_NATS_USERS_FILE, or the data
-    folder's; None in production (secrets there) or when there is no such file."""
-    env = os.environ if env is None else env
-    if env.get("RDV_ENV", "dev") == "production" or not user:
+def credentials_for(user: str, *, users_path: Path | None = None,
+                    settings: PlatformSettings | None = None) -> tuple[str, str] | None:
+    """(user, password) of `user` from the dev users file (`users_path`, else RDV_NATS_USERS_FILE, else the
+    data folder's); None in production (secrets there) or when there is no such file."""
+    settings = settings or PlatformSettings()  # read afresh: cold path, and tests change the environment
+    if settings.production or not user:
         return None
-    path = Path(env.get("RDV_NATS_USERS_FILE") or users_file(env.get("RDV_DATA_DIR", "./.rdv")))
+    path = Path(users_path or settings.nats_users_file or users_file(settings.data_dir))
     try:
         password = json.loads(path.read_text()).get(user)
     except (OSError, ValueError):

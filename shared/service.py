@@ -87,6 +87,7 @@ class ServiceRuntime:
         self.started_at = time.time()
 
     async def start(self) -> None:
+        self.settings.check_production()  # before anything connects: a refused default stops the process
         configure_logging(self.name)
         tracing.setup(self.name)
         self.db = Database(self.settings.database_url, pool_size=self.settings.db_pool_size,

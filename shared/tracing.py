@@ -18,7 +18,6 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import logging
-import os
 import random
 import re
 import time
@@ -33,6 +32,7 @@ from opentelemetry.trace import SpanKind, Status, StatusCode
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
 from shared import metrics
+from shared.settings import PlatformSettings
 
 log = logging.getLogger("rdv.tracing")
 access_log = logging.getLogger("rdv.access")
@@ -46,8 +46,8 @@ _WANTED_HEADERS = (b"traceparent", b"tracestate", b"x-request-id")  # ASGI heade
 
 
 def exporter_endpoint() -> str | None:
-    return (os.environ.get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
-            or os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT") or None)
+    settings = PlatformSettings()
+    return settings.otel_traces_endpoint or settings.otel_endpoint or None
 
 
 def setup(service: str) -> None:
@@ -55,7 +55,7 @@ def setup(service: str) -> None:
     if _state["service"] is not None:
         return
     _state["service"] = service
-    resource = Resource.create({"service.name": os.environ.get("OTEL_SERVICE_NAME") or f"rdv-{service}",
+    resource = Resource.create({"service.name": PlatformSettings().otel_service_name or f"rdv-{service}",
                                 "service.namespace": "rdv"})
     if exporter_endpoint():
         from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
@@ -86,15 +86,8 @@ def flush(timeout_millis: int = 2000) -> None:
 def access_log_enabled() -> bool:
     """One JSON line per request: on in production, else when RDV_ACCESS_LOG=1 (read once)."""
     if "access_log" not in _state:
-        _state["access_log"] = _read_access_log_setting()
+        _state["access_log"] = PlatformSettings().access_log_enabled()
     return _state["access_log"]
-
-
-def _read_access_log_setting() -> bool:
-    value = os.environ.get("RDV_ACCESS_LOG")
-    if value is not None:
-        return value.strip().lower() in ("1", "true", "yes", "on")
-    return os.environ.get("RDV_ENV") == "production"
 
 
 def tracer() -> trace.Tracer:

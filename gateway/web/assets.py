@@ -1,16 +1,17 @@
 """Static files of the UI (/static/...) and the pinned npm libraries (/vendor/...), read from node_modules/."""
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from fastapi import APIRouter
 from fastapi.responses import FileResponse, Response
 
+from gateway.config import GatewaySettings
+
 router = APIRouter()
 
 STATIC_DIR = Path(__file__).parent / "static"
-NODE_MODULES = Path(os.environ.get("RDV_NODE_MODULES", Path(__file__).resolve().parents[2] / "node_modules"))
+NODE_MODULES = GatewaySettings().node_modules
 
 # Only these files of node_modules/ are served (never the whole folder).
 VENDOR_FILES = {

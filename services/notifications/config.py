@@ -1,5 +1,5 @@
 """Settings of the notifications service (env prefix NOTIFICATIONS_; SMTP and SMS under RDV_)."""
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
 from shared.settings import ServiceSettings
@@ -16,13 +16,13 @@ class NotificationsSettings(ServiceSettings):
     smtp_port: int = Field(default=25, validation_alias=_env("SMTP_PORT"))
     smtp_from: str = Field(default="rdv <ne-pas-repondre@rdv.local>", validation_alias=_env("SMTP_FROM"))
     smtp_user: str | None = Field(default=None, validation_alias=_env("SMTP_USER"))
-    smtp_password: str | None = Field(default=None, validation_alias=_env("SMTP_PASSWORD"))
+    smtp_password: SecretStr | None = Field(default=None, validation_alias=_env("SMTP_PASSWORD"))
     smtp_starttls: bool = Field(default=False, validation_alias=_env("SMTP_STARTTLS"))
     smtp_timeout_seconds: float = 10.0
 
     sms_provider: str = Field(default="dev", validation_alias=_env("SMS_PROVIDER"))  # dev | http-json
     sms_http_url: str | None = Field(default=None, validation_alias=_env("SMS_HTTP_URL"))
-    sms_http_key: str | None = Field(default=None, validation_alias=_env("SMS_HTTP_KEY"))
+    sms_http_key: SecretStr | None = Field(default=None, validation_alias=_env("SMS_HTTP_KEY"))
     sms_sender: str = Field(default="RDV", validation_alias=_env("SMS_SENDER"))
     sms_timeout_seconds: float = 10.0
 

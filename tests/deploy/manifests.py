@@ -144,6 +144,7 @@ def env_names_read_by_code() -> set[str]:
 
     from opentelemetry.sdk import environment_variables as otel_env
     from pydantic import AliasChoices
+    from pydantic_settings import BaseSettings
 
     from rdv.cli import ALL
 
@@ -156,18 +157,18 @@ def env_names_read_by_code() -> set[str]:
         names |= set(re.findall(r"_ENV\s*=\s*[\"']([A-Z][A-Z0-9_]+)[\"']", text))
         for suffix in re.findall(r"\{[a-z_.]+\.upper\(\)\}_([A-Z_]+)", text):
             names |= {f"{service.upper()}_{suffix}" for service in ALL}
-    for service in ALL:
-        module = import_module("gateway.config" if service == "gateway" else f"services.{service}.config")
-        for cls in vars(module).values():
-            config = getattr(cls, "model_config", None)
-            if not isinstance(cls, type) or not config or not config.get("env_prefix"):
-                continue
-            for fname, info in cls.model_fields.items():
-                alias = info.validation_alias
-                if isinstance(alias, AliasChoices):
-                    names |= {c for c in alias.choices if isinstance(c, str)}
-                else:
-                    names.add(config["env_prefix"] + fname.upper())
+    modules = ["shared.settings", *("gateway.config" if s == "gateway" else f"services.{s}.config" for s in ALL)]
+    for cls in {c for m in modules for c in vars(import_module(m)).values()
+                if isinstance(c, type) and issubclass(c, BaseSettings) and c is not BaseSettings}:
+        prefixes = cls.env_prefixes() if hasattr(cls, "env_prefixes") else (cls.model_config.get("env_prefix", ""),)
+        for fname, info in cls.model_fields.items():
+            alias = info.validation_alias
+            if isinstance(alias, AliasChoices):
+                names |= {c for c in alias.choices if isinstance(c, str)}
+            elif isinstance(alias, str):
+                names.add(alias)
+            elif any(prefixes):
+                names |= {prefix + fname.upper() for prefix in prefixes}
     names |= {v for k, v in vars(otel_env).items() if k.startswith("OTEL_") and isinstance(v, str)}
     return names
 

@@ -9,7 +9,7 @@ from collections import Counter
 
 import httpx
 
-from rdv.demo import create_demo
+from rdv.demo import DemoOptions, create_demo
 from rdv.demo_data import DEMO_LOGINS
 from tests.support.system import wait_until
 
@@ -71,11 +71,11 @@ def test_an_rdv_recorded_after_the_fact_notifies_nobody(system):
 
 def test_the_demo_seed_brings_three_months_of_outcomes(system):
     started = time.monotonic()
-    env = {"RDV_NOW": system.env["RDV_NOW"], "RDV_PLATFORM_KEY": system.env["RDV_PLATFORM_KEY"]}
+    options = DemoOptions(now=system.env["RDV_NOW"], platform_key=system.env["RDV_PLATFORM_KEY"])
 
     async def seed():
         async with httpx.AsyncClient(base_url=system.base_url, timeout=30) as client:
-            await create_demo(client, env)
+            await create_demo(client, options)
 
     asyncio.run(seed())
     seconds = time.monotonic() - started

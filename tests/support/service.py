@@ -30,8 +30,8 @@ class RunningService:
     proc: subprocess.Popen
     log_path: Path
 
-    def client(self, identity: Identity | None = None, **kwargs) -> httpx.Client:
-        headers = headers_for(identity) if identity else {}
+    def client(self, identity: Identity | None = None, *, secret: str | None = None, **kwargs) -> httpx.Client:
+        headers = headers_for(identity, secret=secret) if identity else {}
         return httpx.Client(base_url=self.base_url, headers=headers, timeout=30, **kwargs)
 
     def logs(self) -> str:

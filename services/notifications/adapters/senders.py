@@ -109,7 +109,7 @@ class SmtpSender:
                 smtp.starttls()
                 smtp.ehlo()
             if self.s.smtp_user:
-                smtp.login(self.s.smtp_user, self.s.smtp_password or "")
+                smtp.login(self.s.smtp_user, self.s.smtp_password.get_secret_value() if self.s.smtp_password else "")
             eight_bit = smtp.has_extn("8bitmime")
             sender = parseaddr(self.s.smtp_from)[1]
             international = not (message.to.isascii() and sender.isascii())  # display names are RFC 2047
@@ -153,8 +153,8 @@ class HttpJsonSms:
 
     async def send(self, message: Outgoing) -> None:
         headers = {"Idempotency-Key": message.message_id}
-        if self.s.sms_http_key:
-            headers["Authorization"] = f"Bearer {self.s.sms_http_key}"
+        if self.s.sms_http_key and self.s.sms_http_key.get_secret_value():
+            headers["Authorization"] = f"Bearer {self.s.sms_http_key.get_secret_value()}"
         body = {"to": message.to, "text": message.body, "sender": self.s.sms_sender}
         try:
             async with httpx.AsyncClient(timeout=self.s.sms_timeout_seconds) as client:

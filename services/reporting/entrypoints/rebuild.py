@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
 import time
 
 from services.reporting.entrypoints.consumers import CONSUMER_NAMES, make_consumers
@@ -20,16 +19,18 @@ from services.reporting.service_layer.unit_of_work import ReportingUnitOfWork
 from shared.bus import connect, ensure_streams
 from shared.db import Database
 from shared.inbox import ConsumerRunner
+from shared.settings import EmbeddedSettings, PlatformSettings, ProcessSettings
 
 log = logging.getLogger("rdv.reporting.rebuild")
 
 
 def default_urls() -> tuple[str, str]:
     """The reporting database and NATS: from the environment, else the embedded ones of `rdv up`."""
-    db_url = os.environ.get("REPORTING_DATABASE_URL") or \
-        f"postgresql+psycopg://postgres@127.0.0.1:{os.environ.get('RDV_PG_PORT', '54329')}/rdv_reporting"
-    nats_url = os.environ.get("NATS_URL") or f"nats://127.0.0.1:{os.environ.get('RDV_NATS_PORT', '4222')}"
-    return db_url, nats_url
+    process, platform, embedded = ProcessSettings.of("reporting"), PlatformSettings(), EmbeddedSettings()
+    db_url = process.database_url or \
+        f"postgresql+psycopg://postgres@127.0.0.1:{embedded.pg_port}/rdv_reporting"
+    given = "nats_url" in platform.model_fields_set and platform.nats_url
+    return db_url, platform.nats_url if given else f"nats://127.0.0.1:{embedded.nats_port}"
 
 
 async def _caught_up(js, specs) -> bool:

@@ -12,14 +12,13 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import os
 import uuid
 from typing import Any
 
+from services.reporting.config import pseudonym_secret
 from services.reporting.service_layer.unit_of_work import ReportingUnitOfWork
 from shared.events import Actor, Envelope
 
-DEV_KEY = "dev-pseudonym-key-not-for-production"
 NAMESPACE = uuid.UUID("6f0f7c1e-4a8e-4d0b-9a51-2b3a7c1d5e90")
 # What an outside consumer gets of an RDV (never context, created_by, nor an usager's own id).
 RDV_FIELDS = ("id", "organisation_id", "motif_id", "lieu_id", "agent_ids", "starts_at", "ends_at", "status",
@@ -28,12 +27,7 @@ CHANGE_FIELDS = {"starts_at", "ends_at", "status", "motif_id", "lieu_id", "agent
 
 
 def pseudonym_key() -> bytes:
-    key = os.environ.get("RDV_PSEUDONYM_KEY")
-    if key:
-        return key.encode()
-    if os.environ.get("RDV_ENV", "dev") == "production":
-        raise RuntimeError("RDV_PSEUDONYM_KEY est obligatoire en production")
-    return DEV_KEY.encode()
+    return pseudonym_secret()
 
 
 def pseudonym(usager_id: Any, key: bytes | None = None) -> str:

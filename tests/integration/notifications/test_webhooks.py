@@ -318,17 +318,16 @@ async def test_no_second_delivery_id_across_a_restart(infra, smtp, sms, clock, r
         server.stop()
 
 
-async def test_production_accepts_https_only(infra, smtp, sms, monkeypatch):
+async def test_production_accepts_https_only(infra, smtp, sms):
     """RDV_ENV=production: http:// and local addresses are refused (422, French message, stable codes)."""
     secret = "a-real-secret-for-this-test"
-    monkeypatch.setenv("RDV_INTERNAL_SECRET", secret)  # the identities this test signs
     server = private_nats()
     prod = start_service("notifications", infra, env={
         "NATS_URL": server.url, "RDV_ENV": "production", "RDV_INTERNAL_SECRET": secret,
         "RDV_SMTP_HOST": "127.0.0.1", "RDV_SMTP_PORT": str(smtp.port), "RDV_SMS_PROVIDER": "http-json",
         "RDV_SMS_HTTP_URL": sms.url, "RDV_SMS_HTTP_KEY": "k"})
     try:
-        with prod.client(make_identity()) as c:
+        with prod.client(make_identity(), secret=secret) as c:  # signed with the service's secret
             for url, code in (("http://partenaire.example.fr/rdv", "insecure_webhook_url"),
                               ("https://127.0.0.1/rdv", "private_webhook_url"),
                               ("https://localhost:8443/rdv", "private_webhook_url")):
