@@ -15,18 +15,18 @@ import time
 from typing import Awaitable, Callable, Iterable
 
 from fastapi import APIRouter, FastAPI, Request
-from fastapi.responses import JSONResponse, Response
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from shared import clock, metrics, tracing
+from shared import metrics, tracing
 from shared.bus import connect, ensure_streams
 from shared.consistency import POSITION_HEADER, ConsistencyMiddleware, ReadBarrier, note_events_committed
 from shared.db import Database, UnitOfWork
-from shared.web.errors import install_error_handlers
 from shared.inbox import Consumer, ConsumerRunner
 from shared.logging import configure_logging
 from shared.relay import OutboxRelay
 from shared.settings import ServiceSettings
+from shared.web.errors import install_error_handlers
+from shared.web.probes import install_probes
+from shared.web.tracing import TracingMiddleware
 
 log = logging.getLogger("rdv.service")
 
@@ -188,26 +188,9 @@ class ServiceRuntime:
         # Innermost: a write's events are published before its answer leaves, a read waits for the
         # positions it is asked to read after (shared.consistency).
         app.add_middleware(ConsistencyMiddleware, runtime=self)
-        app.add_middleware(tracing.TracingMiddleware, service=self.name)  # also times each request
+        app.add_middleware(TracingMiddleware, service=self.name)  # also times each request
 
-        @app.get("/healthz", include_in_schema=False)
-        async def healthz():
-            return {"status": "ok", "service": runtime.name, "now": clock.now().isoformat()}
-
-        @app.get("/readyz", include_in_schema=False)
-        async def readyz():
-            checks = await runtime.readiness()
-            ok = all(v == "ok" for v in checks.values())
-            return JSONResponse({"status": "ok" if ok else "unavailable", **checks},
-                                status_code=200 if ok else 503)
-
-        @app.get("/metrics", include_in_schema=False)
-        async def prometheus():
-            if runtime.relay:
-                with contextlib.suppress(Exception):
-                    metrics.outbox_backlog.labels(runtime.name).set(await runtime.relay.backlog())
-            return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
-
+        install_probes(app, self)
         for router in routers:
             app.include_router(router)
         return app

@@ -1,7 +1,8 @@
 """Traces and correlation ids across HTTP and NATS.
 
 - Every HTTP request gets a span (W3C `traceparent` taken from the caller when present) and a
-  request id (`X-Request-Id` from the caller, else a new one, sent back in the response).
+  request id (`X-Request-Id` from the caller, else a new one, sent back in the response):
+  `shared.web.tracing`.
 - Outgoing httpx calls carry `traceparent` and `X-Request-Id` (gateway -> service,
   booking -> availability) without the caller doing anything.
 - Events written to the outbox carry the current `traceparent` as a NATS header; a consumer
@@ -18,9 +19,6 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import logging
-import random
-import re
-import time
 import uuid
 from typing import Iterator, Mapping
 
@@ -28,21 +26,17 @@ from opentelemetry import trace
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.sampling import ALWAYS_OFF
-from opentelemetry.trace import SpanKind, Status, StatusCode
+from opentelemetry.trace import SpanKind
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
-from shared import metrics
 from shared.settings import PlatformSettings
 
 log = logging.getLogger("rdv.tracing")
-access_log = logging.getLogger("rdv.access")
 
 request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar("rdv_request_id", default=None)
 
 _propagator = TraceContextTextMapPropagator()
 _state: dict = {"service": None, "exporting": False}
-_UNTRACED_PATHS = ("/healthz", "/readyz", "/metrics")
-_WANTED_HEADERS = (b"traceparent", b"tracestate", b"x-request-id")  # ASGI header names are lower-case
 
 
 def exporter_endpoint() -> str | None:
@@ -83,13 +77,6 @@ def flush(timeout_millis: int = 2000) -> None:
         trace.get_tracer_provider().force_flush(timeout_millis)  # type: ignore[attr-defined]
 
 
-def access_log_enabled() -> bool:
-    """One JSON line per request: on in production, else when RDV_ACCESS_LOG=1 (read once)."""
-    if "access_log" not in _state:
-        _state["access_log"] = PlatformSettings().access_log_enabled()
-    return _state["access_log"]
-
-
 def tracer() -> trace.Tracer:
     """The process's tracer (looked up once: the SDK's lookup is slow)."""
     cached = _state.get("tracer")
@@ -108,6 +95,11 @@ def current_trace_id() -> str | None:
 
 def current_request_id() -> str | None:
     return request_id_var.get()
+
+
+def extract_context(carrier: Mapping[str, str]):
+    """The trace context a caller's headers carry (W3C traceparent)."""
+    return _propagator.extract(carrier)
 
 
 def current_traceparent() -> str | None:
@@ -169,84 +161,6 @@ def _instrument_httpx() -> None:
     traced_sync_send._rdv_traced = True  # type: ignore[attr-defined]
     httpx.AsyncClient.send = traced_async_send  # type: ignore[method-assign]
     httpx.Client.send = traced_sync_send  # type: ignore[method-assign]
-
-
-# ---------- HTTP server side ----------
-
-# Paths whose segment is a credential (an agent's calendar feed token): never in spans or logs as such.
-_SECRET_PATH = re.compile(r"^(/ics/)[^/]+(\.ics)$")
-
-
-def loggable_path(path: str) -> str:
-    """The request path as spans and the access log show it (secret tokens masked)."""
-    return _SECRET_PATH.sub(r"\1<token>\2", path)
-
-
-class TracingMiddleware:
-    """ASGI middleware: one server span and one request id per HTTP request."""
-
-    def __init__(self, app, service: str = "rdv"):
-        self.app = app
-        self.service = service
-
-    async def __call__(self, scope, receive, send):
-        if scope["type"] != "http" or scope.get("path") in _UNTRACED_PATHS:
-            await self.app(scope, receive, send)
-            return
-        headers = {}
-        for key, value in scope.get("headers", ()):
-            if key in _WANTED_HEADERS:
-                headers[key.decode("latin-1")] = value.decode("latin-1")
-        request_id = _clean_request_id(headers.get("x-request-id")) or "%032x" % random.getrandbits(128)
-        parent = _propagator.extract(headers) if "traceparent" in headers else None
-        path = loggable_path(scope.get("path", ""))
-        span = tracer().start_span(f"{scope.get('method', 'GET')} {path}", context=parent,
-                                   kind=SpanKind.SERVER,
-                                   attributes={"http.request.method": scope.get("method", ""),
-                                               "url.path": path, "rdv.request_id": request_id})
-        token = request_id_var.set(request_id)
-        status = {"code": 500}
-        started = time.perf_counter()
-
-        async def send_with_id(message):
-            if message["type"] == "http.response.start":
-                status["code"] = message["status"]
-                message.setdefault("headers", [])
-                message["headers"] = list(message["headers"]) + [(b"x-request-id", request_id.encode())]
-            await send(message)
-
-        try:
-            with trace.use_span(span, end_on_exit=False):
-                await self.app(scope, receive, send_with_id)
-        except Exception as exc:
-            span.record_exception(exc)
-            raise
-        finally:
-            route = scope.get("route")
-            elapsed = time.perf_counter() - started
-            metrics.http_latency.labels(self.service, scope.get("method", ""),
-                                        getattr(route, "path", None) or "unmatched",
-                                        str(status["code"])).observe(elapsed)
-            if route is not None and getattr(route, "path", None):
-                span.update_name(f"{scope.get('method', 'GET')} {route.path}")
-                span.set_attribute("http.route", route.path)
-            span.set_attribute("http.response.status_code", status["code"])
-            if status["code"] >= 500:
-                span.set_status(Status(StatusCode.ERROR))
-            if status["code"] >= 500 or access_log_enabled():
-                with trace.use_span(span, end_on_exit=False):
-                    access_log.log(logging.WARNING if status["code"] >= 500 else logging.INFO,
-                                   "%s %s %d %.1fms", scope.get("method", ""), path,
-                                   status["code"], elapsed * 1000)
-            span.end()
-            request_id_var.reset(token)
-
-
-def _clean_request_id(value: str | None) -> str | None:
-    """Accept a caller's request id only if it is short and printable (it lands in logs)."""
-    if not value or len(value) > 128 or not all(c.isalnum() or c in "-_.:" for c in value):
-        return None
-    return value
 
 
 # ---------- NATS consumer side ----------

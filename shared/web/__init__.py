@@ -1,1 +1,1 @@
-"""What every service's FastAPI app shares: the mapping of errors to the contract's body."""
+"""What every service's FastAPI app shares: error bodies, request tracing, probes."""

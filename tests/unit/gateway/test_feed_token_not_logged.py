@@ -4,7 +4,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from shared import tracing
+from shared.web import tracing
 
 
 def test_feed_paths_are_masked_in_the_access_log(caplog, monkeypatch):
