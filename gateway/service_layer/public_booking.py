@@ -1,5 +1,6 @@
-"""Use case of public booking, composed by the gateway (docs/internal.md): find or create the usager in
-usagers, then book for them in booking, both with the organisation's public identity."""
+"""Use cases of public booking, composed by the gateway (docs/internal.md): the catalogue an usager books
+from (availability's motifs and lieux), and a booking (find or create the usager in usagers, then book for
+them in booking), with the organisation's public identity."""
 from __future__ import annotations
 
 import uuid
@@ -9,9 +10,26 @@ from typing import Any, Awaitable, Callable
 from gateway.adapters.services import ServiceResponse
 from shared.identity import Identity
 
-# Calls a service for the request: (service, method, path, identity=, json=) -> its answer.
+# Calls a service for the request: (service, method, path, identity=, params=, json=) -> its answer.
 Call = Callable[..., Awaitable[ServiceResponse]]
 USAGER_FIELDS = ("first_name", "last_name", "email", "phone")
+PUBLIC_MOTIF_FIELDS = ("id", "name", "duration_minutes", "location_type", "color",
+                       "min_booking_delay_minutes", "max_booking_delay_days")
+LIEU_FIELDS = ("id", "name", "address", "phone")
+
+
+async def _items(call: Call, path: str, identity: Identity) -> list[dict]:
+    resp = await call("availability", "GET", path, identity=identity, params={"per_page": 200})
+    body = resp.json() if resp.status_code == 200 else {}
+    return body.get("items", []) if isinstance(body, dict) else []
+
+
+async def catalogue(*, call: Call, identity: Identity) -> dict[str, list[dict]]:
+    """The motifs bookable online and the lieux of the organisation, with the fields the public page shows."""
+    motifs = [{k: m.get(k) for k in PUBLIC_MOTIF_FIELDS}
+              for m in await _items(call, "/v1/motifs", identity) if m.get("reservable_online")]
+    lieux = [{k: lieu.get(k) for k in LIEU_FIELDS} for lieu in await _items(call, "/v1/lieux", identity)]
+    return {"motifs": motifs, "lieux": lieux}
 
 
 async def book(*, call: Call, identity: Identity, usager: dict[str, Any], motif_id: uuid.UUID,

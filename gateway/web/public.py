@@ -7,37 +7,22 @@ organisation does not publish online.
 """
 from __future__ import annotations
 
+import functools
+
 from fastapi import APIRouter, Request
 
-from shared.identity import Identity
+from gateway.entrypoints.proxy.forward import call
+from gateway.entrypoints.proxy.public import public_identity, published_organisation
+from gateway.service_layer import public_booking
 
 router = APIRouter()
-
-PUBLIC_MOTIF_FIELDS = ("id", "name", "duration_minutes", "location_type", "color",
-                       "min_booking_delay_minutes", "max_booking_delay_days")
-
-
-async def _items(request: Request, path: str, identity: Identity) -> list[dict]:
-    from gateway.entrypoints.proxy.forward import call
-
-    resp = await call(request, "availability", "GET", path, identity=identity, params={"per_page": 200})
-    body = resp.json() if resp.status_code == 200 else {}
-    return body.get("items", []) if isinstance(body, dict) else []
 
 
 async def catalogue(request: Request, slug: str) -> dict:
     """The published organisation, its online motifs and its lieux (NotFound if not published)."""
-    from gateway.entrypoints.proxy.public import published_organisation
-
     org = await published_organisation(request, slug)
-    identity = Identity(kind="public", organisation_id=org.id, timezone=org.timezone, holiday_zone=org.holiday_zone,
-                        holiday_observances=org.holiday_observances)
-    motifs = [{k: m.get(k) for k in PUBLIC_MOTIF_FIELDS}
-              for m in await _items(request, "/v1/motifs", identity) if m.get("reservable_online")]
-    lieux = [{k: lieu.get(k) for k in ("id", "name", "address", "phone")}
-             for lieu in await _items(request, "/v1/lieux", identity)]
-    return {"organisation": {"name": org.name, "slug": org.slug, "timezone": org.timezone},
-            "motifs": motifs, "lieux": lieux}
+    offer = await public_booking.catalogue(call=functools.partial(call, request), identity=public_identity(org))
+    return {"organisation": {"name": org.name, "slug": org.slug, "timezone": org.timezone}, **offer}
 
 
 @router.get("/prendre-rdv/{slug}/catalogue")
