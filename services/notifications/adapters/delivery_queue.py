@@ -45,20 +45,20 @@ _NEXT_DUE = text("select min(next_attempt_at) from messages where status = 'pend
 
 
 class DeliveryRepository:
-    def __init__(self, session: UnitOfWork):
-        self.session = session
+    def __init__(self, uow: UnitOfWork):
+        self._uow = uow
 
     async def claim(self, *, now: datetime, limit: int, with_content: bool) -> list:
         """The most overdue pending messages, locked until the transaction ends; `with_content`: their
         subject, body, attachments and reply-to address too (a local sender does not need them)."""
-        return (await self.session.execute(_CLAIM if with_content else _CLAIM_LOCAL,
+        return (await self._uow.execute(_CLAIM if with_content else _CLAIM_LOCAL,
                                            {"now": now, "n": limit})).mappings().all()
 
     async def next_due(self) -> datetime | None:
-        return (await self.session.execute(_NEXT_DUE)).scalar()
+        return (await self._uow.execute(_NEXT_DUE)).scalar()
 
     async def record(self, outcomes: list[dict], *, ids: list[uuid.UUID], receipts: list[Envelope]) -> datetime | None:
         """Write the outcomes of the claimed messages `ids` and the receipts' outbox rows; return when the
         next pending message that is not one of them falls due."""
-        return (await self.session.execute(_RECORD, {
+        return (await self._uow.execute(_RECORD, {
             "rows": json.dumps(outcomes), "ids": ids, "events": outbox_json(receipts)})).scalar()

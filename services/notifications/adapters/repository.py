@@ -133,19 +133,19 @@ class ProjectionRepository:
     _TABLES = {"organisation": t.organisations, "service": t.services, "agent": t.agents, "motif": t.motifs,
                "lieu": t.lieux, "usager": t.usagers}
 
-    def __init__(self, session: UnitOfWork):
-        self.session = session
+    def __init__(self, uow: UnitOfWork):
+        self._uow = uow
 
     async def save(self, kind: str, values: dict[str, Any]) -> None:
         """Insert or update the projected `kind` (organisation, service, agent, motif, lieu, usager) by id."""
-        await upsert(self.session, self._TABLES[kind], values)
+        await upsert(self._uow, self._TABLES[kind], values)
 
     async def mark_deleted(self, kind: str, row_id: uuid.UUID) -> None:
         """Deleted where it is owned: kept (past messages name it), flagged."""
-        await mark_deleted(self.session, self._TABLES[kind], row_id)
+        await mark_deleted(self._uow, self._TABLES[kind], row_id)
 
     async def usager(self, usager_id: uuid.UUID) -> dict | None:
-        return await get(self.session, t.usagers, usager_id)
+        return await get(self._uow, t.usagers, usager_id)
 
     async def messages_naming(self, *, usager_id: uuid.UUID, addresses: list[str]) -> list:
         """The messages to that usager (by id or address), and agents' emails about their RDVs (which name them)."""
@@ -153,12 +153,12 @@ class ProjectionRepository:
         theirs = or_(m.c.usager_id == usager_id, m.c.recipient.in_(addresses))
         their_rdvs = select(t.rdvs.c.id).where(t.rdvs.c.usager_ids.any(usager_id))
         about = and_(m.c.agent_id.is_not(None), m.c.rdv_id.in_(their_rdvs))
-        return (await self.session.execute(select(m.c.id, m.c.channel, m.c.recipient, m.c.status, m.c.agent_id)
+        return (await self._uow.execute(select(m.c.id, m.c.channel, m.c.recipient, m.c.status, m.c.agent_id)
                                            .where(or_(theirs, about)))).all()
 
     async def erase_message(self, *, message_id: uuid.UUID, recipient: str, status: str) -> None:
         """The message loses its content (the dev inbox, a view of the messages sent, no longer lists it)."""
-        await self.session.execute(update(t.messages).where(t.messages.c.id == message_id).values(
+        await self._uow.execute(update(t.messages).where(t.messages.c.id == message_id).values(
             recipient=recipient, subject=None, body="", html=None, attachments=[], status=status))
 
 
@@ -171,31 +171,31 @@ _MARK_REMINDERS = text(
 class MessageRepository:
     """The RDVs as notifications hold them, their messages and reminders."""
 
-    def __init__(self, session: UnitOfWork):
-        self.session = session
+    def __init__(self, uow: UnitOfWork):
+        self._uow = uow
 
     async def snapshot(self, **ids: Iterable[uuid.UUID]) -> snapshot.Snapshot:
         """Everything a run of RDV events or reminders needs, in one query (see snapshot.read)."""
-        return await snapshot.read(self.session, **ids)
+        return await snapshot.read(self._uow, **ids)
 
     async def write_run(self, **parts: Any) -> None:
         """What a run of RDV events changes, in one statement (see `write_run`)."""
-        await write_run(self.session, **parts)
+        await write_run(self._uow, **parts)
 
     async def queue(self, rows: list[dict[str, Any]]) -> int:
         """Queue messages once per (cause, channel, recipient); return how many are new."""
-        return await queue_messages(self.session, rows)
+        return await queue_messages(self._uow, rows)
 
     async def purge_rdv(self, rdv_id: uuid.UUID) -> None:
         """The RDV, its messages (sent or not, so their dev-inbox entries) and its reminder."""
         for table in (t.messages, t.reminders):
-            await self.session.execute(delete(table).where(table.c.rdv_id == rdv_id))
-        await self.session.execute(delete(t.rdvs).where(t.rdvs.c.id == rdv_id))
+            await self._uow.execute(delete(table).where(table.c.rdv_id == rdv_id))
+        await self._uow.execute(delete(t.rdvs).where(t.rdvs.c.id == rdv_id))
 
     async def of_rdv(self, *, organisation_id: uuid.UUID, rdv_id: uuid.UUID) -> list[dict]:
         """The messages about one RDV (cancelled ones apart), oldest first."""
         m = t.messages
-        return list((await self.session.execute(
+        return list((await self._uow.execute(
             select(m.c.channel, m.c.kind, m.c.recipient, m.c.status, m.c.sent_at)
             .where(m.c.rdv_id == rdv_id, m.c.organisation_id == organisation_id, m.c.status != "cancelled")
             .order_by(m.c.created_at, m.c.channel, m.c.recipient))).mappings().all())
@@ -206,19 +206,19 @@ class MessageRepository:
         query = select(d).order_by(d.c.created_at.desc(), d.c.id).limit(limit)
         if rdv_id:
             query = query.where(d.c.rdv_id == rdv_id)
-        return list((await self.session.execute(query)).mappings().all())
+        return list((await self._uow.execute(query)).mappings().all())
 
     async def claim_due_reminders(self, *, now: datetime, limit: int) -> list[dict]:
         """Due reminders, locked (FOR UPDATE SKIP LOCKED: replicas never take the same one)."""
         r = t.reminders
-        return list((await self.session.execute(
+        return list((await self._uow.execute(
             select(r).where(r.c.status == "scheduled", r.c.due_at <= now)
             .order_by(r.c.due_at).limit(limit).with_for_update(skip_locked=True))).mappings().all())
 
     async def rdvs(self, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, dict]:
-        return {row["id"]: dict(row) for row in (await self.session.execute(
+        return {row["id"]: dict(row) for row in (await self._uow.execute(
             select(t.rdvs).where(t.rdvs.c.id.in_(list(ids))))).mappings()}
 
     async def mark_reminders(self, statuses: list[dict[str, str]], *, now: datetime) -> None:
         """New statuses of reminders: [{rdv_id, status}], in one statement."""
-        await self.session.execute(_MARK_REMINDERS, {"rows": json.dumps(statuses), "now": now})
+        await self._uow.execute(_MARK_REMINDERS, {"rows": json.dumps(statuses), "now": now})

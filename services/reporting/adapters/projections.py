@@ -127,57 +127,57 @@ _NOTIFICATION_KEYS = ("message_id", "rdv_id", "organisation_id", "channel", "kin
 class ProjectionRepository:
     """The projections reporting keeps from other services' events, written in the consumer's transaction."""
 
-    def __init__(self, session: UnitOfWork):
-        self.session = session  # the transaction its statements run in
+    def __init__(self, uow: UnitOfWork):
+        self._uow = uow
 
     async def upsert_facts(self, rows: list[dict]) -> None:
         """Many RDVs (distinct ids) at once: one statement."""
-        await self.session.execute(_UPSERT_FACTS, {"rows": json_rows(rows, _FACT_KEYS)})
+        await self._uow.execute(_UPSERT_FACTS, {"rows": json_rows(rows, _FACT_KEYS)})
 
     async def record_status_changes(self, rows: list[dict]) -> None:
-        await self.session.execute(_STATUS_CHANGES, {"rows": json_rows(rows, _STATUS_CHANGE_KEYS)})
+        await self._uow.execute(_STATUS_CHANGES, {"rows": json_rows(rows, _STATUS_CHANGE_KEYS)})
 
     async def record_notification(self, row: dict) -> None:
-        await self.session.execute(_NOTIFICATION, row)
+        await self._uow.execute(_NOTIFICATION, row)
 
     async def record_notifications(self, rows: list[dict]) -> None:
         """Outcomes of many messages (distinct ids) in one statement."""
-        await self.session.execute(_NOTIFICATIONS, {"rows": json_rows(rows, _NOTIFICATION_KEYS)})
+        await self._uow.execute(_NOTIFICATIONS, {"rows": json_rows(rows, _NOTIFICATION_KEYS)})
 
     async def upsert_organisation(self, row: dict) -> None:
-        await self.session.execute(_ORGANISATION, row)
+        await self._uow.execute(_ORGANISATION, row)
 
     async def upsert_service(self, row: dict) -> None:
-        await self.session.execute(_SERVICE, row)
+        await self._uow.execute(_SERVICE, row)
 
     async def upsert_agent(self, row: dict) -> None:
-        await self.session.execute(_AGENT, row)
+        await self._uow.execute(_AGENT, row)
 
     async def upsert_motif(self, row: dict) -> None:
-        await self.session.execute(_MOTIF, row)
+        await self._uow.execute(_MOTIF, row)
 
     async def upsert_lieu(self, row: dict) -> None:
-        await self.session.execute(_LIEU, row)
+        await self._uow.execute(_LIEU, row)
 
     async def upsert_usager(self, row: dict) -> None:
-        await self.session.execute(_USAGER, row)
+        await self._uow.execute(_USAGER, row)
 
     async def anonymize_usager(self, row: dict) -> None:
-        await self.session.execute(_ANONYMIZE, row)
+        await self._uow.execute(_ANONYMIZE, row)
 
     async def purge_rdv(self, rdv_id) -> None:
         """Forget an RDV that booking deleted (retention): its fact, status history, notification outcomes."""
         for table in ("rdv_notifications", "rdv_status_changes", "rdv_facts"):
             column = "id" if table == "rdv_facts" else "rdv_id"
-            await self.session.execute(text(f"delete from {table} where {column} = :id"), {"id": rdv_id})
+            await self._uow.execute(text(f"delete from {table} where {column} = :id"), {"id": rdv_id})
 
     async def reset(self, *, consumers: list[str]) -> None:
         """Empty every projection and forget which events these consumers applied (for a replay)."""
-        await self.session.execute(text("truncate " + ", ".join(PROJECTION_TABLES)))
-        await self.session.execute(text("delete from inbox where consumer = any(:names)"), {"names": consumers})
+        await self._uow.execute(text("truncate " + ", ".join(PROJECTION_TABLES)))
+        await self._uow.execute(text("delete from inbox where consumer = any(:names)"), {"names": consumers})
 
     async def counts(self) -> dict[str, int]:
         """How many RDV facts and usagers the projections hold."""
-        row = (await self.session.execute(text(
+        row = (await self._uow.execute(text(
             "select (select count(*) from rdv_facts) as rdv_facts, (select count(*) from usagers) as usagers"))).one()
         return {"rdv_facts": row.rdv_facts, "usagers": row.usagers}

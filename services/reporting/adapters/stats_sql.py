@@ -38,8 +38,8 @@ def groups_sql(group_by: str, where: str) -> str:
 class StatsRepository:
     """The counts behind GET /v1/stats."""
 
-    def __init__(self, session: UnitOfWork):
-        self.session = session
+    def __init__(self, uow: UnitOfWork):
+        self._uow = uow
 
     async def counts(self, *, viewer: Viewer, filters: RdvFilters, timezone: str, today: date,
                      group_by: str) -> tuple[list, list]:
@@ -47,6 +47,6 @@ class StatsRepository:
         `today` (local) tells a future RDV of status unknown from one to fill in."""
         where, params = scope_where(viewer=viewer, filters=filters, timezone=timezone, today=today, bind=named)
         params["tz"] = timezone
-        totals = (await self.session.execute(text(totals_sql(where)), params)).all()
-        grouped = (await self.session.execute(text(groups_sql(group_by, where)), params)).all()
+        totals = (await self._uow.execute(text(totals_sql(where)), params)).all()
+        grouped = (await self._uow.execute(text(groups_sql(group_by, where)), params)).all()
         return totals, grouped

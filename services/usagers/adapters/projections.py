@@ -88,8 +88,8 @@ _LINK_USAGERS = text("""
 
 
 class ProjectionRepository:
-    def __init__(self, session: UnitOfWork):
-        self.session = session  # the transaction its statements run in
+    def __init__(self, uow: UnitOfWork):
+        self._uow = uow
 
     async def upsert_rdv(self, rdv: dict[str, Any]) -> bool:
         """Store the RDV unless what we hold is as new; return whether it was applied."""
@@ -101,13 +101,13 @@ class ProjectionRepository:
         if not rdvs:
             return 0
         rdvs = sorted(rdvs, key=lambda r: r["id"])  # rows locked in one order by every replica
-        applied = {row.id: row.service_id for row in (await self.session.execute(_UPSERT_RDVS, {
+        applied = {row.id: row.service_id for row in (await self._uow.execute(_UPSERT_RDVS, {
             "rows": json_rows(rdvs, _RDV_KEYS),
             "usagers": _uuid_array(_distinct(u for r in rdvs for u in r["usager_ids"]))})).all()}
         if not applied:
             return 0
         done = [r for r in rdvs if r["id"] in applied]
-        stale = (await self.session.execute(_LINK_USAGERS, {
+        stale = (await self._uow.execute(_LINK_USAGERS, {
             "rows": json_rows([{**r, "service_id": applied[r["id"]]} for r in done], _LINK_KEYS),
             "ids": _uuid_array([r["id"] for r in done]),
             "usagers": _uuid_array(_distinct(u for r in done for u in r["usager_ids"]))})).scalars().all()
@@ -116,9 +116,9 @@ class ProjectionRepository:
 
     async def purge_rdv(self, *, rdv_id: uuid.UUID) -> None:
         """Forget an RDV booking deleted (retention) and the service links it made."""
-        removed = (await self.session.execute(text("delete from rdv_usagers where rdv_id = :id returning usager_id"),
+        removed = (await self._uow.execute(text("delete from rdv_usagers where rdv_id = :id returning usager_id"),
                                               {"id": rdv_id})).scalars().all()
-        await self.session.execute(text("delete from rdvs where id = :id"), {"id": rdv_id})
+        await self._uow.execute(text("delete from rdvs where id = :id"), {"id": rdv_id})
         await self.refresh_service_links(usager_ids=set(removed))
 
     async def refresh_service_links(self, *, usager_ids: set[uuid.UUID]) -> None:
@@ -127,9 +127,9 @@ class ProjectionRepository:
             return
         # Lock first, then read the links in a new statement (a fresh snapshot under READ COMMITTED):
         # two replicas applying two RDVs of one usager at once would otherwise each miss the other's link.
-        await self.session.execute(text("select id from usagers where id = any(:ids) order by id for update"),
+        await self._uow.execute(text("select id from usagers where id = any(:ids) order by id for update"),
                                    {"ids": list(usager_ids)})
-        await self.session.execute(text("""
+        await self._uow.execute(text("""
             with fresh as (
                 select u.id, coalesce((select array_agg(distinct ru.service_id order by ru.service_id)
                                        from rdv_usagers ru
@@ -143,7 +143,7 @@ class ProjectionRepository:
 
     async def upsert_motif(self, *, motif: dict[str, Any], organisation_id: uuid.UUID, deleted: bool,
                            at: datetime) -> None:
-        await self.session.execute(text("""
+        await self._uow.execute(text("""
             insert into motifs (id, organisation_id, name, service_id, deleted, changed_at)
             values (:id, :org, :name, :service_id, :deleted, :at)
             on conflict (id) do update set name = excluded.name, service_id = excluded.service_id,
@@ -154,9 +154,9 @@ class ProjectionRepository:
         if motif.get("service_id"):
             # RDVs that arrived before their motif (and without service_id) get their service now.
             params = {"id": motif["id"], "sid": motif["service_id"]}
-            await self.session.execute(text(
+            await self._uow.execute(text(
                 "update rdvs set service_id = :sid where motif_id = :id and service_id is null"), params)
-            linked = (await self.session.execute(text("""
+            linked = (await self._uow.execute(text("""
                 update rdv_usagers ru set service_id = :sid from rdvs r
                 where r.id = ru.rdv_id and r.motif_id = :id and ru.service_id is null
                 returning ru.usager_id
@@ -165,7 +165,7 @@ class ProjectionRepository:
 
     async def upsert_lieu(self, *, lieu: dict[str, Any], organisation_id: uuid.UUID, deleted: bool,
                           at: datetime) -> None:
-        await self.session.execute(text("""
+        await self._uow.execute(text("""
             insert into lieux (id, organisation_id, name, address, deleted, changed_at)
             values (:id, :org, :name, :address, :deleted, :at)
             on conflict (id) do update set name = excluded.name, address = excluded.address,
@@ -182,7 +182,7 @@ class ProjectionRepository:
         if service_ids is not None:
             visible = "and (r.service_id = any(:sids) or cast(:agent as uuid) = any(r.agent_ids))"
             params.update(sids=list(service_ids), agent=agent_id)
-        return list((await self.session.execute(text(f"""
+        return list((await self._uow.execute(text(f"""
             select r.*, m.name as motif_name, l.name as lieu_name, l.address as lieu_address
             from rdv_usagers ru
             join rdvs r on r.id = ru.rdv_id

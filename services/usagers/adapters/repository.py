@@ -36,30 +36,30 @@ def _to_usager(row: Any) -> Usager:
 
 
 class UsagerRepository:
-    def __init__(self, session: UnitOfWork):
-        self.session = session  # the transaction its statements run in
+    def __init__(self, uow: UnitOfWork):
+        self._uow = uow
 
     async def get(self, *, organisation_id: uuid.UUID, usager_id: uuid.UUID,
                   for_update: bool = False) -> Usager | None:
         stmt = _select_usagers().where(usagers.c.organisation_id == organisation_id, usagers.c.id == usager_id)
         if for_update:
             stmt = stmt.with_for_update(of=usagers)
-        row = (await self.session.execute(stmt)).first()
+        row = (await self._uow.execute(stmt)).first()
         return _to_usager(row) if row else None
 
     async def get_many(self, *, organisation_id: uuid.UUID, ids: Sequence[uuid.UUID]) -> list[Usager]:
         if not ids:
             return []
         stmt = _select_usagers().where(usagers.c.organisation_id == organisation_id, usagers.c.id.in_(list(ids)))
-        return [_to_usager(r) for r in (await self.session.execute(stmt)).all()]
+        return [_to_usager(r) for r in (await self._uow.execute(stmt)).all()]
 
     async def add(self, usager: Usager) -> None:
-        await self.session.execute(insert(usagers).values(
+        await self._uow.execute(insert(usagers).values(
             **{f: getattr(usager, f) for f in _FIELDS if f not in ("created_at", "updated_at")},
             created_at=usager.created_at or func.now(), updated_at=usager.updated_at or func.now()))
 
     async def save(self, usager: Usager) -> None:
-        await self.session.execute(update(usagers).where(usagers.c.id == usager.id)
+        await self._uow.execute(update(usagers).where(usagers.c.id == usager.id)
                                    .values(**{f: getattr(usager, f) for f in _WRITABLE}))
 
     async def relatives(self, *, organisation_id: uuid.UUID, usager_id: uuid.UUID) -> list[Usager]:
@@ -67,11 +67,11 @@ class UsagerRepository:
                 .where(usagers.c.organisation_id == organisation_id, usagers.c.responsible_id == usager_id,
                        usagers.c.anonymized_at.is_(None))
                 .order_by(usagers.c.sort_name, usagers.c.id))
-        return [_to_usager(r) for r in (await self.session.execute(stmt)).all()]
+        return [_to_usager(r) for r in (await self._uow.execute(stmt)).all()]
 
     async def has_relatives(self, *, usager_id: uuid.UUID) -> bool:
         stmt = select(literal_column("1")).where(usagers.c.responsible_id == usager_id).limit(1)
-        return (await self.session.execute(stmt)).first() is not None
+        return (await self._uow.execute(stmt)).first() is not None
 
     async def possible_duplicates(self, usager: Usager) -> list[Usager]:
         """Same phone, or same names (accents and case aside) and birth date, in the organisation."""
@@ -90,7 +90,7 @@ class UsagerRepository:
                        usagers.c.anonymized_at.is_(None), conditions[0] if len(conditions) == 1
                        else conditions[0] | conditions[1])
                 .order_by(usagers.c.sort_name, usagers.c.id).limit(20))
-        return [_to_usager(r) for r in (await self.session.execute(stmt)).all()]
+        return [_to_usager(r) for r in (await self._uow.execute(stmt)).all()]
 
     async def find_for_booking(self, *, organisation_id: uuid.UUID, phone: str | None, email: str | None,
                                first_name: str, last_name: str) -> Usager | None:
@@ -112,12 +112,12 @@ class UsagerRepository:
                 .order_by(same_names.desc(), by_phone.desc(), usagers.c.responsible_id.is_(None).desc(),
                           usagers.c.created_at, usagers.c.id)
                 .limit(1))
-        row = (await self.session.execute(stmt)).first()
+        row = (await self._uow.execute(stmt)).first()
         return _to_usager(row) if row else None
 
     async def lock(self, *, key: str) -> None:
         """Serialise concurrent writers of one key (e.g. two online bookings with one phone)."""
-        await self.session.execute(text("select pg_advisory_xact_lock(hashtextextended(:k, 0))"), {"k": key})
+        await self._uow.execute(text("select pg_advisory_xact_lock(hashtextextended(:k, 0))"), {"k": key})
 
     async def search(self, *, organisation_id: uuid.UUID, query: SearchQuery,
                      service_ids: Sequence[uuid.UUID] | None, ids: Sequence[uuid.UUID] | None,
@@ -140,7 +140,7 @@ class UsagerRepository:
             from usagers u {_WITH_RESPONSIBLE} where {condition}
             order by u.sort_name, u.id limit :limit offset :offset
         """
-        rows = (await self.session.execute(text(page_sql), params)).all()
+        rows = (await self._uow.execute(text(page_sql), params)).all()
         return [_to_usager(r) for r in rows], await self._count(condition, params)
 
     async def _ranked_page(self, condition: str, params: dict[str, Any], rank: list[str], *,
@@ -160,7 +160,7 @@ class UsagerRepository:
             from page join usagers u on u.id = page.id {_WITH_RESPONSIBLE}
             order by {page_order} page.sort_name, page.id
         """
-        rows = (await self.session.execute(text(sql), params)).all()
+        rows = (await self._uow.execute(text(sql), params)).all()
         if rows:
             return [_to_usager(r) for r in rows], rows[0]._mapping["total"]
         if first_page:
@@ -168,12 +168,12 @@ class UsagerRepository:
         return [], await self._count(condition, params)  # a page past the end still answers the total
 
     async def _count(self, condition: str, params: dict[str, Any]) -> int:
-        return (await self.session.execute(text(f"select count(*) from usagers u where {condition}"),
+        return (await self._uow.execute(text(f"select count(*) from usagers u where {condition}"),
                                            params)).scalar_one()
 
     async def expired(self, *, cutoff: datetime, limit: int) -> list[tuple[uuid.UUID, uuid.UUID]]:
         """(id, organisation_id) of usagers past their keeping period at `cutoff` (see service_layer.retention)."""
-        rows = (await self.session.execute(_EXPIRED, {"cutoff": cutoff, "n": limit})).all()
+        rows = (await self._uow.execute(_EXPIRED, {"cutoff": cutoff, "n": limit})).all()
         return [(row.id, row.organisation_id) for row in rows]
 
 

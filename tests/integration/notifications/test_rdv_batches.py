@@ -22,6 +22,7 @@ from shared import clock
 from shared.db import Database
 from shared.events import new_event
 from shared.inbox import RetryLater
+from shared.settings import to_libpq_url
 
 SENDER = "rdv <rdv@test.rdv>"
 
@@ -174,8 +175,9 @@ async def test_a_batch_with_a_missing_projection_waits_whole(infra):
 
 async def test_queued_messages_wake_the_delivery_loops_once_and_only_when_new(infra):
     s = Scenario()
-    db = Database(infra.migrated_database("notifications"), unit_of_work=NotificationsUnitOfWork)
-    url = db.engine.url.render_as_string(hide_password=False).replace("postgresql+psycopg://", "postgresql://")
+    database_url = infra.migrated_database("notifications")
+    db = Database(database_url, unit_of_work=NotificationsUnitOfWork)
+    url = to_libpq_url(database_url)
     try:
         await _setup(db, s)
         event = s.ev("booking.rdv.created", {"rdv": s.rdv(s.r1, 1, [s.u1], [s.a1, s.a2])}, s.a1)
