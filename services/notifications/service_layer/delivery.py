@@ -22,7 +22,7 @@ from services.notifications.config import NotificationsSettings
 from services.notifications.domain.phones import mask
 from services.notifications.domain.rules import retry_delay_seconds
 from services.notifications.service_layer.unit_of_work import NotificationsUnitOfWork
-from shared import clock, metrics
+from shared import clock, events, metrics
 from shared.events import new_event
 
 log = logging.getLogger("rdv.notifications.delivery")
@@ -126,10 +126,9 @@ async def _record(uow: NotificationsUnitOfWork, claimed, outcomes: list[Outcome]
 
 
 def _receipt(msg, outcome: Outcome):
-    return new_event(f"notifications.message.{outcome.status}", organisation_id=msg["organisation_id"], data={
-        "message": {"id": str(msg["id"]), "rdv_id": str(msg["rdv_id"]),
-                    "usager_id": str(msg["usager_id"]) if msg["usager_id"] else None,
-                    "agent_id": str(msg["agent_id"]) if msg["agent_id"] else None,
-                    "channel": msg["channel"], "kind": msg["kind"],
-                    "recipient_masked": mask(msg["channel"], msg["recipient"]), "attempt": outcome.attempt,
-                    **({"error": outcome.error} if outcome.error else {})}})
+    message = events.Message(id=msg["id"], rdv_id=msg["rdv_id"], usager_id=msg["usager_id"], agent_id=msg["agent_id"],
+                             channel=msg["channel"], kind=msg["kind"],
+                             recipient_masked=mask(msg["channel"], msg["recipient"]), attempt=outcome.attempt,
+                             **({"error": outcome.error} if outcome.error else {}))
+    return new_event(f"notifications.message.{outcome.status}", organisation_id=msg["organisation_id"],
+                     data=events.MessageData(message=message))

@@ -14,6 +14,7 @@ from services.reporting.domain.export_file import export_filename
 from services.reporting.domain.scope import RdvFilters, Viewer
 from services.reporting.service_layer.unit_of_work import ReportingUnitOfWork
 from shared.errors import AppError, Conflict, NotFound
+from shared import events
 from shared.events import new_event
 from shared.timeutil import iso, local_day
 
@@ -157,9 +158,9 @@ async def _write(job, *, uows: Callable[[], ReportingUnitOfWork], write_export: 
 
 
 def _event(type_: str, job, *, rows: int | None):
-    return new_event(type_, organisation_id=job["organisation_id"],
-                     data={"export": {"id": str(job["id"]), "agent_id": str(job["agent_id"]), "kind": job["kind"],
-                                      "rows": rows, "filename": job["filename"]}},
+    export = events.Export(id=job["id"], agent_id=job["agent_id"], kind=job["kind"], rows=rows,
+                           filename=job["filename"])
+    return new_event(type_, organisation_id=job["organisation_id"], data=events.ExportData(export=export),
                      actor={"kind": "agent", "id": str(job["agent_id"])})
 
 

@@ -13,11 +13,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 import uuid
-from typing import Any
+
+from pydantic import BaseModel
 
 from services.reporting.config import pseudonym_secret
 from services.reporting.service_layer.unit_of_work import ReportingUnitOfWork
-from shared.events import Actor, Envelope
+from shared import events
+from shared.events import CATALOGUE, Actor, Envelope
 
 NAMESPACE = uuid.UUID("6f0f7c1e-4a8e-4d0b-9a51-2b3a7c1d5e90")
 # What an outside consumer gets of an RDV (never context, created_by, nor an usager's own id).
@@ -35,34 +37,34 @@ def pseudonym(usager_id: Any, key: bytes | None = None) -> str:
     return str(uuid.UUID(bytes=digest[:16], version=4))
 
 
-def public_rdv(rdv: dict, key: bytes) -> dict:
-    out = {name: rdv.get(name) for name in RDV_FIELDS if name in rdv}
-    out["usager_pseudonyms"] = [pseudonym(u, key) for u in rdv.get("usager_ids") or []]
-    return out
+def public_rdv(rdv: events.Rdv, key: bytes) -> events.PublicRdv:
+    """What an outside consumer gets of an RDV: the public fields the source carries, usagers as pseudonyms."""
+    fields = {name: getattr(rdv, name) for name in RDV_FIELDS if name in rdv.model_fields_set}
+    return events.PublicRdv(**fields, usager_pseudonyms=[pseudonym(u, key) for u in rdv.usager_ids])
+
+
+def _public_data(envelope: Envelope, verb: str, key: bytes) -> BaseModel:
+    """The data of `reporting.rdv.<verb>` for the source's, validated into its catalogue model."""
+    source = envelope.data_as(CATALOGUE[envelope.type])
+    if verb == "purged":
+        return events.PublicRdvPurgedData(rdv_id=source.rdv_id, ends_at=source.ends_at,
+                                          usager_pseudonyms=[pseudonym(u, key) for u in source.usager_ids])
+    kept = {name: getattr(source, name) for name in ("origin", "previous_status") if name in source.model_fields_set}
+    if "changes" in source.model_fields_set:
+        kept["changes"] = {k: v for k, v in source.changes.items() if k in CHANGE_FIELDS}
+    return events.PublicRdvData(rdv=public_rdv(source.rdv, key), **kept)
 
 
 def pseudonymised(envelope: Envelope, key: bytes | None = None) -> Envelope | None:
     """The `reporting.rdv.<verb>` event for a `booking.rdv.<verb>` one (None for another type)."""
     if not envelope.type.startswith("booking.rdv."):
         return None
-    key = key or pseudonym_key()
     verb = envelope.type.rsplit(".", 1)[1]
-    data = envelope.data
-    if verb == "purged":
-        body: dict[str, Any] = {"rdv_id": data.get("rdv_id"), "ends_at": data.get("ends_at"),
-                                "usager_pseudonyms": [pseudonym(u, key) for u in data.get("usager_ids") or []]}
-    else:
-        body = {"rdv": public_rdv(data.get("rdv") or {}, key)}
-        if "origin" in data:
-            body["origin"] = data["origin"]
-        if "previous_status" in data:
-            body["previous_status"] = data["previous_status"]
-        if "changes" in data:
-            body["changes"] = {k: v for k, v in (data.get("changes") or {}).items() if k in CHANGE_FIELDS}
+    data = _public_data(envelope, verb, key or pseudonym_key())
     return Envelope(id=uuid.uuid5(NAMESPACE, str(envelope.id)), type=f"reporting.rdv.{verb}",
                     version=envelope.version, occurred_at=envelope.occurred_at,
                     organisation_id=envelope.organisation_id, actor=Actor(kind=envelope.actor.kind),
-                    data=body, traceparent=envelope.traceparent)
+                    data=data.model_dump(mode="json", exclude_unset=True), traceparent=envelope.traceparent)
 
 
 async def on_rdv_public(uow: ReportingUnitOfWork, envelope: Envelope) -> None:

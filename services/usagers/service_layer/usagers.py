@@ -9,7 +9,7 @@ from services.usagers.domain.errors import InvalidField, UsagerAnonymized
 from services.usagers.domain.search import parse_query
 from services.usagers.domain.usager import Usager, check_responsible, clean_fields
 from services.usagers.service_layer.unit_of_work import UsagersUnitOfWork
-from shared import clock
+from shared import clock, events
 from shared.errors import NotFound
 from shared.events import new_event
 from shared.identity import Identity
@@ -20,7 +20,8 @@ NOT_FOUND = "Usager introuvable."
 
 def _publish(uow: UsagersUnitOfWork, identity: Identity, kind: str, usager: Usager) -> None:
     uow.publish(new_event(f"usagers.usager.{kind}", organisation_id=usager.organisation_id,
-                          data={"usager": usager.event_payload()}, actor=identity.actor()))
+                          data=events.UsagerData(usager=events.Usager(**usager.event_payload())),
+                          actor=identity.actor()))
 
 
 async def _responsible(uow: UsagersUnitOfWork, identity: Identity, *, usager_id: uuid.UUID | None,
@@ -114,7 +115,7 @@ async def anonymise(*, uow: UsagersUnitOfWork, identity: Identity, usager_id: uu
         anonymised = current.anonymised(at=now)
         await uow.usagers.save(anonymised)
         uow.publish(new_event("usagers.usager.anonymized", organisation_id=current.organisation_id,
-                              data={"usager_id": str(current.id)}, actor=identity.actor()))
+                              data=events.UsagerAnonymizedData(usager_id=current.id), actor=identity.actor()))
         await uow.commit()
     return anonymised
 
