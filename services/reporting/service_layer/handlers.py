@@ -1,38 +1,22 @@
 """Event handlers of the reporting projections: `async def handler(uow: ReportingUnitOfWork, envelope)`.
 
-Payloads are read loosely (`.get`): a field added by a producer never breaks reporting, a missing
-optional one leaves a blank cell. Names are joined at read time, so no handler needs another
-projection to exist first (no RetryLater, whatever the order streams arrive in).
+Each event's data is validated into the model of what reporting reads of it (service_layer/events.py):
+read loosely, a field added by a producer never breaks reporting, a missing optional one leaves a blank
+cell. Names are joined at read time, so no handler needs another projection to exist first (no
+RetryLater, whatever the order streams arrive in).
 """
 from __future__ import annotations
 
 import logging
-import uuid
-from datetime import date, datetime
+from datetime import date
 
+from services.reporting.service_layer.events import (EntityData, FactRdv, MessageData, Named, RdvEventData,
+                                                     RdvPurgedData, UsagerData)
 from services.reporting.service_layer.unit_of_work import ReportingUnitOfWork
 from shared.events import Envelope
 from shared.timeutil import DEFAULT_TIMEZONE, is_valid_timezone
 
 log = logging.getLogger("rdv.reporting")
-
-
-def _uuid(value) -> uuid.UUID | None:
-    if value in (None, ""):
-        return None
-    return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
-
-
-def _uuids(values) -> list[uuid.UUID]:
-    return [_uuid(v) for v in (values or []) if v]
-
-
-def _instant(value) -> datetime | None:
-    if value in (None, ""):
-        return None
-    if isinstance(value, datetime):
-        return value
-    return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
 
 
 def _day(value) -> date | None:
@@ -44,53 +28,40 @@ def _day(value) -> date | None:
         return None
 
 
-def _version(rdv: dict) -> int | None:
-    version = rdv.get("version")
-    return int(version) if version is not None else None
-
-
 # ---- booking.rdv.* ----------------------------------------------------------------------------
 
 def _fact_rows(envelope: Envelope) -> tuple[dict, dict | None] | None:
     """The fact row of an RDV event, and its status-change row (status_changed only)."""
-    rdv = envelope.data.get("rdv")
-    if not isinstance(rdv, dict) or not rdv.get("id"):
+    data = RdvEventData.model_validate(envelope.data)
+    rdv = data.rdv
+    if rdv is None or rdv.id is None:
         log.warning("reporting-facts: %s without rdv, ignored", envelope.type)
         return None
-    starts_at = _instant(rdv.get("starts_at"))
-    ends_at = _instant(rdv.get("ends_at"))
-    duration = rdv.get("duration_minutes")
-    if duration is None and starts_at and ends_at:
-        duration = int((ends_at - starts_at).total_seconds() // 60)
-    version = _version(rdv)
-    row = {
-        "id": _uuid(rdv["id"]),
-        "organisation_id": _uuid(rdv.get("organisation_id") or envelope.organisation_id),
-        "service_id": _uuid(rdv.get("service_id")),
-        "motif_id": _uuid(rdv.get("motif_id")),
-        "lieu_id": _uuid(rdv.get("lieu_id")),
-        "agent_ids": _uuids(rdv.get("agent_ids")),
-        "usager_ids": _uuids(rdv.get("usager_ids")),
-        "origin": rdv.get("origin") or envelope.data.get("origin") or "agent",
-        "created_by": _uuid(rdv.get("created_by")),
-        "created_at": _instant(rdv.get("created_at")),
-        "starts_at": starts_at,
-        "ends_at": ends_at,
-        "duration_minutes": int(duration) if duration is not None else None,
-        "status": rdv.get("status") or "unknown",
-        "context": rdv.get("context"),
-        "cancelled_at": _instant(rdv.get("cancelled_at")),
-        "version": version,
-    }
+    row = _fact_row(rdv, data, envelope)
     change = None
     if envelope.type == "booking.rdv.status_changed":
         change = {
             "rdv_id": row["id"],
             # without a version (older producers), the instant keeps the history ordered
-            "version": version if version is not None else int(envelope.occurred_at.timestamp() * 1000),
-            "status": row["status"], "previous_status": envelope.data.get("previous_status"),
+            "version": rdv.version if rdv.version is not None else int(envelope.occurred_at.timestamp() * 1000),
+            "status": row["status"], "previous_status": data.previous_status,
             "changed_at": envelope.occurred_at, "actor_id": envelope.actor.id}
     return row, change
+
+
+def _fact_row(rdv: FactRdv, data: RdvEventData, envelope: Envelope) -> dict:
+    duration = rdv.duration_minutes
+    if duration is None and rdv.starts_at and rdv.ends_at:
+        duration = int((rdv.ends_at - rdv.starts_at).total_seconds() // 60)
+    return {
+        "id": rdv.id, "organisation_id": rdv.organisation_id or envelope.organisation_id,
+        "service_id": rdv.service_id, "motif_id": rdv.motif_id, "lieu_id": rdv.lieu_id,
+        "agent_ids": rdv.agent_ids or [], "usager_ids": rdv.usager_ids or [],
+        "origin": rdv.origin or data.origin or "agent", "created_by": rdv.created_by, "created_at": rdv.created_at,
+        "starts_at": rdv.starts_at, "ends_at": rdv.ends_at, "duration_minutes": duration,
+        "status": rdv.status or "unknown", "context": rdv.context, "cancelled_at": rdv.cancelled_at,
+        "version": rdv.version,
+    }
 
 
 PURGED = "booking.rdv.purged"
@@ -98,7 +69,7 @@ PURGED = "booking.rdv.purged"
 
 async def _purge(uow: ReportingUnitOfWork, envelope: Envelope) -> None:
     """RGPD retention: booking deleted the RDV; its fact, history and notification outcomes go too."""
-    rdv_id = _uuid(envelope.data.get("rdv_id"))
+    rdv_id = RdvPurgedData.model_validate(envelope.data).rdv_id
     if rdv_id:
         await uow.projections.purge_rdv(rdv_id)
 
@@ -159,13 +130,13 @@ async def _facts_in_bulk(uow: ReportingUnitOfWork, envelopes: list[Envelope]) ->
 
 def _message_row(envelope: Envelope) -> dict | None:
     """The outcome row of a notification of an RDV (None for a message about no RDV, e.g. an agent's digest)."""
-    message = envelope.data.get("message") or {}
-    if not message.get("id") or not message.get("rdv_id"):
+    message = MessageData.model_validate(envelope.data).message
+    if message is None or not message.id or not message.rdv_id:
         return None
-    return {"message_id": _uuid(message["id"]), "rdv_id": _uuid(message["rdv_id"]),
-            "organisation_id": envelope.organisation_id, "channel": message.get("channel") or "?",
-            "kind": message.get("kind"), "status": "sent" if envelope.type.endswith(".sent") else "failed",
-            "attempt": int(message.get("attempt") or 1), "at": envelope.occurred_at}
+    return {"message_id": message.id, "rdv_id": message.rdv_id, "organisation_id": envelope.organisation_id,
+            "channel": message.channel or "?", "kind": message.kind,
+            "status": "sent" if envelope.type.endswith(".sent") else "failed", "attempt": message.attempt or 1,
+            "at": envelope.occurred_at}
 
 
 def _then(held: dict, row: dict) -> dict:
@@ -199,25 +170,22 @@ async def on_directory(uow: ReportingUnitOfWork, envelope: Envelope) -> None:
     """Keep the names (and the organisation's timezone and slug) the reports show."""
     _, aggregate, verb = envelope.type.split(".", 2)
     deleted = verb == "deleted"
+    entity = getattr(EntityData.model_validate(envelope.data), aggregate, None)
     if aggregate == "organisation":
-        org = envelope.data.get("organisation") or {}
-        timezone = org.get("timezone") if is_valid_timezone(org.get("timezone") or "") else DEFAULT_TIMEZONE
+        org = entity or Named()  # the envelope's organisation, unnamed
+        timezone = org.timezone if is_valid_timezone(org.timezone or "") else DEFAULT_TIMEZONE
         await uow.projections.upsert_organisation({
-            "id": _uuid(org.get("id") or envelope.organisation_id), "name": org.get("name") or "",
-            "slug": org.get("slug"), "timezone": timezone})
+            "id": org.id or envelope.organisation_id, "name": org.name or "", "slug": org.slug, "timezone": timezone})
+    elif entity is None or entity.id is None:
+        return
     elif aggregate == "service":
-        service = envelope.data.get("service") or {}
-        if service.get("id"):
-            await uow.projections.upsert_service({
-                "id": _uuid(service["id"]), "organisation_id": envelope.organisation_id,
-                "name": service.get("name") or "", "short_name": service.get("short_name"), "deleted": deleted})
+        await uow.projections.upsert_service({
+            "id": entity.id, "organisation_id": envelope.organisation_id, "name": entity.name or "",
+            "short_name": entity.short_name, "deleted": deleted})
     elif aggregate == "agent":
-        agent = envelope.data.get("agent") or {}
-        if agent.get("id"):
-            await uow.projections.upsert_agent({
-                "id": _uuid(agent["id"]), "organisation_id": envelope.organisation_id,
-                "first_name": agent.get("first_name"), "last_name": agent.get("last_name"),
-                "email": agent.get("email"), "deleted": deleted})
+        await uow.projections.upsert_agent({
+            "id": entity.id, "organisation_id": envelope.organisation_id, "first_name": entity.first_name,
+            "last_name": entity.last_name, "email": entity.email, "deleted": deleted})
 
 
 # ---- availability.motif.* | availability.lieu.* -------------------------------------------------
@@ -226,36 +194,32 @@ async def on_catalog(uow: ReportingUnitOfWork, envelope: Envelope) -> None:
     """Keep motif names and location types, and lieu names."""
     _, aggregate, verb = envelope.type.split(".", 2)
     deleted = verb == "deleted"
+    entity = getattr(EntityData.model_validate(envelope.data), aggregate, None)
+    if entity is None or entity.id is None:
+        return
     if aggregate == "motif":
-        motif = envelope.data.get("motif") or {}
-        if motif.get("id"):
-            await uow.projections.upsert_motif({
-                "id": _uuid(motif["id"]), "organisation_id": envelope.organisation_id,
-                "name": motif.get("name") or "", "service_id": _uuid(motif.get("service_id")),
-                "location_type": motif.get("location_type"), "deleted": deleted})
+        await uow.projections.upsert_motif({
+            "id": entity.id, "organisation_id": envelope.organisation_id, "name": entity.name or "",
+            "service_id": entity.service_id, "location_type": entity.location_type, "deleted": deleted})
     elif aggregate == "lieu":
-        lieu = envelope.data.get("lieu") or {}
-        if lieu.get("id"):
-            await uow.projections.upsert_lieu({
-                "id": _uuid(lieu["id"]), "organisation_id": envelope.organisation_id,
-                "name": lieu.get("name") or "", "address": lieu.get("address"), "deleted": deleted})
+        await uow.projections.upsert_lieu({
+            "id": entity.id, "organisation_id": envelope.organisation_id, "name": entity.name or "",
+            "address": entity.address, "deleted": deleted})
 
 
 # ---- usagers.usager.* ---------------------------------------------------------------------------
 
 async def on_usager(uow: ReportingUnitOfWork, envelope: Envelope) -> None:
     """Keep names and birth dates; `anonymized` drops every personal datum we hold of that person."""
+    data = UsagerData.model_validate(envelope.data)
     if envelope.type == "usagers.usager.anonymized":
-        usager_id = _uuid(envelope.data.get("usager_id") or (envelope.data.get("usager") or {}).get("id"))
+        usager_id = data.usager_id or (data.usager.id if data.usager else None)
         if usager_id:
-            await uow.projections.anonymize_usager({"id": usager_id,
-                                                             "organisation_id": envelope.organisation_id})
+            await uow.projections.anonymize_usager({"id": usager_id, "organisation_id": envelope.organisation_id})
         return
-    usager = envelope.data.get("usager") or {}
-    if not usager.get("id"):
+    usager = data.usager
+    if usager is None or usager.id is None:
         return
     await uow.projections.upsert_usager({
-        "id": _uuid(usager["id"]),
-        "organisation_id": _uuid(usager.get("organisation_id") or envelope.organisation_id),
-        "first_name": usager.get("first_name"), "last_name": usager.get("last_name"),
-        "birth_date": _day(usager.get("birth_date"))})
+        "id": usager.id, "organisation_id": usager.organisation_id or envelope.organisation_id,
+        "first_name": usager.first_name, "last_name": usager.last_name, "birth_date": _day(usager.birth_date)})
