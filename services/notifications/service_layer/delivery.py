@@ -17,10 +17,10 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from services.notifications.adapters.senders import DeliveryRefused, Outgoing, Sender
 from services.notifications.config import NotificationsSettings
 from services.notifications.domain.phones import mask
 from services.notifications.domain.rules import retry_delay_seconds
+from services.notifications.domain.sending import DeliveryRefused, Outgoing, Sender
 from services.notifications.service_layer.unit_of_work import NotificationsUnitOfWork
 from shared import clock, events, metrics
 from shared.events import new_event
