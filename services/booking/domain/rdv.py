@@ -142,3 +142,30 @@ class SlotTaken(RdvRuleBroken):
     """The database's exclusion constraint refused an overlap of one agent's active RDVs."""
 
     code = "slot_taken"
+
+
+class DuplicateIdempotencyKey(Exception):
+    """Another create with the same Idempotency-Key committed first."""
+
+
+class RetryTransaction(Exception):
+    """PostgreSQL aborted the transaction to break a deadlock: run it again.
+
+    Two transactions inserting conflicting rows at the same moment may each wait for the
+    other while checking the exclusion constraint; PostgreSQL aborts one of them. Run again,
+    it either fits (the other rolled back) or meets the committed row (a plain violation).
+    """
+
+
+@dataclass(frozen=True)
+class RdvFilters:
+    """What a list of RDVs asks for (besides what its viewer may see)."""
+
+    agent_id: uuid.UUID | None = None
+    service_id: uuid.UUID | None = None
+    motif_id: uuid.UUID | None = None
+    lieu_id: uuid.UUID | None = None
+    usager_id: uuid.UUID | None = None
+    statuses: tuple[str, ...] = ()
+    starts_from: datetime | None = None
+    starts_before: datetime | None = None

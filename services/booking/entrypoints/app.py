@@ -3,7 +3,9 @@ from services.booking.config import BookingSettings
 from services.booking.entrypoints.consumers import CONSUMERS
 from services.booking.entrypoints.retention import retention_loop
 from services.booking.entrypoints.routes import router
+from services.booking.service_layer.unit_of_work import BookingUnitOfWork
 from shared.service import ServiceRuntime
 
-runtime = ServiceRuntime("booking", BookingSettings(), consumers=CONSUMERS, background=[retention_loop])
+runtime = ServiceRuntime("booking", BookingSettings(), consumers=CONSUMERS, background=[retention_loop],
+                         unit_of_work=BookingUnitOfWork)
 app = runtime.create_app(routers=[router])

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import JSONResponse
 
 from services.booking.adapters.availability import AvailabilityClient
-from services.booking.adapters.repository import RdvFilters
+from services.booking.domain.rdv import RdvFilters
 from services.booking.entrypoints.schemas import (PublicRdvIn, RdvIn, RdvPatch, StatusIn, check_window,
                                                   parse_statuses)
 from services.booking.service_layer import handlers

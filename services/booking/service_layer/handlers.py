@@ -12,20 +12,19 @@ import uuid
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
-from services.booking.adapters import repository as repo
 from services.booking.adapters.availability import AvailabilityClient, CheckResult
-from services.booking.domain.rdv import (UNKNOWN, Rdv, SlotTaken, Viewer, check_transition,
-                                         normalise_ids)
+from services.booking.domain.rdv import (UNKNOWN, DuplicateIdempotencyKey, Rdv, RdvFilters, RetryTransaction,
+                                         SlotTaken, Viewer, check_transition, normalise_ids)
 from services.booking.service_layer.commands import BookPublicRdv, BookRdv, ChangeRdv, ChangeRdvStatus
+from services.booking.service_layer.unit_of_work import unit_of_work
 from services.booking.service_layer.views import changes_view, rdv_event_view, rdv_view
-from shared import clock
+from shared import clock, events
 from shared.db import Database
 from shared.errors import AppError, Conflict, Forbidden, NotFound
 from shared.events import new_event
 from shared.identity import Identity
 from shared.timeutil import local_day, today
 
-RESCHEDULING_FIELDS = ("starts_at", "agent_ids", "lieu_id", "duration_minutes")
 # Refusals of availability's check that `allow_outside_opening` turns into warnings (slot_taken never is one).
 TOLERABLE = frozenset({"outside_opening", "agent_absent", "holiday"})
 
@@ -46,8 +45,8 @@ def _view(rdv: Rdv, identity: Identity) -> dict:
     return view
 
 
-def _event_rdv(rdv: Rdv, identity: Identity) -> dict:
-    return rdv_event_view(rdv, zone=identity.timezone, today=today(identity.timezone))
+def _event_rdv(rdv: Rdv, identity: Identity) -> events.Rdv:
+    return events.Rdv(**rdv_event_view(rdv, zone=identity.timezone, today=today(identity.timezone)))
 
 
 def _tolerated(check: CheckResult, allow_outside_opening: bool) -> bool:
@@ -80,9 +79,9 @@ def _taken(organisation_id, found: tuple[uuid.UUID, uuid.UUID] | None) -> Confli
 
 async def _slot_taken(db: Database, *, organisation_id, agent_ids, starts_at, ends_at, rdv_id=None) -> Conflict:
     """Name the RDV that holds the slot (looked up after the constraint refused ours)."""
-    async with db.statements() as st:
-        found = await repo.find_conflict(st, agent_ids=agent_ids, starts_at=starts_at,
-                                         ends_at=ends_at, exclude_rdv_id=rdv_id)
+    async with unit_of_work(db, autocommit=True) as uow:
+        found = await uow.rdvs.find_conflict(agent_ids=agent_ids, starts_at=starts_at, ends_at=ends_at,
+                                             exclude_rdv_id=rdv_id)
     return _taken(organisation_id, found)
 
 
@@ -93,10 +92,10 @@ async def _taken_early(db: Database, identity: Identity, command: BookRdv, agent
     availability's check and the insert. It only ever answers what the full path would (the
     exclusion constraint stays the arbiter for every create it lets through).
     """
-    async with db.statements() as st:
-        found = await repo.taken_at(st, organisation_id=identity.organisation_id, agent_ids=agent_ids,
-                                    starts_at=command.starts_at, motif_id=command.motif_id,
-                                    lieu_id=command.lieu_id, idempotency_key=command.idempotency_key)
+    async with unit_of_work(db, autocommit=True) as uow:
+        found = await uow.rdvs.taken_at(organisation_id=identity.organisation_id, agent_ids=agent_ids,
+                                        starts_at=command.starts_at, motif_id=command.motif_id,
+                                        lieu_id=command.lieu_id, idempotency_key=command.idempotency_key)
     if found is not None:
         raise _taken(identity.organisation_id, found)
 
@@ -107,8 +106,8 @@ def _request_hash(payload: dict) -> str:
 
 async def _replay(db: Database, identity: Identity, key: str, request_hash: str) -> dict | None:
     """The RDV a previous request with this Idempotency-Key created, if any."""
-    async with db.uow() as uow:
-        found = await repo.by_idempotency_key(uow.session, organisation_id=identity.organisation_id, key=key)
+    async with unit_of_work(db, autocommit=True) as uow:
+        found = await uow.rdvs.by_idempotency_key(organisation_id=identity.organisation_id, key=key)
     if found is None:
         return None
     rdv, first_hash = found
@@ -144,30 +143,29 @@ async def _check_or_replay(db: Database, identity: Identity, key: str | None, re
 
 
 async def _create(db: Database, identity: Identity, rdv: Rdv, *, key: str | None, request_hash: str) -> dict:
-    """Write the RDV and its event in one statement (see `repo.add_with_event`), then wake the relay."""
+    """Write the RDV and its event in one statement (see `RdvRepository.add_with_event`), then wake the relay."""
     event = new_event("booking.rdv.created", organisation_id=rdv.organisation_id, actor=identity.actor(),
-                      data={"rdv": _event_rdv(rdv, identity), "origin": rdv.origin})
+                      data=events.RdvCreatedData(rdv=_event_rdv(rdv, identity), origin=rdv.origin))
     try:
         for attempt in range(TRANSACTION_ATTEMPTS):
             try:
-                async with db.statements() as st:
-                    await repo.add_with_event(st, rdv=rdv, event=event, idempotency_key=key,
-                                              request_hash=request_hash)
+                async with unit_of_work(db, autocommit=True) as uow:
+                    await uow.rdvs.add_with_event(rdv=rdv, event=event, idempotency_key=key,
+                                                  request_hash=request_hash)
+                    await uow.commit()  # the statement committed itself; this wakes the relay
                 break
-            except repo.RetryTransaction:
+            except RetryTransaction:
                 if attempt == TRANSACTION_ATTEMPTS - 1:
                     raise SlotTaken("Ce créneau est disputé ; réessayez.") from None
     except SlotTaken:
         raise await _slot_taken(db, organisation_id=rdv.organisation_id, agent_ids=rdv.agent_ids,
                                 starts_at=rdv.starts_at, ends_at=rdv.ends_at) from None
-    except repo.DuplicateIdempotencyKey:
+    except DuplicateIdempotencyKey:
         # A concurrent retry with the same key committed first: answer with its RDV.
         replayed = await _replay(db, identity, key or "", request_hash)
         if replayed is None:
             raise
         return replayed
-    if db.on_commit:
-        db.on_commit()
     return _view(rdv, identity)
 
 
@@ -230,8 +228,8 @@ async def book_public_rdv(*, db: Database, availability: AvailabilityClient, ide
 
 async def _visible(db: Database, identity: Identity, rdv_id: uuid.UUID) -> Rdv:
     viewer = viewer_of(identity)
-    async with db.uow() as uow:
-        rdv = await repo.get(uow.session, organisation_id=identity.organisation_id, rdv_id=rdv_id)
+    async with unit_of_work(db, autocommit=True) as uow:
+        rdv = await uow.rdvs.get(organisation_id=identity.organisation_id, rdv_id=rdv_id)
     if rdv is None or not rdv.visible_to(viewer):
         raise NotFound("Rendez-vous introuvable.")
     return rdv
@@ -242,53 +240,67 @@ async def get_rdv(*, db: Database, identity: Identity, rdv_id: uuid.UUID) -> dic
     return _view(await _visible(db, identity, rdv_id), identity)
 
 
+def _moved(current: Rdv, command: ChangeRdv) -> Rdv:
+    """The RDV as the command would leave it, before availability's check (which may set its end)."""
+    wanted = command.changes
+    starts_at = wanted.get("starts_at", current.starts_at)
+    duration = wanted.get("duration_minutes") or current.duration_minutes
+    return replace(current, starts_at=starts_at, ends_at=starts_at + timedelta(minutes=duration),
+                   agent_ids=normalise_ids(wanted["agent_ids"]) if "agent_ids" in wanted else current.agent_ids,
+                   lieu_id=wanted["lieu_id"] if "lieu_id" in wanted else current.lieu_id,
+                   context=wanted.get("context", current.context), version=current.version + 1)
+
+
+async def _checked_move(availability: AvailabilityClient, identity: Identity, current: Rdv, after: Rdv,
+                        allow: bool) -> tuple[Rdv, CheckResult | None]:
+    """A new time, agents, lieu or duration is checked like a booking (which may set the end)."""
+    if (after.starts_at, after.ends_at, after.agent_ids, after.lieu_id) == (
+            current.starts_at, current.ends_at, current.agent_ids, current.lieu_id):
+        return after, None
+    duration = after.duration_minutes
+    check = await availability.check(identity=identity, motif_id=current.motif_id, lieu_id=after.lieu_id,
+                                     agent_ids=after.agent_ids, starts_at=after.starts_at,
+                                     duration_minutes=duration, all_reasons=allow)
+    if not _tolerated(check, allow):
+        raise _refused(check)
+    return replace(after, ends_at=_ends_at(check, after.starts_at, duration)), check
+
+
+async def _save_move(db: Database, identity: Identity, current: Rdv, after: Rdv, changes: dict) -> bool:
+    """Write the move and its event if the RDV is still the version it was read at; False when it is not."""
+    try:
+        async with unit_of_work(db) as uow:
+            locked = await uow.rdvs.get(organisation_id=identity.organisation_id, rdv_id=current.id,
+                                        for_update=True)
+            if locked is None or locked.version != current.version:
+                return False  # changed meanwhile: read it again and redo the check
+            await uow.rdvs.save(rdv=after, updated_at=clock.now(),
+                                agents_changed=after.agent_ids != current.agent_ids,
+                                previous_agent_ids=current.agent_ids)
+            uow.publish(new_event("booking.rdv.updated", organisation_id=after.organisation_id,
+                                  actor=identity.actor(),
+                                  data=events.RdvUpdatedData(rdv=_event_rdv(after, identity), changes=changes)))
+            await uow.commit()
+    except RetryTransaction:
+        return False  # a deadlock broken by PostgreSQL: read again and redo
+    except SlotTaken:
+        raise await _slot_taken(db, organisation_id=after.organisation_id, agent_ids=after.agent_ids,
+                                starts_at=after.starts_at, ends_at=after.ends_at, rdv_id=after.id) from None
+    return True
+
+
 async def change_rdv(*, db: Database, availability: AvailabilityClient, identity: Identity,
                      command: ChangeRdv, attempts: int = TRANSACTION_ATTEMPTS) -> dict:
     """Move or change an RDV; a new time, agents, lieu or duration is checked like a booking."""
     allow = command.allow_outside_opening
     for _ in range(attempts):
-        check: CheckResult | None = None
         current = await _visible(db, identity, command.rdv_id)
-        wanted = command.changes
-        starts_at = wanted.get("starts_at", current.starts_at)
-        agent_ids = normalise_ids(wanted["agent_ids"]) if "agent_ids" in wanted else current.agent_ids
-        lieu_id = wanted["lieu_id"] if "lieu_id" in wanted else current.lieu_id
-        duration = wanted.get("duration_minutes") or current.duration_minutes
-        ends_at = starts_at + timedelta(minutes=duration)
-        rescheduled = (starts_at != current.starts_at or ends_at != current.ends_at
-                       or agent_ids != current.agent_ids or lieu_id != current.lieu_id)
-        if rescheduled:
-            check = await availability.check(identity=identity, motif_id=current.motif_id, lieu_id=lieu_id,
-                                             agent_ids=agent_ids, starts_at=starts_at,
-                                             duration_minutes=duration,
-                                             all_reasons=allow)
-            if not _tolerated(check, allow):
-                raise _refused(check)
-            ends_at = _ends_at(check, starts_at, duration)
-        after = replace(current, starts_at=starts_at, ends_at=ends_at, agent_ids=agent_ids, lieu_id=lieu_id,
-                        context=wanted.get("context", current.context), version=current.version + 1)
+        after, check = await _checked_move(availability, identity, current, _moved(current, command), allow)
         changes = changes_view(current, after, zone=identity.timezone)
         if not changes:
             return _with_warnings(_view(current, identity), allow, check)
-        try:
-            async with db.uow() as uow:
-                locked = await repo.get(uow.session, organisation_id=identity.organisation_id,
-                                        rdv_id=current.id, for_update=True)
-                if locked is None or locked.version != current.version:
-                    continue  # changed meanwhile: read it again and redo the check
-                await repo.save(uow.session, rdv=after, updated_at=clock.now(),
-                                agents_changed=after.agent_ids != current.agent_ids,
-                                previous_agent_ids=current.agent_ids)
-                uow.publish(new_event("booking.rdv.updated", organisation_id=after.organisation_id,
-                                      actor=identity.actor(),
-                                      data={"rdv": _event_rdv(after, identity), "changes": changes}))
-                await uow.commit()
-        except repo.RetryTransaction:
-            continue  # a deadlock broken by PostgreSQL: read again and redo
-        except SlotTaken:
-            raise await _slot_taken(db, organisation_id=after.organisation_id, agent_ids=after.agent_ids,
-                                    starts_at=after.starts_at, ends_at=after.ends_at, rdv_id=after.id) from None
-        return _with_warnings(_view(after, identity), allow, check)
+        if await _save_move(db, identity, current, after, changes):
+            return _with_warnings(_view(after, identity), allow, check)
     raise Conflict("Le rendez-vous a été modifié en même temps par quelqu'un d'autre. Réessayez.",
                    code="concurrent_update")
 
@@ -298,11 +310,11 @@ async def change_rdv_status(*, db: Database, identity: Identity, command: Change
     for _ in range(TRANSACTION_ATTEMPTS - 1):
         try:
             return await _change_status_once(db, identity, command)
-        except repo.RetryTransaction:
+        except RetryTransaction:
             continue  # a deadlock broken by PostgreSQL: run it again
     try:
         return await _change_status_once(db, identity, command)
-    except repo.RetryTransaction:
+    except RetryTransaction:
         raise Conflict("Ce créneau est disputé ; réessayez.", code="slot_taken", details={"rdv_id": None}) from None
 
 
@@ -310,9 +322,9 @@ async def _change_status_once(db: Database, identity: Identity, command: ChangeR
     viewer = viewer_of(identity)
     zone = identity.timezone
     try:
-        async with db.uow() as uow:
-            rdv = await repo.get(uow.session, organisation_id=identity.organisation_id,
-                                 rdv_id=command.rdv_id, for_update=True)
+        async with unit_of_work(db) as uow:
+            rdv = await uow.rdvs.get(organisation_id=identity.organisation_id, rdv_id=command.rdv_id,
+                                     for_update=True)
             if rdv is None or not rdv.visible_to(viewer):
                 raise NotFound("Rendez-vous introuvable.")
             if rdv.status == command.status == UNKNOWN:
@@ -322,12 +334,12 @@ async def _change_status_once(db: Database, identity: Identity, command: ChangeR
             now = clock.now()
             after = rdv.with_status(command.status, at=now)
             # Back to an active status: the exclusion constraint checks the slot again.
-            await repo.save(uow.session, rdv=after, updated_at=now, agents_changed=False)
-            await repo.record_status_change(uow.session, rdv=after, previous_status=rdv.status,
-                                            changed_at=now, changed_by=identity.agent_id)
+            await uow.rdvs.save(rdv=after, updated_at=now, agents_changed=False)
+            await uow.rdvs.record_status_change(rdv=after, previous_status=rdv.status, changed_at=now,
+                                                changed_by=identity.agent_id)
             uow.publish(new_event("booking.rdv.status_changed", organisation_id=after.organisation_id,
-                                  actor=identity.actor(),
-                                  data={"rdv": _event_rdv(after, identity), "previous_status": rdv.status}))
+                                  actor=identity.actor(), data=events.RdvStatusChangedData(
+                                      rdv=_event_rdv(after, identity), previous_status=rdv.status)))
             await uow.commit()
     except SlotTaken:
         raise await _slot_taken(db, organisation_id=rdv.organisation_id, agent_ids=rdv.agent_ids,
@@ -335,13 +347,12 @@ async def _change_status_once(db: Database, identity: Identity, command: ChangeR
     return _view(after, identity)
 
 
-async def list_rdvs(*, db: Database, identity: Identity, filters: repo.RdvFilters, page: int,
+async def list_rdvs(*, db: Database, identity: Identity, filters: RdvFilters, page: int,
                     per_page: int) -> dict:
     """List the RDVs the caller may see, by start time."""
     viewer = viewer_of(identity)
-    async with db.uow() as uow:
-        items, total = await repo.list_visible(uow.session, viewer=viewer, filters=filters, page=page,
-                                               per_page=per_page)
+    async with unit_of_work(db, autocommit=True) as uow:
+        items, total = await uow.rdvs.list_visible(viewer=viewer, filters=filters, page=page, per_page=per_page)
     day = today(identity.timezone)
     return {"items": [rdv_view(r, zone=identity.timezone, today=day) for r in items],
             "total": total, "page": page, "per_page": per_page}

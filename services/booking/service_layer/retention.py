@@ -9,11 +9,10 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from sqlalchemy import text
-
+from services.booking.service_layer.unit_of_work import unit_of_work
 from shared import clock
 from shared.db import Database
-from shared.events import new_event
+from shared.events import RdvPurgedData, new_event
 
 log = logging.getLogger("rdv.booking.retention")
 
@@ -38,24 +37,22 @@ async def purge_expired_rdvs(*, db: Database, as_of: datetime | None = None, bat
     """Delete every RDV that ended more than 2 years before `as_of` (default now); return how many."""
     cutoff = retention_cutoff(as_of)
     purged = 0
-    while True:
-        async with db.uow() as uow:
-            rows = (await uow.session.execute(text(
-                "select id, organisation_id, agent_ids, usager_ids, ends_at from rdvs where ends_at < :cutoff "
-                "order by ends_at limit :n for update skip locked"), {"cutoff": cutoff, "n": batch})).all()
-            if not rows:
-                return purged
-            ids = [row.id for row in rows]
-            # rdv_agents and rdv_status_changes go with their RDV (on delete cascade)
-            await uow.session.execute(text("delete from rdvs where id = any(:ids)"), {"ids": ids})
-            # the events already published about these RDVs (kept in the outbox) hold them too
-            await uow.session.execute(text(
-                "delete from outbox where sent_at is not null and payload->'data'->'rdv'->>'id' = any(:ids)"),
-                {"ids": [str(i) for i in ids]})
-            for row in rows:
-                uow.publish(new_event("booking.rdv.purged", organisation_id=row.organisation_id, actor=SYSTEM, data={
-                    "rdv_id": str(row.id), "usager_ids": [str(u) for u in row.usager_ids],
-                    "agent_ids": [str(a) for a in row.agent_ids], "ends_at": row.ends_at.isoformat()}))
-            await uow.commit()
-        purged += len(rows)
-        log.info("retention: %d RDV supprimés (fin avant %s)", len(rows), cutoff.isoformat())
+    while count := await _purge_batch(db, cutoff=cutoff, batch=batch):
+        purged += count
+        log.info("retention: %d RDV supprimés (fin avant %s)", count, cutoff.isoformat())
+    return purged
+
+
+async def _purge_batch(db: Database, *, cutoff: datetime, batch: int) -> int:
+    """Delete one batch of expired RDVs (claimed: a concurrent purge takes others) and announce each."""
+    async with unit_of_work(db) as uow:
+        rows = await uow.rdvs.claim_expired(cutoff=cutoff, limit=batch)
+        if not rows:
+            return 0
+        await uow.rdvs.delete_with_published_events(rdv_ids=[row.id for row in rows])
+        for row in rows:
+            uow.publish(new_event("booking.rdv.purged", organisation_id=row.organisation_id, actor=SYSTEM,
+                                  data=RdvPurgedData(rdv_id=row.id, usager_ids=list(row.usager_ids),
+                                                     agent_ids=list(row.agent_ids), ends_at=row.ends_at)))
+        await uow.commit()
+        return len(rows)

@@ -6,13 +6,14 @@ import uuid
 from sqlalchemy import text
 
 from services.booking.entrypoints.consumers import CONSUMERS
+from services.booking.service_layer.unit_of_work import BookingUnitOfWork
 from shared.db import Database
 from shared.events import new_event
 from shared.inbox import ConsumerRunner
 
 
 async def test_motif_and_lieu_events_upsert_then_mark_deleted(infra):
-    db = Database(infra.migrated_database("booking"))
+    db = Database(infra.migrated_database("booking"), unit_of_work=BookingUnitOfWork)
     runner = ConsumerRunner(db, None, CONSUMERS[0])
     org = uuid.uuid4()
     motif = {"id": str(uuid.uuid4()), "name": "Consultation", "service_id": str(uuid.uuid4()),
@@ -26,8 +27,8 @@ async def test_motif_and_lieu_events_upsert_then_mark_deleted(infra):
     assert not await runner.apply(created)  # a redelivery is applied once
     assert await runner.apply(new_event("availability.lieu.created", organisation_id=org, data={"lieu": lieu}))
     assert await runner.apply(new_event("availability.lieu.deleted", organisation_id=org, data={"lieu": lieu}))
-    async with db.engine.connect() as conn:
-        row = (await conn.execute(text("select data, deleted from motifs where id = :i"), {"i": motif["id"]})).one()
+    async with db.uow(autocommit=True) as uow:
+        row = (await uow.execute(text("select data, deleted from motifs where id = :i"), {"i": motif["id"]})).one()
         assert row.data["name"] == "Consultation PMI" and not row.deleted
-        assert (await conn.execute(text("select deleted from lieux where id = :i"), {"i": lieu["id"]})).scalar()
+        assert (await uow.execute(text("select deleted from lieux where id = :i"), {"i": lieu["id"]})).scalar()
     await db.dispose()

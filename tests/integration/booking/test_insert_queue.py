@@ -14,8 +14,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import text
 
-from services.booking.adapters import repository as repo
 from services.booking.domain.rdv import Rdv, SlotTaken
+from services.booking.service_layer.unit_of_work import BookingUnitOfWork
 from shared.db import Database
 
 
@@ -27,19 +27,19 @@ def _rdv(agent_id: uuid.UUID, starts_at: datetime) -> Rdv:
 
 
 async def _waits_of(db: Database, pid: int) -> list[str]:
-    async with db.statements() as st:
+    async with db.uow(autocommit=True) as st:
         return list((await st.execute(text("select locktype from pg_locks where pid = :p and not granted"),
                                       {"p": pid})).scalars())
 
 
 async def test_a_second_insert_for_the_agent_waits_on_its_lock_then_is_refused(infra):
-    db = Database(infra.migrated_database("booking"))
+    db = Database(infra.migrated_database("booking"), unit_of_work=BookingUnitOfWork)
     agent, at = uuid.uuid4(), datetime(2027, 3, 2, 13, 0, tzinfo=timezone.utc)
     async with db.uow() as first:
-        await repo.add(first, rdv=_rdv(agent, at))  # not committed yet
+        await first.rdvs.add(rdv=_rdv(agent, at))  # not committed yet
         async with db.uow() as second:
             pid = (await second.execute(text("select pg_backend_pid()"))).scalar()
-            racing = asyncio.ensure_future(repo.add(second, rdv=_rdv(agent, at + timedelta(minutes=15))))
+            racing = asyncio.ensure_future(second.rdvs.add(rdv=_rdv(agent, at + timedelta(minutes=15))))
             for _ in range(100):
                 waits = await _waits_of(db, pid)
                 if waits:
@@ -51,6 +51,6 @@ async def test_a_second_insert_for_the_agent_waits_on_its_lock_then_is_refused(i
     assert waits == ["advisory"]  # it queued on the agent, not on the first one's uncommitted row
     # Another agent's insert does not queue behind this one.
     async with db.uow() as other:
-        await repo.add(other, rdv=_rdv(uuid.uuid4(), at))
+        await other.rdvs.add(rdv=_rdv(uuid.uuid4(), at))
         await other.commit()
     await db.dispose()

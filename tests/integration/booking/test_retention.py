@@ -9,9 +9,9 @@ from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import text
 
-from services.booking.adapters import repository as repo
 from services.booking.domain.rdv import Rdv
 from services.booking.service_layer.retention import purge_expired_rdvs
+from services.booking.service_layer.unit_of_work import BookingUnitOfWork
 from shared.db import Database
 
 AS_OF = datetime(2029, 3, 3, 11, 0, tzinfo=timezone.utc)  # cutoff 2027-03-03 11:00 UTC
@@ -25,7 +25,7 @@ def _rdv(org, agent, ends_at: datetime) -> Rdv:
 
 
 async def test_purge_deletes_old_rdvs_once_each_even_when_run_twice_at_once(infra):
-    db = Database(infra.migrated_database("booking"))
+    db = Database(infra.migrated_database("booking"), unit_of_work=BookingUnitOfWork)
     org, agent = uuid.uuid4(), uuid.uuid4()
     first = datetime(2027, 1, 4, 8, 0, tzinfo=timezone.utc)
     old = [_rdv(org, agent, first + timedelta(minutes=10 * i)) for i in range(40)]
@@ -34,9 +34,9 @@ async def test_purge_deletes_old_rdvs_once_each_even_when_run_twice_at_once(infr
               for i in range(5)]
     async with db.uow() as uow:
         for rdv in [*old, just_kept, *recent]:
-            await repo.add(uow.session, rdv=rdv)
-        await repo.record_status_change(uow.session, rdv=old[0], previous_status="unknown", changed_at=first,
-                                        changed_by=None)
+            await uow.rdvs.add(rdv=rdv)
+        await uow.rdvs.record_status_change(rdv=old[0], previous_status="unknown", changed_at=first,
+                                            changed_by=None)
         await uow.commit()
 
     counts = await asyncio.gather(purge_expired_rdvs(db=db, as_of=AS_OF, batch=7),
