@@ -224,6 +224,7 @@ async def time_search_and_raw(seeded: Seeded, runs: int) -> dict:
 
     from services.availability.domain import creneaux as domain
     from services.availability.service_layer import creneaux
+    from services.availability.service_layer.unit_of_work import unit_of_work
     from shared.db import Database
     from shared.timeutil import parse_instant
 
@@ -260,8 +261,8 @@ async def time_search_and_raw(seeded: Seeded, runs: int) -> dict:
                     out["service"].append(elapsed)
                     out["service_cpu"].append(cpu)
                     out["raw"].append(raw_elapsed)
-            async with creneaux.reading(db) as conn:
-                inputs = await creneaux.load_inputs(session=conn, identity=identity,
+            async with unit_of_work(db, autocommit=True) as uow:
+                inputs = await creneaux.load_inputs(uow=uow, identity=identity,
                                                     motif_id=uuid.UUID(seeded.motif_id), agent_ids=agent_ids,
                                                     lieu_id=None, first=WINDOW[0], last=WINDOW[1])
             for _ in range(runs):

@@ -169,6 +169,7 @@ class Rdv(_Open):
     created_at: Instant
     created_by: uuid.UUID | None = None
     cancelled_at: Instant | None = None
+    version: int = Field(default=0, description="1 at creation, +1 at each change: a consumer keeps the highest")
 
 
 class PublicRdv(_Open):

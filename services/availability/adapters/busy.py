@@ -1,5 +1,4 @@
 """The busy projection (booking.rdv.*): each RDV's agents, interval, status and version.
-
 Read across organisations: an agent is busy whatever organisation booked them.
 """
 from __future__ import annotations
@@ -10,10 +9,10 @@ from datetime import datetime
 
 from sqlalchemy import and_, or_, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from services.availability.adapters.tables import busy_rdvs
 from services.availability.domain.model import ACTIVE_STATUSES, BusyRdv
+from shared.db import UnitOfWork
 
 
 # busy_agents (one row per agent of each busy RDV, kept by triggers: migration 0004) is read by agent
@@ -25,54 +24,10 @@ _SEARCH_BUSY = text(
     "and b.status = any(:active)")
 
 
-async def busy_intervals(*, session: AsyncSession | AsyncConnection, agent_ids: list[uuid.UUID], start: datetime,
-                         end: datetime) -> list[tuple[uuid.UUID, int, int]]:
-    """(agent_id, start, end) in epoch seconds of the active RDVs of these agents in [start, end)."""
-    if not agent_ids:
-        return []
-    return [tuple(r) for r in (await session.execute(_SEARCH_BUSY, {  # type: ignore[misc]
-        "agents": agent_ids, "start": start, "end": end, "active": list(ACTIVE_STATUSES)})).all()]
-
-
 def _busy(row) -> BusyRdv:
     return BusyRdv(id=row.id, organisation_id=row.organisation_id, agent_ids=list(row.agent_ids),
                    starts_at=row.starts_at, ends_at=row.ends_at, status=row.status, version=row.version,
                    motif_id=row.motif_id, lieu_id=row.lieu_id, payload=row.payload or {})
-
-
-async def busy_rdvs_of(*, session: AsyncSession, agent_ids: list[uuid.UUID], start: datetime | None,
-                       end: datetime | None, active_only: bool = True) -> list[BusyRdv]:
-    """RDVs of these agents overlapping [start, end) (None = unbounded), by start."""
-    conds = [busy_rdvs.c.agent_ids.overlap(agent_ids)]
-    if start is not None:
-        conds.append(busy_rdvs.c.ends_at > start)
-    if end is not None:
-        conds.append(busy_rdvs.c.starts_at < end)
-    if active_only:
-        conds.append(busy_rdvs.c.status.in_(ACTIVE_STATUSES))
-    rows = (await session.execute(select(busy_rdvs).where(*conds).order_by(busy_rdvs.c.starts_at))).all()
-    return [_busy(r) for r in rows]
-
-
-async def upsert_busy(*, session: AsyncSession, rdv: BusyRdv, event_at: datetime) -> bool:
-    """Keep the RDV's newest state: an event whose version is not newer changes nothing."""
-    values = dict(id=rdv.id, organisation_id=rdv.organisation_id, agent_ids=rdv.agent_ids,
-                  starts_at=rdv.starts_at, ends_at=rdv.ends_at, status=rdv.status, version=rdv.version,
-                  event_at=event_at, motif_id=rdv.motif_id, lieu_id=rdv.lieu_id, payload=rdv.payload)
-    stmt = pg_insert(busy_rdvs).values(**values)
-    excluded = stmt.excluded
-    newer = or_(excluded.version > busy_rdvs.c.version,
-                # Producers without versions: the later event wins.
-                and_(excluded.version == 0, busy_rdvs.c.version == 0, excluded.event_at > busy_rdvs.c.event_at))
-    stmt = stmt.on_conflict_do_update(index_elements=[busy_rdvs.c.id],
-                                      set_={k: excluded[k] for k in values if k != "id"}, where=newer)
-    result = await session.execute(stmt.returning(busy_rdvs.c.id))
-    return result.first() is not None
-
-
-async def delete_busy(*, session: AsyncSession, rdv_id: uuid.UUID) -> None:
-    """Forget an RDV that booking purged (retention)."""
-    await session.execute(busy_rdvs.delete().where(busy_rdvs.c.id == rdv_id))
 
 
 # The same rule as `upsert_busy`, for many RDVs in one statement (at most one row per RDV id).
@@ -92,28 +47,67 @@ _UPSERT_MANY = text(
     "or (excluded.version = 0 and busy_rdvs.version = 0 and excluded.event_at > busy_rdvs.event_at)")
 
 
-def is_newer(candidate: tuple[BusyRdv, datetime], current: tuple[BusyRdv, datetime]) -> bool:
-    """`upsert_busy`'s rule between two states of one RDV (with their event instants)."""
-    (rdv, at), (kept, kept_at) = candidate, current
-    return rdv.version > kept.version or (rdv.version == 0 == kept.version and at > kept_at)
-
-
 def _str(value) -> str | None:
     return None if value is None else str(value)
 
 
-async def upsert_busy_many(*, session: AsyncSession, rdvs: list[tuple[BusyRdv, datetime]]) -> None:
-    """Upsert the states (RDV, event instant) of distinct RDVs in one statement, each kept only if newer."""
-    if not rdvs:
-        return
-    rows = [{"id": str(r.id), "organisation_id": str(r.organisation_id), "agent_ids": [str(a) for a in r.agent_ids],
-             "starts_at": r.starts_at.isoformat(), "ends_at": r.ends_at.isoformat(), "status": r.status,
-             "version": r.version, "event_at": at.isoformat(), "motif_id": _str(r.motif_id),
-             "lieu_id": _str(r.lieu_id), "payload": r.payload} for r, at in rdvs]
-    await session.execute(_UPSERT_MANY, {"rows": json.dumps(rows, default=str)})
+class BusyRepository:
+    """The busy projection (agents' RDVs from booking's events), through one unit of work (`uow.busy`)."""
 
+    def __init__(self, uow: UnitOfWork):
+        self._uow = uow
 
-async def delete_busy_many(*, session: AsyncSession, rdv_ids: list[uuid.UUID]) -> None:
-    """Forget RDVs that booking purged (retention)."""
-    if rdv_ids:
-        await session.execute(busy_rdvs.delete().where(busy_rdvs.c.id.in_(rdv_ids)))
+    async def busy_intervals(self, *, agent_ids: list[uuid.UUID], start: datetime,
+                             end: datetime) -> list[tuple[uuid.UUID, int, int]]:
+        """(agent_id, start, end) in epoch seconds of the active RDVs of these agents in [start, end)."""
+        if not agent_ids:
+            return []
+        return [tuple(r) for r in (await self._uow.execute(_SEARCH_BUSY, {  # type: ignore[misc]
+            "agents": agent_ids, "start": start, "end": end, "active": list(ACTIVE_STATUSES)})).all()]
+
+    async def busy_rdvs_of(self, *, agent_ids: list[uuid.UUID], start: datetime | None,
+                           end: datetime | None, active_only: bool = True) -> list[BusyRdv]:
+        """RDVs of these agents overlapping [start, end) (None = unbounded), by start."""
+        conds = [busy_rdvs.c.agent_ids.overlap(agent_ids)]
+        if start is not None:
+            conds.append(busy_rdvs.c.ends_at > start)
+        if end is not None:
+            conds.append(busy_rdvs.c.starts_at < end)
+        if active_only:
+            conds.append(busy_rdvs.c.status.in_(ACTIVE_STATUSES))
+        rows = (await self._uow.execute(select(busy_rdvs).where(*conds).order_by(busy_rdvs.c.starts_at))).all()
+        return [_busy(r) for r in rows]
+
+    async def upsert_busy(self, *, rdv: BusyRdv, event_at: datetime) -> bool:
+        """Keep the RDV's newest state: an event whose version is not newer changes nothing."""
+        values = dict(id=rdv.id, organisation_id=rdv.organisation_id, agent_ids=rdv.agent_ids,
+                      starts_at=rdv.starts_at, ends_at=rdv.ends_at, status=rdv.status, version=rdv.version,
+                      event_at=event_at, motif_id=rdv.motif_id, lieu_id=rdv.lieu_id, payload=rdv.payload)
+        stmt = pg_insert(busy_rdvs).values(**values)
+        excluded = stmt.excluded
+        newer = or_(excluded.version > busy_rdvs.c.version,
+                    # Producers without versions: the later event wins.
+                    and_(excluded.version == 0, busy_rdvs.c.version == 0, excluded.event_at > busy_rdvs.c.event_at))
+        stmt = stmt.on_conflict_do_update(index_elements=[busy_rdvs.c.id],
+                                          set_={k: excluded[k] for k in values if k != "id"}, where=newer)
+        result = await self._uow.execute(stmt.returning(busy_rdvs.c.id))
+        return result.first() is not None
+
+    async def delete_busy(self, *, rdv_id: uuid.UUID) -> None:
+        """Forget an RDV that booking purged (retention)."""
+        await self._uow.execute(busy_rdvs.delete().where(busy_rdvs.c.id == rdv_id))
+
+    async def upsert_busy_many(self, *, rdvs: list[tuple[BusyRdv, datetime]]) -> None:
+        """Upsert the states (RDV, event instant) of distinct RDVs in one statement, each kept only if newer."""
+        if not rdvs:
+            return
+        rows = [{"id": str(r.id), "organisation_id": str(r.organisation_id), "agent_ids": [str(a) for a in r.agent_ids],
+                 "starts_at": r.starts_at.isoformat(), "ends_at": r.ends_at.isoformat(), "status": r.status,
+                 "version": r.version, "event_at": at.isoformat(), "motif_id": _str(r.motif_id),
+                 "lieu_id": _str(r.lieu_id), "payload": r.payload} for r, at in rdvs]
+        await self._uow.execute(_UPSERT_MANY, {"rows": json.dumps(rows, default=str)})
+
+    async def delete_busy_many(self, *, rdv_ids: list[uuid.UUID]) -> None:
+        """Forget RDVs that booking purged (retention)."""
+        if rdv_ids:
+            await self._uow.execute(busy_rdvs.delete().where(busy_rdvs.c.id.in_(rdv_ids)))

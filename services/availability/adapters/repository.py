@@ -1,5 +1,4 @@
 """Reading and writing the availability tables (SQLAlchemy Core, keyword-only functions).
-
 Every query of organisation data filters by `organisation_id`; absences of an agent are
 read across organisations when computing créneaux (an agent is closed whatever
 organisation closed them). The busy projection lives in `adapters/busy.py`.
@@ -11,11 +10,11 @@ from datetime import date, time
 from typing import Any
 
 from sqlalchemy import and_, delete, func, insert, select, text, update
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from services.availability.adapters.tables import absences, lieux, motifs, plages
 from services.availability.domain import recurrence as rec_mod
 from services.availability.domain.model import Absence, Lieu, Motif, Plage
+from shared.db import UnitOfWork
 
 # ---------- lieux and motifs ----------
 
@@ -32,61 +31,9 @@ def _motif(row) -> Motif:
     return Motif(**{c: getattr(row, c) for c in _MOTIF_COLS})
 
 
-async def add_lieu(*, session: AsyncSession, lieu: Lieu) -> None:
-    await session.execute(insert(lieux).values(**{c: getattr(lieu, c) for c in _LIEU_COLS}))
-
-
-async def save_lieu(*, session: AsyncSession, lieu: Lieu) -> None:
-    await session.execute(update(lieux).where(lieux.c.id == lieu.id).values(
-        **{c: getattr(lieu, c) for c in _LIEU_COLS[2:]}, updated_at=func.now()))
-
-
-async def get_lieu(*, session: AsyncSession | AsyncConnection, organisation_id: uuid.UUID, lieu_id: uuid.UUID) -> Lieu | None:
-    row = (await session.execute(select(lieux).where(
-        lieux.c.id == lieu_id, lieux.c.organisation_id == organisation_id, lieux.c.deleted_at.is_(None)))).first()
-    return _lieu(row) if row else None
-
-
-async def list_lieux(*, session: AsyncSession, organisation_id: uuid.UUID, page: int,
-                     per_page: int) -> tuple[list[Lieu], int]:
-    cond = and_(lieux.c.organisation_id == organisation_id, lieux.c.deleted_at.is_(None))
-    return await _page(session, lieux, cond, [lieux.c.name, lieux.c.id], page, per_page, _lieu)
-
-
-async def delete_lieu(*, session: AsyncSession, lieu_id: uuid.UUID) -> None:
-    await session.execute(update(lieux).where(lieux.c.id == lieu_id).values(deleted_at=func.now()))
-
-
-async def add_motif(*, session: AsyncSession, motif: Motif) -> None:
-    await session.execute(insert(motifs).values(**{c: getattr(motif, c) for c in _MOTIF_COLS}))
-
-
-async def save_motif(*, session: AsyncSession, motif: Motif) -> None:
-    await session.execute(update(motifs).where(motifs.c.id == motif.id).values(
-        **{c: getattr(motif, c) for c in _MOTIF_COLS[2:]}, updated_at=func.now()))
-
-
-async def get_motif(*, session: AsyncSession | AsyncConnection, organisation_id: uuid.UUID, motif_id: uuid.UUID) -> Motif | None:
-    row = (await session.execute(select(motifs).where(
-        motifs.c.id == motif_id, motifs.c.organisation_id == organisation_id,
-        motifs.c.deleted_at.is_(None)))).first()
-    return _motif(row) if row else None
-
-
-async def list_motifs(*, session: AsyncSession, organisation_id: uuid.UUID, page: int, per_page: int,
-                      service_id: uuid.UUID | None = None) -> tuple[list[Motif], int]:
-    cond = and_(motifs.c.organisation_id == organisation_id, motifs.c.deleted_at.is_(None),
-                *( [motifs.c.service_id == service_id] if service_id else []))
-    return await _page(session, motifs, cond, [motifs.c.name, motifs.c.id], page, per_page, _motif)
-
-
-async def delete_motif(*, session: AsyncSession, motif_id: uuid.UUID) -> None:
-    await session.execute(update(motifs).where(motifs.c.id == motif_id).values(deleted_at=func.now()))
-
-
-async def _page(session, table, cond, order, page: int, per_page: int, build) -> tuple[list, int]:
-    total = (await session.execute(select(func.count()).select_from(table).where(cond))).scalar_one()
-    rows = (await session.execute(select(table).where(cond).order_by(*order)
+async def _page(uow: UnitOfWork, table, cond, order, page: int, per_page: int, build) -> tuple[list, int]:
+    total = (await uow.execute(select(func.count()).select_from(table).where(cond))).scalar_one()
+    rows = (await uow.execute(select(table).where(cond).order_by(*order)
                                   .limit(per_page).offset((page - 1) * per_page))).all()
     return [build(r) for r in rows], total
 
@@ -136,72 +83,6 @@ def _absence_values(absence: Absence) -> dict[str, Any]:
             "last_day": absence.last_day}
 
 
-async def add_plage(*, session: AsyncSession, plage: Plage) -> None:
-    await session.execute(insert(plages).values(**_plage_values(plage)))
-
-
-async def save_plage(*, session: AsyncSession, plage: Plage) -> None:
-    values = _plage_values(plage)
-    values.pop("id")
-    await session.execute(update(plages).where(plages.c.id == plage.id).values(**values, updated_at=func.now()))
-
-
-async def get_plage(*, session: AsyncSession, organisation_id: uuid.UUID, plage_id: uuid.UUID) -> Plage | None:
-    row = (await session.execute(select(plages).where(
-        plages.c.id == plage_id, plages.c.organisation_id == organisation_id))).first()
-    return _plage(row) if row else None
-
-
-async def list_plages(*, session: AsyncSession, organisation_id: uuid.UUID, agent_id: uuid.UUID | None,
-                      page: int, per_page: int, lieu_id: uuid.UUID | None = None) -> tuple[list[Plage], int]:
-    cond = and_(plages.c.organisation_id == organisation_id,
-                *([plages.c.agent_id == agent_id] if agent_id else []),
-                *([plages.c.lieu_id == lieu_id] if lieu_id else []))
-    return await _page(session, plages, cond, [plages.c.first_day, plages.c.start_time, plages.c.id],
-                       page, per_page, _plage)
-
-
-async def plages_of_agents(*, session: AsyncSession, organisation_id: uuid.UUID,
-                           agent_ids: list[uuid.UUID]) -> list[Plage]:
-    rows = (await session.execute(select(plages).where(
-        plages.c.organisation_id == organisation_id, plages.c.agent_id.in_(agent_ids)))).all()
-    return [_plage(r) for r in rows]
-
-
-async def delete_plage(*, session: AsyncSession, plage_id: uuid.UUID) -> None:
-    await session.execute(delete(plages).where(plages.c.id == plage_id))
-
-
-async def add_absence(*, session: AsyncSession, absence: Absence) -> None:
-    await session.execute(insert(absences).values(**_absence_values(absence)))
-
-
-async def save_absence(*, session: AsyncSession, absence: Absence) -> None:
-    values = _absence_values(absence)
-    values.pop("id")
-    await session.execute(update(absences).where(absences.c.id == absence.id)
-                          .values(**values, updated_at=func.now()))
-
-
-async def get_absence(*, session: AsyncSession, organisation_id: uuid.UUID,
-                      absence_id: uuid.UUID) -> Absence | None:
-    row = (await session.execute(select(absences).where(
-        absences.c.id == absence_id, absences.c.organisation_id == organisation_id))).first()
-    return _absence(row) if row else None
-
-
-async def list_absences(*, session: AsyncSession, organisation_id: uuid.UUID, agent_id: uuid.UUID | None,
-                        page: int, per_page: int) -> tuple[list[Absence], int]:
-    cond = and_(absences.c.organisation_id == organisation_id,
-                *([absences.c.agent_id == agent_id] if agent_id else []))
-    return await _page(session, absences, cond, [absences.c.first_day, absences.c.start_time, absences.c.id],
-                       page, per_page, _absence)
-
-
-async def delete_absence(*, session: AsyncSession, absence_id: uuid.UUID) -> None:
-    await session.execute(delete(absences).where(absences.c.id == absence_id))
-
-
 # ---------- inputs of a search: one query each, for every agent concerned ----------
 
 # Search queries select the entity's fields in dataclass order, the recurrence as text: rows
@@ -234,29 +115,9 @@ _SEARCH_PLAGES = text(
     "and p.first_day <= :last and (p.last_day is null or p.last_day >= :first)")
 
 
-async def plages_for_search(*, session: AsyncSession | AsyncConnection, organisation_id: uuid.UUID,
-                            motif_id: uuid.UUID, agent_ids: list[uuid.UUID] | None, lieu_id: uuid.UUID | None,
-                            first: date, last: date) -> list[Plage]:
-    """Plages offering the motif (at the lieu) of these agents (None = all) active on first..last."""
-    rows = (await session.execute(_SEARCH_PLAGES, {
-        "org": organisation_id, "motif": motif_id, "all_agents": agent_ids is None, "agents": agent_ids or [],
-        "lieu": lieu_id, "first": first, "last": last})).all()
-    return [Plage(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], _recurrence_text(r[9]), r[10])
-            for r in rows]
-
-
 _SEARCH_ABSENCES = text(
     "select " + ", ".join(_ABSENCE_FIELDS) + " from absences where agent_id = any(:agents) "
     "and first_day <= :last and (last_day is null or last_day >= :first)")
-
-
-async def absences_for_agents(*, session: AsyncSession | AsyncConnection, agent_ids: list[uuid.UUID], first: date,
-                              last: date) -> list[Absence]:
-    """Absences of these agents (every organisation) touching the days first..last."""
-    if not agent_ids:
-        return []
-    rows = (await session.execute(_SEARCH_ABSENCES, {"agents": agent_ids, "first": first, "last": last})).all()
-    return [Absence(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], _recurrence_text(r[8]), r[9]) for r in rows]
 
 
 # ---------- booking's check: every input in one statement ----------
@@ -299,26 +160,154 @@ def _json_absence(r: list) -> Absence:
                    date.fromisoformat(r[6]), time.fromisoformat(r[7]), _recurrence_text(r[8]), r[9])
 
 
-async def check_inputs(*, session: AsyncSession | AsyncConnection, organisation_id: uuid.UUID, motif_id: uuid.UUID,
-                       lieu_id: uuid.UUID | None, agent_ids: list[uuid.UUID] | None, plage_lieu_id: uuid.UUID | None,
-                       first: date, last: date) -> tuple[Motif | None, Lieu | None, list[Plage], list[Absence]]:
-    """The motif, the lieu, the plages (as `plages_for_search`) and the absences of their agents (of
-    `agent_ids`, or of the plages' agents when None) on first..last, in one round trip.
+class CatalogueRepository:
+    """Lieux and motifs of the availability database, through one unit of work (`uow.catalogue`)."""
 
-    The motif is None when unknown (then nothing else is read); the lieu is None when unknown or not asked.
-    """
-    params = {"org": organisation_id, "motif": motif_id, "lieu": lieu_id, "plage_lieu": plage_lieu_id,
-              "first": first, "last": last}
-    if agent_ids is None:
-        statement = _CHECK_INPUTS_OF_ALL
-    else:
-        statement, params["agents"] = _CHECK_INPUTS_OF_AGENTS, agent_ids
-    row = (await session.execute(statement, params)).first()
-    if row is None:
-        return None, None, [], []
-    n, k = len(_MOTIF_COLS), len(_LIEU_COLS)
-    motif = Motif(*row[:n])
-    lieu = Lieu(*row[n:n + k]) if row[n] is not None else None
-    plages_json, absences_json = row[n + k], row[n + k + 1]
-    return (motif, lieu, [_json_plage(r) for r in plages_json or ()],
-            [_json_absence(r) for r in absences_json or ()])
+    def __init__(self, uow: UnitOfWork):
+        self._uow = uow
+
+    async def add_lieu(self, *, lieu: Lieu) -> None:
+        await self._uow.execute(insert(lieux).values(**{c: getattr(lieu, c) for c in _LIEU_COLS}))
+
+    async def save_lieu(self, *, lieu: Lieu) -> None:
+        await self._uow.execute(update(lieux).where(lieux.c.id == lieu.id).values(
+            **{c: getattr(lieu, c) for c in _LIEU_COLS[2:]}, updated_at=func.now()))
+
+    async def get_lieu(self, *, organisation_id: uuid.UUID, lieu_id: uuid.UUID) -> Lieu | None:
+        row = (await self._uow.execute(select(lieux).where(
+            lieux.c.id == lieu_id, lieux.c.organisation_id == organisation_id, lieux.c.deleted_at.is_(None)))).first()
+        return _lieu(row) if row else None
+
+    async def list_lieux(self, *, organisation_id: uuid.UUID, page: int,
+                         per_page: int) -> tuple[list[Lieu], int]:
+        cond = and_(lieux.c.organisation_id == organisation_id, lieux.c.deleted_at.is_(None))
+        return await _page(self._uow, lieux, cond, [lieux.c.name, lieux.c.id], page, per_page, _lieu)
+
+    async def delete_lieu(self, *, lieu_id: uuid.UUID) -> None:
+        await self._uow.execute(update(lieux).where(lieux.c.id == lieu_id).values(deleted_at=func.now()))
+
+    async def add_motif(self, *, motif: Motif) -> None:
+        await self._uow.execute(insert(motifs).values(**{c: getattr(motif, c) for c in _MOTIF_COLS}))
+
+    async def save_motif(self, *, motif: Motif) -> None:
+        await self._uow.execute(update(motifs).where(motifs.c.id == motif.id).values(
+            **{c: getattr(motif, c) for c in _MOTIF_COLS[2:]}, updated_at=func.now()))
+
+    async def get_motif(self, *, organisation_id: uuid.UUID, motif_id: uuid.UUID) -> Motif | None:
+        row = (await self._uow.execute(select(motifs).where(
+            motifs.c.id == motif_id, motifs.c.organisation_id == organisation_id,
+            motifs.c.deleted_at.is_(None)))).first()
+        return _motif(row) if row else None
+
+    async def list_motifs(self, *, organisation_id: uuid.UUID, page: int, per_page: int,
+                          service_id: uuid.UUID | None = None) -> tuple[list[Motif], int]:
+        cond = and_(motifs.c.organisation_id == organisation_id, motifs.c.deleted_at.is_(None),
+                    *( [motifs.c.service_id == service_id] if service_id else []))
+        return await _page(self._uow, motifs, cond, [motifs.c.name, motifs.c.id], page, per_page, _motif)
+
+    async def delete_motif(self, *, motif_id: uuid.UUID) -> None:
+        await self._uow.execute(update(motifs).where(motifs.c.id == motif_id).values(deleted_at=func.now()))
+
+
+class AgendaRepository:
+    """Plages and absences, and the reads of a search or a check, through one unit of work (`uow.agenda`)."""
+
+    def __init__(self, uow: UnitOfWork):
+        self._uow = uow
+
+    async def add_plage(self, *, plage: Plage) -> None:
+        await self._uow.execute(insert(plages).values(**_plage_values(plage)))
+
+    async def save_plage(self, *, plage: Plage) -> None:
+        values = _plage_values(plage)
+        values.pop("id")
+        await self._uow.execute(update(plages).where(plages.c.id == plage.id).values(**values, updated_at=func.now()))
+
+    async def get_plage(self, *, organisation_id: uuid.UUID, plage_id: uuid.UUID) -> Plage | None:
+        row = (await self._uow.execute(select(plages).where(
+            plages.c.id == plage_id, plages.c.organisation_id == organisation_id))).first()
+        return _plage(row) if row else None
+
+    async def list_plages(self, *, organisation_id: uuid.UUID, agent_id: uuid.UUID | None,
+                          page: int, per_page: int, lieu_id: uuid.UUID | None = None) -> tuple[list[Plage], int]:
+        cond = and_(plages.c.organisation_id == organisation_id,
+                    *([plages.c.agent_id == agent_id] if agent_id else []),
+                    *([plages.c.lieu_id == lieu_id] if lieu_id else []))
+        return await _page(self._uow, plages, cond, [plages.c.first_day, plages.c.start_time, plages.c.id],
+                           page, per_page, _plage)
+
+    async def plages_of_agents(self, *, organisation_id: uuid.UUID,
+                               agent_ids: list[uuid.UUID]) -> list[Plage]:
+        rows = (await self._uow.execute(select(plages).where(
+            plages.c.organisation_id == organisation_id, plages.c.agent_id.in_(agent_ids)))).all()
+        return [_plage(r) for r in rows]
+
+    async def delete_plage(self, *, plage_id: uuid.UUID) -> None:
+        await self._uow.execute(delete(plages).where(plages.c.id == plage_id))
+
+    async def add_absence(self, *, absence: Absence) -> None:
+        await self._uow.execute(insert(absences).values(**_absence_values(absence)))
+
+    async def save_absence(self, *, absence: Absence) -> None:
+        values = _absence_values(absence)
+        values.pop("id")
+        await self._uow.execute(update(absences).where(absences.c.id == absence.id)
+                              .values(**values, updated_at=func.now()))
+
+    async def get_absence(self, *, organisation_id: uuid.UUID,
+                          absence_id: uuid.UUID) -> Absence | None:
+        row = (await self._uow.execute(select(absences).where(
+            absences.c.id == absence_id, absences.c.organisation_id == organisation_id))).first()
+        return _absence(row) if row else None
+
+    async def list_absences(self, *, organisation_id: uuid.UUID, agent_id: uuid.UUID | None,
+                            page: int, per_page: int) -> tuple[list[Absence], int]:
+        cond = and_(absences.c.organisation_id == organisation_id,
+                    *([absences.c.agent_id == agent_id] if agent_id else []))
+        return await _page(self._uow, absences, cond, [absences.c.first_day, absences.c.start_time, absences.c.id],
+                           page, per_page, _absence)
+
+    async def delete_absence(self, *, absence_id: uuid.UUID) -> None:
+        await self._uow.execute(delete(absences).where(absences.c.id == absence_id))
+
+    async def plages_for_search(self, *, organisation_id: uuid.UUID,
+                                motif_id: uuid.UUID, agent_ids: list[uuid.UUID] | None, lieu_id: uuid.UUID | None,
+                                first: date, last: date) -> list[Plage]:
+        """Plages offering the motif (at the lieu) of these agents (None = all) active on first..last."""
+        rows = (await self._uow.execute(_SEARCH_PLAGES, {
+            "org": organisation_id, "motif": motif_id, "all_agents": agent_ids is None, "agents": agent_ids or [],
+            "lieu": lieu_id, "first": first, "last": last})).all()
+        return [Plage(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], _recurrence_text(r[9]), r[10])
+                for r in rows]
+
+    async def absences_for_agents(self, *, agent_ids: list[uuid.UUID], first: date,
+                                  last: date) -> list[Absence]:
+        """Absences of these agents (every organisation) touching the days first..last."""
+        if not agent_ids:
+            return []
+        rows = (await self._uow.execute(_SEARCH_ABSENCES, {"agents": agent_ids, "first": first, "last": last})).all()
+        return [Absence(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], _recurrence_text(r[8]), r[9]) for r in rows]
+
+    async def check_inputs(self, *, organisation_id: uuid.UUID, motif_id: uuid.UUID, lieu_id: uuid.UUID | None,
+                           agent_ids: list[uuid.UUID] | None, plage_lieu_id: uuid.UUID | None,
+                           first: date, last: date) -> tuple[Motif | None, Lieu | None, list[Plage], list[Absence]]:
+        """The motif, the lieu, the plages (as `plages_for_search`) and the absences of their agents (of
+        `agent_ids`, or of the plages' agents when None) on first..last, in one round trip.
+
+        The motif is None when unknown (then nothing else is read); the lieu is None when unknown or not asked.
+        """
+        params = {"org": organisation_id, "motif": motif_id, "lieu": lieu_id, "plage_lieu": plage_lieu_id,
+                  "first": first, "last": last}
+        if agent_ids is None:
+            statement = _CHECK_INPUTS_OF_ALL
+        else:
+            statement, params["agents"] = _CHECK_INPUTS_OF_AGENTS, agent_ids
+        row = (await self._uow.execute(statement, params)).first()
+        if row is None:
+            return None, None, [], []
+        n, k = len(_MOTIF_COLS), len(_LIEU_COLS)
+        motif = Motif(*row[:n])
+        lieu = Lieu(*row[n:n + k]) if row[n] is not None else None
+        plages_json, absences_json = row[n + k], row[n + k + 1]
+        return (motif, lieu, [_json_plage(r) for r in plages_json or ()],
+                [_json_absence(r) for r in absences_json or ()])

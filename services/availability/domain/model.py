@@ -122,3 +122,9 @@ class BusyRdv:
     @property
     def active(self) -> bool:
         return self.status in ACTIVE_STATUSES
+
+
+def is_newer(candidate: tuple[BusyRdv, datetime], current: tuple[BusyRdv, datetime]) -> bool:
+    """The busy projection's rule between two states of one RDV (with their event instants): the newer is kept."""
+    (rdv, at), (kept, kept_at) = candidate, current
+    return rdv.version > kept.version or (rdv.version == 0 == kept.version and at > kept_at)

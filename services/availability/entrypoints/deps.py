@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from fastapi import Depends, Query, Request
 
+from services.availability.service_layer.unit_of_work import unit_of_work
 from shared.db import Database
 from shared.errors import ValidationFailed
 from shared.identity import Identity, current_identity
@@ -21,7 +22,7 @@ async def database(request: Request) -> Database:
 
 
 async def uow(db: Database = Depends(database)):
-    async with db.uow() as unit:
+    async with unit_of_work(db) as unit:
         yield unit
 
 

@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse
 from services.availability.entrypoints.deps import Caller, Identity, Page, listing, page, uow
 from services.availability.entrypoints.schemas import AbsenceIn, AbsencePatch, PlageIn, PlagePatch
 from services.availability.service_layer import absences, plages, views
-from shared.db import UnitOfWork
+from services.availability.service_layer.unit_of_work import AvailabilityUnitOfWork
 
 router = APIRouter(prefix="/v1", tags=["plages et indisponibilités"])
 
@@ -24,7 +24,7 @@ def _absence(absence, conflicts, zone: str) -> dict:
 
 @router.get("/plages")
 async def list_plages(agent_id: uuid.UUID | None = None, lieu_id: uuid.UUID | None = None, p: Page = Depends(page), identity: Identity = Caller,
-                      unit: UnitOfWork = Depends(uow)):
+                      unit: AvailabilityUnitOfWork = Depends(uow)):
     """List plages d'ouverture (a basic agent: their own)."""
     items, total = await plages.list_plages(uow=unit, identity=identity, agent_id=agent_id, page=p.page,
                                             per_page=p.per_page, lieu_id=lieu_id)
@@ -33,13 +33,13 @@ async def list_plages(agent_id: uuid.UUID | None = None, lieu_id: uuid.UUID | No
 
 
 @router.post("/plages", status_code=201)
-async def create_plage(body: PlageIn, identity: Identity = Caller, unit: UnitOfWork = Depends(uow)):
+async def create_plage(body: PlageIn, identity: Identity = Caller, unit: AvailabilityUnitOfWork = Depends(uow)):
     """Create a plage d'ouverture."""
     return _plage(*await plages.create_plage(uow=unit, identity=identity, fields=body.model_dump()))
 
 
 @router.get("/plages/{plage_id}")
-async def get_plage(plage_id: uuid.UUID, identity: Identity = Caller, unit: UnitOfWork = Depends(uow)):
+async def get_plage(plage_id: uuid.UUID, identity: Identity = Caller, unit: AvailabilityUnitOfWork = Depends(uow)):
     """Read a plage d'ouverture."""
     plage = await plages.get_plage(uow=unit, identity=identity, plage_id=plage_id)
     return _plage(plage, await plages.overlap_warnings(uow=unit, plage=plage))
@@ -54,7 +54,7 @@ def _orphaned(rdvs, zone: str) -> list[dict]:
 
 @router.patch("/plages/{plage_id}")
 async def update_plage(plage_id: uuid.UUID, body: PlagePatch, identity: Identity = Caller,
-                       unit: UnitOfWork = Depends(uow), dry_run: bool = DryRun):
+                       unit: AvailabilityUnitOfWork = Depends(uow), dry_run: bool = DryRun):
     """Change a plage d'ouverture; answer the RDVs to come it leaves outside every plage (`rdvs_orphaned`)."""
     plage, warnings, orphaned = await plages.update_plage(uow=unit, identity=identity, plage_id=plage_id,
                                                           changes=body.changes(), dry_run=dry_run)
@@ -65,7 +65,7 @@ async def update_plage(plage_id: uuid.UUID, body: PlagePatch, identity: Identity
 
 
 @router.delete("/plages/{plage_id}", status_code=204)
-async def delete_plage(plage_id: uuid.UUID, identity: Identity = Caller, unit: UnitOfWork = Depends(uow),
+async def delete_plage(plage_id: uuid.UUID, identity: Identity = Caller, unit: AvailabilityUnitOfWork = Depends(uow),
                        dry_run: bool = DryRun):
     """Delete a plage d'ouverture (`dry_run`: 200 `{plage: null, rdvs_orphaned}`, nothing deleted)."""
     orphaned = await plages.delete_plage(uow=unit, identity=identity, plage_id=plage_id, dry_run=dry_run)
@@ -76,7 +76,7 @@ async def delete_plage(plage_id: uuid.UUID, identity: Identity = Caller, unit: U
 
 @router.get("/absences")
 async def list_absences(agent_id: uuid.UUID | None = None, p: Page = Depends(page), identity: Identity = Caller,
-                        unit: UnitOfWork = Depends(uow)):
+                        unit: AvailabilityUnitOfWork = Depends(uow)):
     """List absences (a basic agent: their own), with their RDVs in conflict."""
     items, total = await absences.list_absences(uow=unit, identity=identity, agent_id=agent_id, page=p.page,
                                                 per_page=p.per_page)
@@ -84,14 +84,14 @@ async def list_absences(agent_id: uuid.UUID | None = None, p: Page = Depends(pag
 
 
 @router.post("/absences", status_code=201)
-async def create_absence(body: AbsenceIn, identity: Identity = Caller, unit: UnitOfWork = Depends(uow)):
+async def create_absence(body: AbsenceIn, identity: Identity = Caller, unit: AvailabilityUnitOfWork = Depends(uow)):
     """Create an absence; answer the RDVs inside it (left untouched)."""
     absence, conflicts = await absences.create_absence(uow=unit, identity=identity, fields=body.model_dump())
     return _absence(absence, conflicts, identity.timezone)
 
 
 @router.get("/absences/{absence_id}")
-async def get_absence(absence_id: uuid.UUID, identity: Identity = Caller, unit: UnitOfWork = Depends(uow)):
+async def get_absence(absence_id: uuid.UUID, identity: Identity = Caller, unit: AvailabilityUnitOfWork = Depends(uow)):
     """Read an absence, with its RDVs in conflict."""
     absence = await absences.get_absence(uow=unit, identity=identity, absence_id=absence_id)
     return _absence(absence, await absences.rdvs_in_conflict(uow=unit, absence=absence), identity.timezone)
@@ -99,7 +99,7 @@ async def get_absence(absence_id: uuid.UUID, identity: Identity = Caller, unit: 
 
 @router.patch("/absences/{absence_id}")
 async def update_absence(absence_id: uuid.UUID, body: AbsencePatch, identity: Identity = Caller,
-                         unit: UnitOfWork = Depends(uow)):
+                         unit: AvailabilityUnitOfWork = Depends(uow)):
     """Change an absence."""
     absence, conflicts = await absences.update_absence(uow=unit, identity=identity, absence_id=absence_id,
                                                        changes=body.changes())
@@ -107,7 +107,8 @@ async def update_absence(absence_id: uuid.UUID, body: AbsencePatch, identity: Id
 
 
 @router.delete("/absences/{absence_id}", status_code=204)
-async def delete_absence(absence_id: uuid.UUID, identity: Identity = Caller, unit: UnitOfWork = Depends(uow)):
+async def delete_absence(absence_id: uuid.UUID, identity: Identity = Caller,
+                         unit: AvailabilityUnitOfWork = Depends(uow)):
     """Delete an absence."""
     await absences.delete_absence(uow=unit, identity=identity, absence_id=absence_id)
     return Response(status_code=204)

@@ -9,22 +9,21 @@ import uuid
 from dataclasses import replace
 from datetime import datetime, time, timedelta, timezone
 
-from services.availability.adapters import busy as busy_repo
-from services.availability.adapters import repository as repo
 from services.availability.domain import recurrence as rec_mod
 from services.availability.domain.intervals import overlaps
 from services.availability.domain.model import Absence, BusyRdv
 from services.availability.domain.occurrences import absence_occurrences, instant
 from services.availability.service_layer import views
 from services.availability.service_layer.rules import can_manage
-from shared.db import UnitOfWork
+from services.availability.service_layer.unit_of_work import AvailabilityUnitOfWork
 from shared.errors import NotFound
-from shared.events import new_event
+from shared.events import AbsenceData, new_event
 from shared.identity import Identity
 from shared.timeutil import local_day
 
 
-async def create_absence(*, uow: UnitOfWork, identity: Identity, fields: dict) -> tuple[Absence, list[BusyRdv]]:
+async def create_absence(*, uow: AvailabilityUnitOfWork, identity: Identity,
+                         fields: dict) -> tuple[Absence, list[BusyRdv]]:
     """Create an absence; answer the active RDVs of the agent inside it."""
     agent_id = fields.pop("agent_id", None) or identity.agent_id
     can_manage(identity, agent_id)
@@ -34,23 +33,23 @@ async def create_absence(*, uow: UnitOfWork, identity: Identity, fields: dict) -
                       recurrence=rec_mod.parse(fields.pop("recurrence", None)), timezone=identity.timezone,
                       **fields)
     absence.check()
-    await repo.add_absence(session=uow.session, absence=absence)
+    await uow.agenda.add_absence(absence=absence)
     conflicts = await rdvs_in_conflict(uow=uow, absence=absence)
     uow.publish(_event(identity, "availability.absence.created", absence, conflicts))
     await uow.commit()
     return absence, conflicts
 
 
-async def get_absence(*, uow: UnitOfWork, identity: Identity, absence_id: uuid.UUID) -> Absence:
-    found = await repo.get_absence(session=uow.session, organisation_id=identity.organisation_id,
-                                   absence_id=absence_id)
+async def get_absence(*, uow: AvailabilityUnitOfWork, identity: Identity, absence_id: uuid.UUID) -> Absence:
+    found = await uow.agenda.get_absence(organisation_id=identity.organisation_id,
+                                         absence_id=absence_id)
     if found is None:
         raise NotFound("Indisponibilité introuvable.")
     can_manage(identity, found.agent_id)
     return found
 
 
-async def update_absence(*, uow: UnitOfWork, identity: Identity, absence_id: uuid.UUID,
+async def update_absence(*, uow: AvailabilityUnitOfWork, identity: Identity, absence_id: uuid.UUID,
                          changes: dict) -> tuple[Absence, list[BusyRdv]]:
     """Change an absence."""
     absence = await get_absence(uow=uow, identity=identity, absence_id=absence_id)
@@ -62,42 +61,42 @@ async def update_absence(*, uow: UnitOfWork, identity: Identity, absence_id: uui
     absence = replace(absence, **changes)
     absence.check()
     can_manage(identity, absence.agent_id)
-    await repo.save_absence(session=uow.session, absence=absence)
+    await uow.agenda.save_absence(absence=absence)
     conflicts = await rdvs_in_conflict(uow=uow, absence=absence)
     uow.publish(_event(identity, "availability.absence.updated", absence, conflicts))
     await uow.commit()
     return absence, conflicts
 
 
-async def delete_absence(*, uow: UnitOfWork, identity: Identity, absence_id: uuid.UUID) -> None:
+async def delete_absence(*, uow: AvailabilityUnitOfWork, identity: Identity, absence_id: uuid.UUID) -> None:
     """Delete an absence."""
     absence = await get_absence(uow=uow, identity=identity, absence_id=absence_id)
-    await repo.delete_absence(session=uow.session, absence_id=absence.id)
+    await uow.agenda.delete_absence(absence_id=absence.id)
     uow.publish(_event(identity, "availability.absence.deleted", absence, []))
     await uow.commit()
 
 
-async def list_absences(*, uow: UnitOfWork, identity: Identity, agent_id: uuid.UUID | None, page: int,
+async def list_absences(*, uow: AvailabilityUnitOfWork, identity: Identity, agent_id: uuid.UUID | None, page: int,
                         per_page: int) -> tuple[list[tuple[Absence, list[BusyRdv]]], int]:
     """List absences (a basic agent: their own), each with its RDVs in conflict."""
     identity.require_agent()
     if not identity.is_admin:
         can_manage(identity, agent_id or identity.agent_id)  # type: ignore[arg-type]
         agent_id = identity.agent_id
-    items, total = await repo.list_absences(session=uow.session, organisation_id=identity.organisation_id,
-                                            agent_id=agent_id, page=page, per_page=per_page)
+    items, total = await uow.agenda.list_absences(organisation_id=identity.organisation_id,
+                                                  agent_id=agent_id, page=page, per_page=per_page)
     return [(a, await rdvs_in_conflict(uow=uow, absence=a)) for a in items], total
 
 
-async def rdvs_in_conflict(*, uow: UnitOfWork, absence: Absence) -> list[BusyRdv]:
+async def rdvs_in_conflict(*, uow: AvailabilityUnitOfWork, absence: Absence) -> list[BusyRdv]:
     """Active RDVs of the absence's agent that overlap one of its occurrences."""
     start = instant(absence.first_day, absence.start_time, absence.timezone)
     end = None
     if absence.last_day is not None:
         end = instant(absence.last_day + timedelta(days=1), time(0), absence.timezone)
-    rdvs = await busy_repo.busy_rdvs_of(session=uow.session, agent_ids=[absence.agent_id],
-                                   start=datetime.fromtimestamp(start, timezone.utc),
-                                   end=datetime.fromtimestamp(end, timezone.utc) if end else None)
+    rdvs = await uow.busy.busy_rdvs_of(agent_ids=[absence.agent_id],
+                                       start=datetime.fromtimestamp(start, timezone.utc),
+                                       end=datetime.fromtimestamp(end, timezone.utc) if end else None)
     if not rdvs:
         return []
     first = local_day(rdvs[0].starts_at, absence.timezone) - timedelta(days=1)
@@ -109,4 +108,4 @@ async def rdvs_in_conflict(*, uow: UnitOfWork, absence: Absence) -> list[BusyRdv
 
 def _event(identity: Identity, kind: str, absence: Absence, conflicts: list[BusyRdv]):
     return new_event(kind, organisation_id=identity.organisation_id, actor=identity.actor(),
-                     data={"absence": views.absence(absence), "rdv_ids_in_conflict": [str(r.id) for r in conflicts]})
+                     data=AbsenceData(absence=views.absence(absence), rdv_ids_in_conflict=[r.id for r in conflicts]))

@@ -5,13 +5,12 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 
-from services.availability.adapters import busy as busy_repo
-from services.availability.adapters import repository as repo
 from services.availability.domain import jours_feries
 from services.availability.domain.model import BusyRdv
 from services.availability.domain.occurrences import Occurrence, absence_occurrences, day_start, plage_occurrences
 from services.availability.service_layer.creneaux import holiday_rules
 from services.availability.service_layer.rules import window
+from services.availability.service_layer.unit_of_work import unit_of_work
 from shared.db import Database
 from shared.identity import Identity
 
@@ -31,14 +30,12 @@ async def agenda(*, db: Database, identity: Identity, agent_id: uuid.UUID, first
     zone = identity.timezone
     start = day_start(first, zone)
     end = day_start(last + timedelta(days=1), zone)
-    async with db.uow() as uow:
-        plages, _ = await repo.list_plages(session=uow.session, organisation_id=identity.organisation_id,
-                                           agent_id=agent_id, page=1, per_page=10_000)
-        absences = await repo.absences_for_agents(session=uow.session, agent_ids=[agent_id], first=first,
-                                                  last=last)
-        rdvs = await busy_repo.busy_rdvs_of(session=uow.session, agent_ids=[agent_id],
-                                       start=datetime.fromtimestamp(start, timezone.utc),
-                                       end=datetime.fromtimestamp(end, timezone.utc), active_only=False)
+    async with unit_of_work(db) as uow:
+        plages, _ = await uow.agenda.list_plages(organisation_id=identity.organisation_id, agent_id=agent_id,
+                                                 page=1, per_page=10_000)
+        absences = await uow.agenda.absences_for_agents(agent_ids=[agent_id], first=first, last=last)
+        rdvs = await uow.busy.busy_rdvs_of(agent_ids=[agent_id], start=datetime.fromtimestamp(start, timezone.utc),
+                                           end=datetime.fromtimestamp(end, timezone.utc), active_only=False)
     plage_occ = sorted((o for p in plages for o in plage_occurrences(p, first, last)), key=lambda o: o.start)
     absence_occ = sorted((o for a in absences for o in absence_occurrences(a, first, last)
                           if o.end > start and o.start < end), key=lambda o: o.start)

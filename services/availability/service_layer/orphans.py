@@ -8,13 +8,11 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta, timezone
 
-from services.availability.adapters import busy as busy_repo
-from services.availability.adapters import repository as repo
 from services.availability.domain.model import BusyRdv, Plage
 from services.availability.domain.occurrences import instant
 from services.availability.domain.verdict import containing_plage
+from services.availability.service_layer.unit_of_work import AvailabilityUnitOfWork
 from shared import clock
-from shared.db import UnitOfWork
 
 TO_COME = "unknown"
 
@@ -34,20 +32,20 @@ def _end_of(plage: Plage, zone: str) -> datetime | None:
     return datetime.fromtimestamp(instant(last + timedelta(days=1), time(0), zone), timezone.utc)
 
 
-async def rdvs_orphaned(*, uow: UnitOfWork, before: Plage, after: Plage | None,
+async def rdvs_orphaned(*, uow: AvailabilityUnitOfWork, before: Plage, after: Plage | None,
                         now: datetime | None = None) -> list[BusyRdv]:
     """RDVs to come held by `before` that no plage of their agent would hold once `after` replaces it
     (`after=None`: the plage is deleted), by start."""
     zone = before.timezone
     now = now or clock.now()
-    rdvs = await busy_repo.busy_rdvs_of(session=uow.session, agent_ids=[before.agent_id], start=now,
-                                        end=_end_of(before, zone))
+    rdvs = await uow.busy.busy_rdvs_of(agent_ids=[before.agent_id], start=now,
+                                       end=_end_of(before, zone))
     held = [r for r in rdvs if r.status == TO_COME and r.starts_at > now
             and r.organisation_id == before.organisation_id and _holds(before, r, zone)]
     if not held:
         return []
-    others = await repo.plages_of_agents(session=uow.session, organisation_id=before.organisation_id,
-                                         agent_ids=[before.agent_id])
+    others = await uow.agenda.plages_of_agents(organisation_id=before.organisation_id,
+                                               agent_ids=[before.agent_id])
     remaining = [p for p in others if p.id != before.id]
     if after is not None and after.agent_id == before.agent_id:
         remaining.append(after)

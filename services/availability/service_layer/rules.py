@@ -4,10 +4,8 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from services.availability.adapters import repository as repo
 from services.availability.domain.model import Lieu, Motif
+from services.availability.service_layer.unit_of_work import AvailabilityUnitOfWork
 from shared.errors import AppError, Forbidden, ValidationFailed
 from shared.identity import Identity
 
@@ -37,15 +35,15 @@ def unknown_lieu() -> AppError:
     return AppError("Lieu inconnu dans cette organisation.", code="unknown_lieu", status=422)
 
 
-async def motif_of(session: AsyncSession, identity: Identity, motif_id: uuid.UUID) -> Motif:
-    found = await repo.get_motif(session=session, organisation_id=identity.organisation_id, motif_id=motif_id)
+async def motif_of(uow: AvailabilityUnitOfWork, identity: Identity, motif_id: uuid.UUID) -> Motif:
+    found = await uow.catalogue.get_motif(organisation_id=identity.organisation_id, motif_id=motif_id)
     if found is None:
         raise unknown_motif()
     return found
 
 
-async def lieu_of(session: AsyncSession, identity: Identity, lieu_id: uuid.UUID) -> Lieu:
-    found = await repo.get_lieu(session=session, organisation_id=identity.organisation_id, lieu_id=lieu_id)
+async def lieu_of(uow: AvailabilityUnitOfWork, identity: Identity, lieu_id: uuid.UUID) -> Lieu:
+    found = await uow.catalogue.get_lieu(organisation_id=identity.organisation_id, lieu_id=lieu_id)
     if found is None:
         raise unknown_lieu()
     return found

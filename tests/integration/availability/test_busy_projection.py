@@ -121,6 +121,7 @@ async def test_a_batch_leaves_the_projection_as_applying_its_events_one_by_one(i
     from sqlalchemy import text
 
     from services.availability.entrypoints.consumers import busy
+    from services.availability.service_layer.unit_of_work import AvailabilityUnitOfWork
     from shared.db import Database
     from shared.inbox import Consumer, ConsumerRunner
 
@@ -141,7 +142,7 @@ async def test_a_batch_leaves_the_projection_as_applying_its_events_one_by_one(i
                "agent_ids": [str(a) for a in rng.sample(agents, rng.randint(1, 2))], "usager_ids": [],
                "starts_at": start.isoformat(), "ends_at": (start + timedelta(minutes=30)).isoformat(),
                "status": rng.choice(["unknown", "seen", "revoked"]), "version": rng.choice([0, 1, 2, 3, 4]),
-               "n": n, "display_status": "a_venir"}
+               "created_at": base.isoformat(), "n": n, "display_status": "a_venir"}
         event = new_event(rng.choice(["booking.rdv.created", "booking.rdv.updated"]), organisation_id=org,
                           data={"rdv": rdv})
         event.occurred_at = base + timedelta(seconds=rng.randrange(60))  # ties and disorder included
@@ -149,10 +150,10 @@ async def test_a_batch_leaves_the_projection_as_applying_its_events_one_by_one(i
     events += rng.sample(events, 10)  # redeliveries inside the batch
 
     async def projection(apply) -> list:
-        db = Database(infra.migrated_database("availability"))
+        db = Database(infra.migrated_database("availability"), unit_of_work=AvailabilityUnitOfWork)
         await apply(db)
-        async with db.engine.connect() as conn:
-            rows = (await conn.execute(text(
+        async with db.uow(autocommit=True) as uow:
+            rows = (await uow.execute(text(
                 "select id, organisation_id, agent_ids, starts_at, ends_at, status, version, event_at, motif_id, "
                 "lieu_id, payload from busy_rdvs order by id"))).all()
         await db.dispose()
