@@ -96,18 +96,8 @@ def platform() -> PlatformSettings:
     return PlatformSettings()
 
 
-def reload() -> PlatformSettings:
-    """Read the environment again (a test that changes it)."""
-    platform.cache_clear()
-    return platform()
-
-
 def rdv_env() -> str:
     return platform().env
-
-
-def nats_url() -> str:
-    return platform().nats_url
 
 
 def internal_secret() -> str:
