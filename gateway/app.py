@@ -1,9 +1,7 @@
 """The gateway: /api/v1, the agents' web UI, and readiness of the whole system."""
 import asyncio
 
-from sqlalchemy.exc import IntegrityError
-
-from gateway import retention
+from gateway import retention, web
 from gateway.adapters.services import ServiceClients
 from gateway.config import GatewaySettings
 from gateway.entrypoints import auth, calendar_feed, directory, proxy
@@ -13,7 +11,7 @@ from gateway.entrypoints.request_state import PRINCIPAL_KEY
 from gateway.service_layer import read_positions
 from gateway.service_layer.audit_writer import AuditWriter
 from gateway.service_layer.unit_of_work import GatewayUnitOfWork
-from shared.errors import Conflict
+from gateway.web.pages import install_not_found_page
 from shared.service import ServiceRuntime
 from shared.settings import SERVICE_NAMES
 
@@ -60,22 +58,7 @@ app = runtime.create_app(title="rdv — API de la passerelle", routers=[
     calendar_feed.router, calendar_feed.feed_router, proxy.webhooks.router])
 
 
-@app.exception_handler(IntegrityError)
-async def _integrity(request, exc: IntegrityError):
-    """Two concurrent writes of one unique value (e.g. an email): the loser gets a 409."""
-    from fastapi.responses import JSONResponse
-
-    err = Conflict("Cette valeur est déjà utilisée (écriture concurrente).", code="conflict")
-    return JSONResponse(err.body(), status_code=409)
-
-
 install_middlewares(app)
 install_openapi(app)  # security schemes in /openapi.json; a 405 names every method of its path
-
-from gateway.web import router as web_router  # noqa: E402  (the web UI's pages)
-
-app.include_router(web_router)
-
-from gateway.web.pages import install_not_found_page  # noqa: E402
-
+app.include_router(web.router)  # the web UI's pages, after the API's routes
 install_not_found_page(app)  # a browser's mistyped address gets the 404 page, not JSON (after every handler)

@@ -5,7 +5,7 @@ import uuid
 
 from sqlalchemy import bindparam, func, select, text
 
-from gateway.adapters.tables import read_positions
+from gateway.adapters.tables import organisations, read_positions
 from shared.consistency import Positions
 
 # Built once: it runs after every write that published events. Positions only grow.
@@ -20,8 +20,6 @@ _READ = (select(read_positions.c.stream, read_positions.c.seq)
 def positions_of_organisation():
     """A scalar subquery: the positions of the organisation `organisations.id` as one JSON object (or null);
     the caller's lookup reads them with the session (no statement of their own)."""
-    from gateway.adapters.tables import organisations
-
     return (select(func.jsonb_object_agg(read_positions.c.stream, read_positions.c.seq))
             .where(read_positions.c.organisation_id == organisations.c.id).scalar_subquery())
 

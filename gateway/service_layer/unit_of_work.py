@@ -14,6 +14,10 @@ COMMIT round trips. Use cases reach storage only through this; the runtime hands
 """
 from __future__ import annotations
 
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+
 from gateway.adapters.audit import AuditRepository
 from gateway.adapters.calendar_feeds import CalendarFeedRepository
 from gateway.adapters.idempotency import IdempotencyRepository
@@ -21,6 +25,12 @@ from gateway.adapters.positions import PositionRepository
 from gateway.adapters.repository import DirectoryRepository
 from gateway.adapters.sessions import SessionRepository, ThrottleRepository
 from shared.db import Database, UnitOfWork, repository
+from shared.errors import Conflict
+
+
+class ConcurrentWrite(Conflict):
+    code = "conflict"
+    message = "Cette valeur est déjà utilisée (écriture concurrente)."
 
 
 class GatewayUnitOfWork(UnitOfWork):
@@ -31,6 +41,14 @@ class GatewayUnitOfWork(UnitOfWork):
     audit = repository(AuditRepository)
     positions = repository(PositionRepository)  # read positions (reads after writes)
     calendar_feeds = repository(CalendarFeedRepository)
+
+    async def execute(self, statement, params: Any = None):
+        """Run a statement; two concurrent writes of one unique value (an email, a slug) that both passed
+        their checks meet the database's constraint: the loser's is a 409, in the contract's error tree."""
+        try:
+            return await super().execute(statement, params)
+        except IntegrityError as exc:
+            raise ConcurrentWrite() from exc
 
 
 def unit_of_work(db: Database, *, autocommit: bool = False) -> GatewayUnitOfWork:

@@ -15,6 +15,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from gateway.entrypoints.auth.credentials import session_cookie
+from gateway.web.public import catalogue
 from shared.errors import NotFound
 from shared.settings import rdv_env
 
@@ -182,8 +183,6 @@ def install_not_found_page(app: FastAPI) -> None:
 @router.get("/prendre-rdv/{slug}")
 async def public_page(request: Request, slug: str) -> Response:
     """The public booking journey of an organisation that publishes online (404 otherwise)."""
-    from gateway.web.public import catalogue
-
     try:
         data = await catalogue(request, slug)
     except NotFound:
