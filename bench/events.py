@@ -143,6 +143,13 @@ async def backlog(js, org, refs, count: int) -> tuple[int, int]:
     return len(created), count
 
 
+def process_cpu(pid: int) -> float:
+    """CPU seconds (user + system) a process has used so far, from /proc: a figure a busy machine
+    inflates much less than wall times."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def inbox_rate(dsn: str, since: datetime) -> tuple[int, float]:
     """Events recorded by reporting-facts since `since`, and the seconds between first and last commit."""
     with psycopg.connect(dsn) as conn:
@@ -197,13 +204,16 @@ async def run(args) -> dict:
             created, total = await backlog(js, org, refs, args.backlog if batched else min(args.backlog, 5000))
             since = datetime.now(timezone.utc)
             svc = Service(db_url, infra.nats_url, batched=batched)
+            cpu_before = process_cpu(svc.proc.pid)  # its start-up apart
             wait_facts(dsn, org, created)
             time.sleep(1.0)  # the last status changes
+            cpu = process_cpu(svc.proc.pid) - cpu_before
             events, seconds = inbox_rate(dsn, since)
             key = "batched" if batched else "per_message"
-            out[key] = {"events": events, "seconds": seconds, "rate": events / seconds}
-            print(f"throughput ({key}): {events} events in {seconds:.2f} s = {events / seconds:,.0f} events/s",
-                  flush=True)
+            out[key] = {"events": events, "seconds": seconds, "rate": events / seconds,
+                        "cpu_us": cpu * 1e6 / max(events, 1)}
+            print(f"throughput ({key}): {events} events in {seconds:.2f} s = {events / seconds:,.0f} events/s, "
+                  f"service CPU {out[key]['cpu_us']:.0f} us/event", flush=True)
         await nc.close()
     finally:
         if svc:
@@ -235,6 +245,8 @@ def main(argv: list[str] | None = None) -> int:
         f"| events consumed/s (backlog of {b['events']}, batched inbox) | {b['rate']:.0f} "
         f"| >= {TARGET_RATE:.0f} ({'met' if b['rate'] >= TARGET_RATE else 'NOT met'}) |",
         f"| events consumed/s (one transaction per message, for comparison) | {p['rate']:.0f} | |",
+        f"| reporting service CPU per event (backlog, batched inbox) | {b['cpu_us']:.0f} us | |",
+        f"| reporting service CPU per event (one transaction per message) | {p['cpu_us']:.0f} us | |",
     ])
     text = (f"{table}\n\nMeasured by `python -m bench.events` on {date.today().isoformat()} ({os.cpu_count()} cores, "
             f"load average {load_before:.1f} -> {os.getloadavg()[0]:.1f}; publisher, NATS, PostgreSQL and the "
