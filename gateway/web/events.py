@@ -9,12 +9,14 @@ import asyncio
 import contextlib
 import json
 import logging
+import uuid
 
 from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
 
 from gateway.entrypoints.auth.dependencies import authenticate_scope
 from shared.errors import Unauthorized
+from shared.events import CATALOGUE, Envelope
 
 log = logging.getLogger("rdv.web")
 router = APIRouter()
@@ -25,6 +27,20 @@ HEARTBEAT_SECONDS = 15.0
 STREAM_SECONDS = 600.0
 
 
+def rdv_change(raw: bytes, organisation_id: uuid.UUID) -> dict | None:
+    """What a page is told of an RDV event, `{rdv_id, type}` (no RDV id for a purge), for its organisation's
+    events only; None otherwise, or for a message that is not a catalogue event."""
+    try:
+        envelope = Envelope.model_validate_json(raw)
+        if envelope.organisation_id != organisation_id:
+            return None
+        model = CATALOGUE.get(envelope.type)
+        rdv = getattr(envelope.data_as(model), "rdv", None) if model else None
+    except ValueError:  # pydantic's ValidationError among them
+        return None
+    return {"rdv_id": str(rdv.id) if rdv is not None else None, "type": envelope.type}
+
+
 @router.get("/web/events")
 async def rdv_events(request: Request):
     """Stream `rdv` events (`{rdv_id, type}`) of the session's organisation as text/event-stream."""
@@ -32,20 +48,15 @@ async def rdv_events(request: Request):
         caller = await authenticate_scope(request.scope)
     except Unauthorized:
         raise Unauthorized("Veuillez vous connecter.") from None
-    org_id = str(caller.principal.organisation.id)
+    org_id = caller.principal.organisation.id
     nc = getattr(request.app.state.runtime, "nc", None)
     queue: asyncio.Queue[dict] = asyncio.Queue(maxsize=1000)
 
     async def on_message(msg) -> None:
-        try:
-            envelope = json.loads(msg.data)
-        except ValueError:
-            return
-        if envelope.get("organisation_id") != org_id:
-            return
-        rdv = (envelope.get("data") or {}).get("rdv") or {}
-        with contextlib.suppress(asyncio.QueueFull):
-            queue.put_nowait({"rdv_id": rdv.get("id"), "type": envelope.get("type")})
+        change = rdv_change(msg.data, org_id)
+        if change is not None:
+            with contextlib.suppress(asyncio.QueueFull):
+                queue.put_nowait(change)
 
     sub = await nc.subscribe("booking.rdv.>", cb=on_message) if nc is not None else None
 
