@@ -1,7 +1,6 @@
 """Message contents: French email text + HTML (Jinja2 templates), SMS text, .ics."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
@@ -9,7 +8,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from services.notifications.adapters.ics import build_ics
 from services.notifications.domain.frenchdate import datetime_fr, day_fr, time_fr
-from services.notifications.domain.model import RdvView, Recipient
+from services.notifications.domain.model import Content, RdvView, Recipient
 from services.notifications.domain.sms import sms_text
 from shared.settings import rdv_env
 
@@ -31,14 +30,6 @@ AGENT_SUBJECTS = {
     "cancellation": "RDV annulé : {when}",
     "reminder": "Rappel : RDV le {when}",
 }
-
-
-@dataclass
-class Content:
-    subject: str | None
-    body: str
-    html: str | None = None
-    attachments: list[dict] = field(default_factory=list)  # [{filename, content_type, content}]
 
 
 def render(kind: str, rdv: RdvView, recipient: Recipient, *, now: datetime, sender: str) -> Content:

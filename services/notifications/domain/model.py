@@ -81,3 +81,13 @@ class Plan:
     usager_kind: str | None = None
     agent_kinds: dict[uuid.UUID, str] = field(default_factory=dict)
     reminder: str = "keep"  # keep | schedule | cancel
+
+
+@dataclass
+class Content:
+    """What one message says: an email's subject, text, HTML and attachments; an SMS's text."""
+
+    subject: str | None
+    body: str
+    html: str | None = None
+    attachments: list[dict] = field(default_factory=list)  # [{filename, content_type, content}]

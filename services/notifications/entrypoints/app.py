@@ -3,12 +3,13 @@ from services.notifications.config import NotificationsSettings
 from services.notifications.entrypoints.consumers import consumers as make_consumers
 from services.notifications.entrypoints.routes import router
 from services.notifications.entrypoints.webhook_routes import router as webhook_router
-from services.notifications.entrypoints.workers import build_senders, delivery_loop, reminder_loop, webhook_loop
+from services.notifications.entrypoints.workers import (build_senders, composer, delivery_loop, reminder_loop,
+                                                       webhook_loop)
 from services.notifications.service_layer.unit_of_work import NotificationsUnitOfWork
 from shared.service import ServiceRuntime
 
 settings = NotificationsSettings()
-consumers = make_consumers(sender=settings.smtp_from)
+consumers = make_consumers(compose=composer(settings))
 
 # Its reads (an RDV's messages, the dev inbox) need not wait for the positions of writes (shared.consistency).
 runtime = ServiceRuntime("notifications", settings, consumers=consumers,

@@ -8,21 +8,29 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import time
 from datetime import timedelta
 
 from services.notifications.adapters.listen import listen
 from services.notifications.adapters.repository import DUE_CHANNEL
+from services.notifications.adapters.render import render
 from services.notifications.adapters.senders import email_sender, sms_sender
 from services.notifications.adapters.webhooks_repo import DUE_CHANNEL as WEBHOOKS_DUE
 from services.notifications.service_layer import webhook_delivery
 from services.notifications.service_layer.delivery import deliver_due
+from services.notifications.service_layer.messages import Compose
 from services.notifications.service_layer.reminders import produce_due_reminders
 from services.notifications.service_layer.webhooks import LOG_DAYS, purge_log
 from shared import clock
 
 log = logging.getLogger("rdv.notifications.workers")
+
+
+def composer(settings) -> Compose:
+    """How messages are written: the templates, signed with the configured From address (the .ics organiser)."""
+    return functools.partial(render, sender=settings.smtp_from)
 
 
 def build_senders(settings) -> dict:
@@ -63,9 +71,10 @@ async def _deliver_forever(runtime, senders: dict) -> None:
 
 async def reminder_loop(runtime) -> None:
     settings = runtime.settings
+    compose = composer(settings)
     while True:
         try:
-            while await produce_due_reminders(runtime.db.uow(), sender=settings.smtp_from,
+            while await produce_due_reminders(runtime.db.uow(), compose=compose,
                                               batch=settings.batch):
                 pass
         except asyncio.CancelledError:

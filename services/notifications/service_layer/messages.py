@@ -4,13 +4,17 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Iterable
+from typing import Callable, Iterable
 
-from services.notifications.adapters.render import render
-from services.notifications.domain.model import Contact, RdvView, Recipient
+from services.notifications.domain.model import Contact, Content, RdvView, Recipient
 from services.notifications.domain.projected import agent_contact, contact_of, rdv_view
 from services.notifications.domain.rules import agent_recipient, usager_recipients
 from services.notifications.service_layer.unit_of_work import NotificationsUnitOfWork
+
+
+# The content of one message: compose(kind, view, recipient, now=...); the templates and the sender's
+# address are the entrypoints' to choose (adapters.render with the configured From).
+Compose = Callable[..., Content]
 
 
 class MissingProjection(Exception):
@@ -92,7 +96,7 @@ def _context(rdv: dict, extra_agent_ids: list[uuid.UUID], *, organisations: dict
 
 
 def message_rows(*, ctx: RdvContext, rdv: dict, cause_id: uuid.UUID, usager_kind: str | None,
-                 agent_kinds: dict[uuid.UUID, str], now: datetime, sender: str) -> list[dict]:
+                 agent_kinds: dict[uuid.UUID, str], now: datetime, compose: Compose) -> list[dict]:
     """One message per recipient and channel, rendered, ready to queue."""
     targets: list[tuple[str, Recipient]] = []
     if usager_kind:
@@ -105,7 +109,7 @@ def message_rows(*, ctx: RdvContext, rdv: dict, cause_id: uuid.UUID, usager_kind
             targets.append((kind, recipient))
     rows = []
     for kind, recipient in targets:
-        content = render(kind, ctx.view, recipient, now=now, sender=sender)
+        content = compose(kind, ctx.view, recipient, now=now)
         rows.append({
             "id": uuid.uuid4(), "organisation_id": rdv["organisation_id"], "rdv_id": rdv["id"],
             "usager_id": recipient.usager_id, "agent_id": recipient.agent_id, "cause_id": cause_id,

@@ -8,7 +8,7 @@ from datetime import timezone
 from services.notifications.domain import rules
 from services.notifications.domain.projected import reminder_rows
 from services.notifications.service_layer.events import BookedRdv, RdvEventData, RdvPurgedData
-from services.notifications.service_layer.messages import MissingProjection, contexts, message_rows, needs
+from services.notifications.service_layer.messages import Compose, MissingProjection, contexts, message_rows, needs
 from services.notifications.service_layer.unit_of_work import NotificationsUnitOfWork
 from shared import clock
 from shared.events import Envelope
@@ -38,38 +38,38 @@ def _changed_agents(data: RdvEventData) -> list[uuid.UUID]:
     return [uuid.UUID(str(a)) for side in pair for a in side or []]
 
 
-def make_rdv_handler(*, sender: str):
+def make_rdv_handler(*, compose: Compose):
     async def on_rdv(uow: NotificationsUnitOfWork, envelope: Envelope) -> None:
-        await handle_rdv_event(uow, envelope, sender=sender)
+        await handle_rdv_event(uow, envelope, compose=compose)
     return on_rdv
 
 
-def make_rdv_batch_handler(*, sender: str):
+def make_rdv_batch_handler(*, compose: Compose):
     async def on_rdvs(uow: NotificationsUnitOfWork, envelopes: list[Envelope]) -> None:
-        await handle_rdv_events(uow, envelopes, sender=sender)
+        await handle_rdv_events(uow, envelopes, compose=compose)
     return on_rdvs
 
 
-async def handle_rdv_event(uow: NotificationsUnitOfWork, envelope: Envelope, *, sender: str) -> None:
+async def handle_rdv_event(uow: NotificationsUnitOfWork, envelope: Envelope, *, compose: Compose) -> None:
     """Apply one RDV event; an event older than the RDV we hold changes nothing."""
-    await handle_rdv_events(uow, [envelope], sender=sender)
+    await handle_rdv_events(uow, [envelope], compose=compose)
 
 
-async def handle_rdv_events(uow: NotificationsUnitOfWork, envelopes: list[Envelope], *, sender: str) -> None:
+async def handle_rdv_events(uow: NotificationsUnitOfWork, envelopes: list[Envelope], *, compose: Compose) -> None:
     """Apply RDV events in their order, with one read and one write per table for a run of them:
     the outcome is the one of applying them one by one (purges split the runs)."""
     run: list[Envelope] = []
     for envelope in envelopes:
         if envelope.type == "booking.rdv.purged":
-            await _apply_run(uow, run, sender=sender)
+            await _apply_run(uow, run, compose=compose)
             run = []
             await purge_rdv(uow, rdv_id=RdvPurgedData.model_validate(envelope.data).rdv_id)
         else:
             run.append(envelope)
-    await _apply_run(uow, run, sender=sender)
+    await _apply_run(uow, run, compose=compose)
 
 
-async def _apply_run(uow: NotificationsUnitOfWork, envelopes: list[Envelope], *, sender: str) -> None:
+async def _apply_run(uow: NotificationsUnitOfWork, envelopes: list[Envelope], *, compose: Compose) -> None:
     if not envelopes:
         return
     events = [(e, RdvEventData.model_validate(e.data)) for e in envelopes]
@@ -89,7 +89,7 @@ async def _apply_run(uow: NotificationsUnitOfWork, envelopes: list[Envelope], *,
         rdvs=list(latest.values()),
         cancel_reminders_of=[rdv["id"] for _, rdv, plan in applied
                              if plan.usager_kind in ("change", "cancellation") or plan.reminder == "cancel"],
-        reason="rdv modifié ou annulé", messages=_messages(found, applied, now=now, sender=sender),
+        reason="rdv modifié ou annulé", messages=_messages(found, applied, now=now, compose=compose),
         reminders=reminder_rows(_reminder_plans(applied, now=now), current=found.reminders, now=now))
 
 
@@ -114,7 +114,7 @@ def _plans(events: list[tuple[Envelope, RdvEventData]], *, held: dict[uuid.UUID,
     return applied
 
 
-def _messages(found, applied: list[tuple[Envelope, dict, rules.Plan]], *, now, sender: str) -> list[dict]:
+def _messages(found, applied: list[tuple[Envelope, dict, rules.Plan]], *, now, compose: Compose) -> list[dict]:
     """The messages the applied events send; RetryLater while something they need has not arrived."""
     telling = [(envelope, rdv, plan) for envelope, rdv, plan in applied if plan.usager_kind or plan.agent_kinds]
     try:
@@ -124,7 +124,7 @@ def _messages(found, applied: list[tuple[Envelope, dict, rules.Plan]], *, now, s
     rows = []
     for (envelope, rdv, plan), ctx in zip(telling, found_contexts):
         rows += message_rows(ctx=ctx, rdv=rdv, cause_id=envelope.id, usager_kind=plan.usager_kind,
-                             agent_kinds=plan.agent_kinds, now=now, sender=sender)
+                             agent_kinds=plan.agent_kinds, now=now, compose=compose)
     return rows
 
 

@@ -4,14 +4,15 @@ from __future__ import annotations
 import logging
 
 from services.notifications.domain.rules import reminder_still_relevant
-from services.notifications.service_layer.messages import MissingProjection, contexts, message_rows, needs, queue
+from services.notifications.service_layer.messages import (Compose, MissingProjection, contexts, message_rows, needs,
+                                                          queue)
 from services.notifications.service_layer.unit_of_work import NotificationsUnitOfWork
 from shared import clock
 
 log = logging.getLogger("rdv.notifications.reminders")
 
 
-async def produce_due_reminders(uow: NotificationsUnitOfWork, *, sender: str, batch: int = 50) -> int:
+async def produce_due_reminders(uow: NotificationsUnitOfWork, *, compose: Compose, batch: int = 50) -> int:
     """Claim due reminders (FOR UPDATE SKIP LOCKED: replicas never take the same one) and queue them,
     with one read of what they need and one write of their messages and of their new statuses."""
     now = clock.now()
@@ -34,7 +35,7 @@ async def produce_due_reminders(uow: NotificationsUnitOfWork, *, sender: str, ba
                     log.warning("reminder of rdv %s skipped: %s missing", rdv["id"], exc)
                 else:
                     rows += message_rows(ctx=ctx, rdv=rdv, cause_id=reminder["occurrence_id"],
-                                         usager_kind="reminder", agent_kinds={}, now=now, sender=sender)
+                                         usager_kind="reminder", agent_kinds={}, now=now, compose=compose)
                     status = "done"
             statuses.append({"rdv_id": str(reminder["rdv_id"]), "status": status})
         await queue(uow, rows)

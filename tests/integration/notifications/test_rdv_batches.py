@@ -4,6 +4,7 @@ the messages queued and the reminders planned are those of applying each event a
 reminders are queued together too."""
 from __future__ import annotations
 
+import functools
 import uuid
 from datetime import timedelta
 
@@ -12,6 +13,7 @@ import pytest
 from sqlalchemy import text
 
 from services.notifications.adapters.repository import DUE_CHANNEL
+from services.notifications.adapters.render import render
 from services.notifications.service_layer.events import BookedRdv
 from services.notifications.service_layer.messages import load_contexts, message_rows, queue
 from services.notifications.service_layer.projections import on_catalog, on_directory, on_usager
@@ -25,6 +27,7 @@ from shared.inbox import RetryLater
 from shared.settings import to_libpq_url
 
 SENDER = "rdv <rdv@test.rdv>"
+COMPOSE = functools.partial(render, sender=SENDER)
 
 
 class Scenario:
@@ -117,9 +120,9 @@ async def _apply(infra, scenario: Scenario, events, batches: list[int]) -> tuple
         for size in batches:
             async with db.uow() as uow:
                 if size == 1:
-                    await handle_rdv_event(uow, events[start], sender=SENDER)
+                    await handle_rdv_event(uow, events[start], compose=COMPOSE)
                 else:
-                    await handle_rdv_events(uow, events[start:start + size], sender=SENDER)
+                    await handle_rdv_events(uow, events[start:start + size], compose=COMPOSE)
                 await uow.commit()
             start += size
         assert start == len(events)
@@ -167,7 +170,7 @@ async def test_a_batch_with_a_missing_projection_waits_whole(infra):
                   s.ev("booking.rdv.created", {"rdv": s.rdv(s.r2, 1, [stranger], [s.a1])}, s.a1)]
         async with db.uow() as uow:
             with pytest.raises(RetryLater, match=str(stranger)):
-                await handle_rdv_events(uow, events, sender=SENDER)
+                await handle_rdv_events(uow, events, compose=COMPOSE)
         assert await _state(db) == ([], [], [])
     finally:
         await db.dispose()
@@ -188,7 +191,7 @@ async def test_queued_messages_wake_the_delivery_loops_once_and_only_when_new(in
                 async with db.uow() as uow:
                     (ctx,) = await load_contexts(uow, [(rdv, [s.a2])])
                     rows = message_rows(ctx=ctx, rdv=rdv, cause_id=event.id, usager_kind="confirmation",
-                                        agent_kinds={s.a2: "confirmation"}, now=clock.now(), sender=SENDER)
+                                        agent_kinds={s.a2: "confirmation"}, now=clock.now(), compose=COMPOSE)
                     added = await queue(uow, rows + rows[:1])  # one of them twice in the same statement
                     await uow.commit()
                 woken = list(listener.notifies(timeout=0.5))
@@ -211,7 +214,7 @@ async def test_due_reminders_are_queued_together_each_as_alone(infra):
                   s.ev("booking.rdv.status_changed", {"rdv": s.rdv(s.r3, 2, [s.u1], [s.a1], hours=2, status="seen"),
                                                       "previous_status": "unknown"}, s.a1)]
         async with db.uow() as uow:
-            await handle_rdv_events(uow, events, sender=SENDER)
+            await handle_rdv_events(uow, events, compose=COMPOSE)
             # r4: an RDV whose usager is not known here (its reminder cannot be written)
             r4 = {"id": s.r4, "org": s.org, "motif": s.motif, "lieu": s.lieu, "u": uuid.uuid4(), "at": s.start}
             await uow.execute(text(
@@ -223,7 +226,7 @@ async def test_due_reminders_are_queued_together_each_as_alone(infra):
             # every reminder falls due now
             await uow.execute(text("update reminders set due_at = now() - interval '1 minute', status = 'scheduled'"))
             await uow.commit()
-        assert await produce_due_reminders(db.uow(), sender=SENDER) == 4
+        assert await produce_due_reminders(db.uow(), compose=COMPOSE) == 4
         messages, reminders, _ = await _state(db)
         told = sorted((m[0], m[2], m[3], m[4]) for m in messages if m[2] == "reminder")
         assert told == sorted([(s.r1, "reminder", "sms", "+33612345678"),
@@ -232,6 +235,6 @@ async def test_due_reminders_are_queued_together_each_as_alone(infra):
                                (s.r2, "reminder", "email", "paul@example.fr")])
         assert [(r[0], r[2]) for r in reminders] == sorted(
             [(s.r1, "done"), (s.r2, "done"), (s.r3, "skipped"), (s.r4, "skipped")])
-        assert await produce_due_reminders(db.uow(), sender=SENDER) == 0  # done once
+        assert await produce_due_reminders(db.uow(), compose=COMPOSE) == 0  # done once
     finally:
         await db.dispose()
