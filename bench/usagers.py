@@ -227,9 +227,9 @@ async def measure_lag(url: str, nats_url: str, organisation_id: uuid.UUID, servi
     nc = await connect(nats_url, name="bench-usagers")
     js = nc.jetstream(timeout=5)
     await ensure_streams(js)
-    async with db.engine.connect() as conn:
-        usager_ids = (await conn.execute(text("select id from usagers where organisation_id = :o limit :n"),
-                                         {"o": organisation_id, "n": events})).scalars().all()
+    async with db.uow(autocommit=True) as uow:
+        usager_ids = (await uow.execute(text("select id from usagers where organisation_id = :o limit :n"),
+                                        {"o": organisation_id, "n": events})).scalars().all()
     runner = ConsumerRunner(db, js, [c for c in consumers() if c.name == "usagers-rdv"][0])
     runner.start()
     sent: dict[str, float] = {}
@@ -247,8 +247,8 @@ async def measure_lag(url: str, nats_url: str, organisation_id: uuid.UUID, servi
             await asyncio.sleep(1 / rate)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
-            async with db.engine.connect() as conn:
-                rows = (await conn.execute(text(
+            async with db.uow(autocommit=True) as uow:
+                rows = (await uow.execute(text(
                     "select event_id::text, extract(epoch from processed_at) from inbox "
                     "where consumer = 'usagers-rdv'"))).all()
             if len(rows) >= len(sent):

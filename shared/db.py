@@ -15,8 +15,7 @@ for what only it can run); callers see SQLAlchemy's Result API and errors either
 from __future__ import annotations
 
 import asyncio
-import contextlib
-from typing import Any, AsyncIterator, Callable, Generic, TypeVar
+from typing import Any, Callable, Generic, TypeVar
 
 import psycopg
 from sqlalchemy import text
@@ -82,11 +81,6 @@ class UnitOfWork:
         self._events: list[Envelope] = []
         self._wrote = False
 
-    @property
-    def session(self) -> "UnitOfWork":
-        """The unit of work itself, for adapters still written against `uow.session.execute()`."""
-        return self
-
     async def __aenter__(self) -> "UnitOfWork":
         self._conn = self._driver = None
         self._events = []
@@ -151,7 +145,7 @@ class UnitOfWork:
                 self._driver = await self._database._autocommit.acquire()
             return await db_fast.run(self._driver, plan, params)
         if self._conn is None:
-            self._conn = await self._database.engine.connect()
+            self._conn = await self._database._engine.connect()
             self._driver = (await self._conn.get_raw_connection()).driver_connection
         if plan is None:
             return await self._conn.execute(statement, params or {})
@@ -166,29 +160,15 @@ class Database:
         # The connection budget (pool_size + max_overflow) is shared between SQLAlchemy's pool
         # (transactions) and psycopg's (autocommit statements): half of pool_size each.
         raw_size = max(1, pool_size // 2)
-        self.engine = make_engine(url, pool_size=max(1, pool_size - raw_size), max_overflow=max_overflow)
+        self._engine = make_engine(url, pool_size=max(1, pool_size - raw_size), max_overflow=max_overflow)
         self.unit_of_work = unit_of_work
         self.on_commit: Callable[[], None] | None = None
         # Same pool; psycopg switches autocommit on the client side, so it costs no round trip.
-        self._autocommit_engine = self.engine.execution_options(isolation_level="AUTOCOMMIT")
+        self._autocommit_engine = self._engine.execution_options(isolation_level="AUTOCOMMIT")
         self._autocommit = db_fast.AutocommitPool(to_libpq_url(url), size=raw_size)
 
     def uow(self, *, autocommit: bool = False) -> UnitOfWork:
         return self.unit_of_work(self, autocommit=autocommit)
-
-    def statements(self) -> UnitOfWork:
-        """Deprecated: `db.uow(autocommit=True)` (kept while the services move to it)."""
-        return self.uow(autocommit=True)
-
-    @contextlib.asynccontextmanager
-    async def connection(self) -> AsyncIterator[psycopg.AsyncConnection]:
-        """Deprecated: a psycopg connection of the autocommit pool, for code still written against psycopg
-        (`async with conn.transaction():` for a transaction); rows are named tuples."""
-        conn = await self._autocommit.acquire()
-        try:
-            yield conn
-        finally:
-            await self._autocommit.release(conn)
 
     async def ping(self, timeout: float = 2.0) -> bool:
         try:
@@ -201,7 +181,7 @@ class Database:
 
     async def dispose(self) -> None:
         await self._autocommit.close()
-        await self.engine.dispose()
+        await self._engine.dispose()
 
 
 _PING = text("select 1")

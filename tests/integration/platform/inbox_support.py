@@ -11,9 +11,10 @@ async def setup_inbox_test(infra, *, name: str, extra_tables: tuple[str, ...] = 
     """A fresh migrated database with `applied (event_id, n)` (and `extra_tables`), a NATS connection
     named `name` and its JetStream context with the streams: (db, nc, js)."""
     db = Database(infra.migrated_database("booking"))
-    async with db.engine.begin() as conn:
+    async with db.uow() as uow:
         for ddl in (*extra_tables, "create table applied (event_id uuid not null, n int not null)"):
-            await conn.execute(text(ddl))
+            await uow.execute(text(ddl))
+        await uow.commit()
     nc = await connect(infra.nats_url, name=name)
     js = nc.jetstream(timeout=5)
     await ensure_streams(js)
@@ -22,6 +23,6 @@ async def setup_inbox_test(infra, *, name: str, extra_tables: tuple[str, ...] = 
 
 async def applied_by_n(db) -> dict:
     """How many times each `n` was applied."""
-    async with db.engine.connect() as conn:
-        rows = (await conn.execute(text("select n, count(*) from applied group by n"))).all()
+    async with db.uow(autocommit=True) as uow:
+        rows = (await uow.execute(text("select n, count(*) from applied group by n"))).all()
     return {n: c for n, c in rows}

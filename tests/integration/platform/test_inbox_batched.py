@@ -63,9 +63,9 @@ async def test_batched_consumer_applies_each_event_once_and_survives_a_failing_e
     assert sorted(got) == list(range(60)), "every event applied"
     assert all(count == 1 for count in (await applied_by_n(db)).values()), "each applied once"
     assert failed_once == {53}
-    async with db.engine.connect() as conn:
-        inbox_rows = (await conn.execute(text("select count(*) from inbox where consumer = :c"),
-                                         {"c": spec.name})).scalar_one()
+    async with db.uow(autocommit=True) as uow:
+        inbox_rows = (await uow.execute(text("select count(*) from inbox where consumer = :c"),
+                                        {"c": spec.name})).scalar_one()
     assert inbox_rows == 60
     await nc.close()
     await db.dispose()
@@ -86,8 +86,8 @@ async def test_batch_handler_gets_the_new_events_of_a_batch_in_one_call(infra):
         if any(e.data["n"] == 77 for e in envelopes):
             raise RuntimeError("the whole batch falls back to one by one")
         calls.append(len(envelopes))
-        await uow.session.execute(text("insert into applied (event_id, n) values (:e, :n)"),
-                                  [{"e": e.id, "n": e.data["n"]} for e in envelopes])
+        await uow.execute(text("insert into applied (event_id, n) values (:e, :n)"),
+                          [{"e": e.id, "n": e.data["n"]} for e in envelopes])
 
     events = [Envelope(type=subject, data={"n": n}) for n in range(50)]
     for ev in events:

@@ -42,8 +42,8 @@ def _consumer(db, js, subject: str, calls: list) -> ConsumerRunner:
 
 
 async def _applied(db) -> list[tuple]:
-    async with db.engine.connect() as conn:
-        return (await conn.execute(text("select event_id, count(*) from applied group by event_id"))).all()
+    async with db.uow(autocommit=True) as uow:
+        return (await uow.execute(text("select event_id, count(*) from applied group by event_id"))).all()
 
 
 async def _wait(predicate, timeout=20.0):

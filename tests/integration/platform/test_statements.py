@@ -65,11 +65,6 @@ async def test_errors_are_the_sqlalchemy_errors_and_change_nothing(db):
         assert (await st.execute(text("select count(*) from spans"))).scalar_one() == 1
 
 
-async def test_the_old_statements_name_still_answers(db):
-    async with db.statements() as st:
-        assert (await st.execute(text("select 41 + 1"))).scalar_one() == 42
-
-
 class Items:
     """A repository: reaches the table through the unit of work it is attached to."""
 

@@ -100,8 +100,8 @@ async def test_an_event_carries_the_trace_of_the_request_that_caused_it(infra):
             event = Envelope(type=subject, data={"n": 1})
             uow.publish(event)
             await uow.commit()
-    async with db.engine.connect() as conn:
-        headers = (await conn.execute(text("select headers from outbox where id = :i"), {"i": event.id})).scalar_one()
+    async with db.uow(autocommit=True) as uow:
+        headers = (await uow.execute(text("select headers from outbox where id = :i"), {"i": event.id})).scalar_one()
     assert headers["traceparent"].split("-")[1] == trace_id
 
     seen: list[tuple] = []
