@@ -279,10 +279,10 @@ async def stats(ds: DataSet, runs: int) -> tuple[list[float], float]:
     """ms per statistics of the year, by motif and by week (the use case the route runs); CPU ms each."""
     from services.reporting.domain.scope import RdvFilters, Viewer
     from services.reporting.service_layer.stats import compute_stats
-    from services.reporting.service_layer.unit_of_work import unit_of_work
+    from services.reporting.service_layer.unit_of_work import ReportingUnitOfWork
     from shared.db import Database
 
-    db = Database(ds.dsns["reporting"], pool_size=4)
+    db = Database(ds.dsns["reporting"], pool_size=4, unit_of_work=ReportingUnitOfWork)
     viewer = Viewer(ds.organisation_id, uuid.uuid4(), True)
     filters = RdvFilters(from_day=YEAR[0], to_day=YEAR[1])
     timings = []
@@ -292,7 +292,7 @@ async def stats(ds: DataSet, runs: int) -> tuple[list[float], float]:
                 cpu = cpu_seconds(ds, backends_only=True)
             started = time.perf_counter()
             for group_by in ("motif", "week"):
-                result = await compute_stats(uow=unit_of_work(db), viewer=viewer, filters=filters,
+                result = await compute_stats(uow=db.uow(), viewer=viewer, filters=filters,
                                              timezone="Europe/Paris",
                                              group_by=group_by, now=data.NOW)
             if i >= 2:
