@@ -19,7 +19,8 @@ _CLAIM_SQL = (
     "rdv_starts_at{content} from messages "
     "where status = 'pending' and next_attempt_at <= :now order by next_attempt_at limit :n for update skip locked")
 # replies go to the organisation's contact address, as it is when the message leaves
-_CLAIM = text(_CLAIM_SQL.format(content=", subject, body, html, attachments, (select o.contact_email from organisations o "
+_CLAIM = text(_CLAIM_SQL.format(content=", subject, body, html, attachments, "
+                                        "(select o.contact_email from organisations o "
                                         "where o.id = messages.organisation_id) as reply_to"))
 _CLAIM_LOCAL = text(_CLAIM_SQL.format(content=""))
 

@@ -115,7 +115,8 @@ def _run_statement(rdv_columns: tuple[str, ...] | None, cancel: bool, queue: boo
         parts.append("cancelled as (update messages set status = 'cancelled', last_error = :reason "
                      "where rdv_id = any(cast(:cancel as uuid[])) and status = 'pending' and kind = 'reminder')")
     if reminder_columns:
-        parts.append(f"planned as ({_upsert_sql(t.reminders, reminder_columns, 'rdv_id', ('organisation_id',), 'reminders')})")
+        planned = _upsert_sql(t.reminders, reminder_columns, "rdv_id", ("organisation_id",), "reminders")
+        parts.append(f"planned as ({planned})")
     if queue:
         parts.append(_QUEUE_CTES)
     if not parts:

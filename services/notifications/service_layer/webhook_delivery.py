@@ -74,7 +74,8 @@ async def _attempt(client: httpx.AsyncClient, row, settings: NotificationsSettin
     return Attempt(False, code, f"réponse HTTP {code}")
 
 
-async def _record(uow: NotificationsUnitOfWork, row, result: Attempt, *, now: datetime, settings: NotificationsSettings) -> None:
+async def _record(uow: NotificationsUnitOfWork, row, result: Attempt, *, now: datetime,
+                  settings: NotificationsSettings) -> None:
     attempt = row.attempts + 1
     history = list(row.history) + [{"attempt": attempt, "at": now.isoformat(), "status_code": result.status_code,
                                     "error": result.error}]

@@ -32,7 +32,8 @@ def _ids(raw: str | None) -> list[uuid.UUID] | None:
     try:
         return [uuid.UUID(part) for part in raw.split(",") if part.strip()]
     except ValueError:
-        raise ValidationFailed(details={"fields": {"ids": "Une liste d'identifiants (UUID) séparés par des virgules est attendue."}})
+        raise ValidationFailed(details={"fields": {
+            "ids": "Une liste d'identifiants (UUID) séparés par des virgules est attendue."}})
 
 
 @router.post("", status_code=201)
