@@ -58,7 +58,12 @@ async def rdv_events(request: Request):
             with contextlib.suppress(asyncio.QueueFull):
                 queue.put_nowait(change)
 
-    sub = await nc.subscribe("booking.rdv.>", cb=on_message) if nc is not None else None
+    sub = None
+    if nc is not None:
+        sub = await nc.subscribe("booking.rdv.>", cb=on_message)
+        # The subscription is only buffered until the client's next write: a round trip puts it on the
+        # server before the stream begins, so that no event after the page's first line is missed.
+        await nc.flush()
 
     async def stream():
         try:
