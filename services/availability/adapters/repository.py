@@ -9,7 +9,7 @@ import uuid
 from datetime import date, time
 from typing import Any
 
-from sqlalchemy import and_, delete, func, insert, select, text, update
+from sqlalchemy import and_, bindparam, delete, func, insert, select, text, update
 
 from services.availability.adapters.tables import absences, lieux, motifs, plages
 from services.availability.domain import recurrence as rec_mod
@@ -29,6 +29,13 @@ def _lieu(row) -> Lieu:
 
 def _motif(row) -> Motif:
     return Motif(**{c: getattr(row, c) for c in _MOTIF_COLS})
+
+
+# Read on every search and check: built once (a statement built per call is compiled per call).
+_GET_LIEU = select(lieux).where(lieux.c.id == bindparam("lieu_id"), lieux.c.organisation_id == bindparam("org"),
+                                lieux.c.deleted_at.is_(None))
+_GET_MOTIF = select(motifs).where(motifs.c.id == bindparam("motif_id"), motifs.c.organisation_id == bindparam("org"),
+                                  motifs.c.deleted_at.is_(None))
 
 
 async def _page(uow: UnitOfWork, table, cond, order, page: int, per_page: int, build) -> tuple[list, int]:
@@ -174,8 +181,7 @@ class CatalogueRepository:
             **{c: getattr(lieu, c) for c in _LIEU_COLS[2:]}, updated_at=func.now()))
 
     async def get_lieu(self, *, organisation_id: uuid.UUID, lieu_id: uuid.UUID) -> Lieu | None:
-        row = (await self._uow.execute(select(lieux).where(
-            lieux.c.id == lieu_id, lieux.c.organisation_id == organisation_id, lieux.c.deleted_at.is_(None)))).first()
+        row = (await self._uow.execute(_GET_LIEU, {"lieu_id": lieu_id, "org": organisation_id})).first()
         return _lieu(row) if row else None
 
     async def list_lieux(self, *, organisation_id: uuid.UUID, page: int,
@@ -194,9 +200,7 @@ class CatalogueRepository:
             **{c: getattr(motif, c) for c in _MOTIF_COLS[2:]}, updated_at=func.now()))
 
     async def get_motif(self, *, organisation_id: uuid.UUID, motif_id: uuid.UUID) -> Motif | None:
-        row = (await self._uow.execute(select(motifs).where(
-            motifs.c.id == motif_id, motifs.c.organisation_id == organisation_id,
-            motifs.c.deleted_at.is_(None)))).first()
+        row = (await self._uow.execute(_GET_MOTIF, {"motif_id": motif_id, "org": organisation_id})).first()
         return _motif(row) if row else None
 
     async def list_motifs(self, *, organisation_id: uuid.UUID, page: int, per_page: int,
