@@ -1,6 +1,7 @@
 """The availability service's FastAPI app."""
 from services.availability.config import AvailabilitySettings
-from services.availability.entrypoints import consumers, routes_catalogue, routes_creneaux, routes_internal, routes_plages
+from services.availability.entrypoints import (consumers, routes_catalogue, routes_creneaux, routes_internal,
+                                               routes_plages)
 from services.availability.service_layer.unit_of_work import AvailabilityUnitOfWork
 from shared.service import ServiceRuntime
 

@@ -15,8 +15,8 @@ router = APIRouter(tags=["interne"])
 async def check(body: CheckIn, request: Request, identity: Identity = Caller):
     """Check an RDV's slot against plages, absences and holidays (public: also pick an agent)."""
     # The database from the request rather than `Depends(database)`: one dependency less to solve (hot path).
-    found = await verdicts.check(db=database_of(request), identity=identity, agent_ids=body.agent_ids, lieu_id=body.lieu_id,
-                                 motif_id=body.motif_id, starts_at=body.starts_at,
+    found = await verdicts.check(db=database_of(request), identity=identity, agent_ids=body.agent_ids,
+                                 lieu_id=body.lieu_id, motif_id=body.motif_id, starts_at=body.starts_at,
                                  duration_minutes=body.duration_minutes, public=body.public,
                                  all_reasons=body.all_reasons)
     common = {"motif": views.motif(found.motif), "lieu": views.lieu(found.lieu) if found.lieu else None,

@@ -23,7 +23,8 @@ def _absence(absence, conflicts, zone: str) -> dict:
 
 
 @router.get("/plages")
-async def list_plages(agent_id: uuid.UUID | None = None, lieu_id: uuid.UUID | None = None, p: Page = Depends(page), identity: Identity = Caller,
+async def list_plages(agent_id: uuid.UUID | None = None, lieu_id: uuid.UUID | None = None,
+                      p: Page = Depends(page), identity: Identity = Caller,
                       unit: AvailabilityUnitOfWork = Depends(uow)):
     """List plages d'ouverture (a basic agent: their own)."""
     items, total = await plages.list_plages(uow=unit, identity=identity, agent_id=agent_id, page=p.page,

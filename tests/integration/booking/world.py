@@ -34,7 +34,8 @@ class World:
         return resp.json()
 
     def lieu(self) -> str:
-        return self._avail("/v1/lieux", {"name": f"Lieu {uuid.uuid4().hex[:6]}", "address": "1 rue de la Paix, Paris"})["id"]
+        return self._avail("/v1/lieux", {"name": f"Lieu {uuid.uuid4().hex[:6]}",
+                                         "address": "1 rue de la Paix, Paris"})["id"]
 
     def motif(self, *, duration: int = 30, service_id=None, **extra) -> str:
         return self._avail("/v1/motifs", {"name": f"Motif {uuid.uuid4().hex[:6]}",
