@@ -108,8 +108,11 @@ class RdvSink:
         self.rdvs = copy("booking", "copy rdvs (id, organisation_id, motif_id, service_id, lieu_id, agent_ids, "
                                     "usager_ids, starts_at, ends_at, status, origin, created_at, created_by, version) "
                                     "from stdin")
-        # one COPY at a time per connection: rdv_agents has its own
+        # One COPY at a time per connection: rdv_agents has its own. Its foreign key to rdvs is not
+        # checked row by row (replica role: no RI triggers): both come from the same rows, and the two
+        # streams would otherwise race, rdv_agents' check seeing rdvs before it commits.
         self.conns["booking_agents"] = psycopg.connect(plain(self.dsns["booking"]), autocommit=True)
+        self.conns["booking_agents"].execute("set session_replication_role = replica")
         self.rdv_agents = copy("booking_agents", "copy rdv_agents (rdv_id, agent_id, during, active) from stdin")
         self.busy = copy("availability", "copy busy_rdvs (id, organisation_id, agent_ids, starts_at, ends_at, status, "
                                          "version, event_at, motif_id, lieu_id) from stdin")
@@ -146,7 +149,6 @@ class RdvSink:
         try:
             if not exc[0]:
                 self.flush()
-            # in order: rdvs is committed before rdv_agents' foreign key is checked, at the end of its COPY
             for cm in self.copies:
                 cm.__exit__(*exc)
         finally:
