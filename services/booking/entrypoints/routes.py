@@ -11,7 +11,7 @@ from services.booking.adapters.availability import AvailabilityClient
 from services.booking.domain.rdv import RdvFilters
 from services.booking.entrypoints.schemas import (PublicRdvIn, RdvIn, RdvPatch, StatusIn, check_window,
                                                   parse_statuses)
-from services.booking.service_layer import handlers
+from services.booking.service_layer import booking, changes, reads
 from services.booking.service_layer.commands import BookPublicRdv, BookRdv, ChangeRdv, ChangeRdvStatus
 from shared.identity import Identity, current_identity
 from shared.timeutil import day_bounds
@@ -43,8 +43,8 @@ async def book(body: RdvIn, request: Request, identity: Identity = Depends(curre
                       usager_ids=tuple(body.usager_ids), starts_at=body.starts_at,
                       duration_minutes=body.duration_minutes, context=body.context,
                       idempotency_key=idempotency_key or None, allow_outside_opening=body.allow_outside_opening)
-    rdv = await handlers.book_rdv(db=_db(request), availability=_availability(request), identity=identity,
-                                  command=command)
+    rdv = await booking.book_rdv(db=_db(request), availability=_availability(request), identity=identity,
+                                 command=command)
     return JSONResponse(rdv, status_code=201)
 
 
@@ -54,8 +54,8 @@ async def book_public(body: PublicRdvIn, request: Request, identity: Identity = 
     """Book an RDV chosen by an usager on the public page (an agent is picked by availability)."""
     command = BookPublicRdv(motif_id=body.motif_id, lieu_id=body.lieu_id, starts_at=body.starts_at,
                             usager_id=body.usager_id, idempotency_key=idempotency_key or None)
-    rdv = await handlers.book_public_rdv(db=_db(request), availability=_availability(request),
-                                         identity=identity, command=command)
+    rdv = await booking.book_public_rdv(db=_db(request), availability=_availability(request),
+                                        identity=identity, command=command)
     return JSONResponse(rdv, status_code=201)
 
 
@@ -74,28 +74,28 @@ async def list_rdvs(request: Request, identity: Identity = Depends(current_ident
                          usager_id=usager_id, statuses=parse_statuses(status),
                          starts_from=day_bounds(from_, zone)[0] if from_ else None,
                          starts_before=day_bounds(to, zone)[1] if to else None)
-    return await handlers.list_rdvs(db=_db(request), identity=identity, filters=filters, page=page,
-                                    per_page=per_page)
+    return await reads.list_rdvs(db=_db(request), identity=identity, filters=filters, page=page,
+                                 per_page=per_page)
 
 
 @router.get("/rdvs/{rdv_id}")
 async def read(rdv_id: uuid.UUID, request: Request, identity: Identity = Depends(current_identity)):
     """Read one RDV."""
-    return await handlers.get_rdv(db=_db(request), identity=identity, rdv_id=rdv_id)
+    return await reads.get_rdv(db=_db(request), identity=identity, rdv_id=rdv_id)
 
 
 @router.patch("/rdvs/{rdv_id}")
 async def change(rdv_id: uuid.UUID, body: RdvPatch, request: Request,
                  identity: Identity = Depends(current_identity)):
     """Move or change an RDV (time, agents, lieu, duration, context)."""
-    return await handlers.change_rdv(db=_db(request), availability=_availability(request), identity=identity,
-                                     command=ChangeRdv(rdv_id=rdv_id, changes=body.given(),
-                                                       allow_outside_opening=body.allow_outside_opening))
+    return await changes.change_rdv(db=_db(request), availability=_availability(request), identity=identity,
+                                    command=ChangeRdv(rdv_id=rdv_id, changes=body.given(),
+                                                      allow_outside_opening=body.allow_outside_opening))
 
 
 @router.post("/rdvs/{rdv_id}/status")
 async def change_status(rdv_id: uuid.UUID, body: StatusIn, request: Request,
                         identity: Identity = Depends(current_identity)):
     """Set the RDV's status (seen, noshow, excused, revoked) or reset it to unknown."""
-    return await handlers.change_rdv_status(db=_db(request), identity=identity,
-                                            command=ChangeRdvStatus(rdv_id=rdv_id, status=body.status))
+    return await changes.change_rdv_status(db=_db(request), identity=identity,
+                                           command=ChangeRdvStatus(rdv_id=rdv_id, status=body.status))
