@@ -7,7 +7,7 @@ import uuid
 from datetime import datetime
 from typing import Any, Awaitable, Callable
 
-from gateway.adapters.services import ServiceResponse
+from shared.service_client import ServiceResponse
 from shared.identity import Identity
 
 # Calls a service for the request: (service, method, path, identity=, params=, json=) -> its answer.

@@ -7,13 +7,14 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import Response
 
-from gateway.adapters.services import ServiceClients, ServiceResponse
+from gateway.adapters.services import ServiceClients
 from gateway.entrypoints.common import get_db
 from gateway.entrypoints.request_state import POSITIONS_KEY
 from gateway.service_layer import read_positions
 from shared.consistency import POSITION_HEADER, READ_AFTER_HEADER, format_positions, merge, parse_positions
 from shared.errors import ServiceUnavailable
 from shared.identity import Identity
+from shared.service_client import ServiceResponse
 
 log = logging.getLogger("rdv.gateway.forward")
 _PASS_HEADERS = ("content-type", "content-disposition", "location", "retry-after")

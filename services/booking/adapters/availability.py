@@ -6,16 +6,16 @@ the booking database's exclusion constraint does.
 """
 from __future__ import annotations
 
-import json
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from services.booking.adapters.http11 import HttpError, KeepAliveClient
 from shared.errors import AppError, ServiceUnavailable
-from shared.identity import Identity, headers_for
+from shared.identity import Identity
+from shared.service_client import ServiceClient, Timeouts
 from shared.timeutil import parse_instant
-from shared.tracing import outgoing_headers
+
+UNAVAILABLE = "Le service des disponibilités ne répond pas. Réessayez dans un instant."
 
 
 @dataclass(frozen=True)
@@ -33,19 +33,16 @@ class CheckResult:
 
 
 class AvailabilityClient:
+    """Availability's check over the platform's one service client: kept-alive connections, round-robin over
+    the replicas given comma-separated, sent again after a stale connection (the check changes nothing)."""
+
     def __init__(self, base_url: str, *, timeout: float = 5.0):
-        # Several replicas may be given comma-separated; each request goes to the next one.
-        self._clients = [KeepAliveClient(u.strip().rstrip("/"), timeout=timeout)
-                         for u in base_url.split(",") if u.strip()]
-        self._next = 0
+        urls = [u.strip().rstrip("/") for u in base_url.split(",") if u.strip()]
+        self._client = ServiceClient("availability", urls,
+                                     timeout=Timeouts(read=timeout, connect=min(timeout, 2.0)))
 
     async def close(self) -> None:
-        for client in self._clients:
-            await client.close()
-
-    def _client(self) -> KeepAliveClient:
-        self._next = (self._next + 1) % len(self._clients)
-        return self._clients[self._next]
+        await self._client.aclose()
 
     async def check(self, *, identity: Identity, motif_id: uuid.UUID, lieu_id: uuid.UUID | None,
                     agent_ids, starts_at: datetime, duration_minutes: int | None,
@@ -58,16 +55,14 @@ class AvailabilityClient:
         if all_reasons:
             body["all_reasons"] = True
         try:
-            status, raw = await self._client().post("/internal/check", json.dumps(body).encode(),
-                                                    {**headers_for(identity), **outgoing_headers()})
-        except HttpError as exc:
-            raise ServiceUnavailable("Le service des disponibilités ne répond pas. Réessayez dans un instant.",
-                                     details={"service": "availability"}) from exc
+            answer = await self._client.request("POST", "/internal/check", identity=identity, json=body, replay=True)
+        except ServiceUnavailable as exc:
+            raise ServiceUnavailable(UNAVAILABLE, details={"service": "availability"}) from exc
+        status = answer.status_code
         if status >= 500 or status in (401, 403):
-            raise ServiceUnavailable("Le service des disponibilités ne répond pas. Réessayez dans un instant.",
-                                     details={"service": "availability", "status": status})
+            raise ServiceUnavailable(UNAVAILABLE, details={"service": "availability", "status": status})
         try:
-            payload = json.loads(raw)
+            payload = answer.json()
         except ValueError as exc:
             raise ServiceUnavailable(details={"service": "availability"}) from exc
         if status != 200:

@@ -5,7 +5,7 @@ import uuid
 
 import pytest
 
-from gateway.adapters.services import ServiceClient, Timeouts
+from shared.service_client import ServiceClient, Timeouts
 from shared.errors import ServiceUnavailable
 from shared.identity import HEADER, Identity, verify
 from tests.integration.gateway.echo import EchoServer, dead_url
