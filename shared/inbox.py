@@ -15,11 +15,8 @@ with it; with `max_wait`, when more than one came at once (load), it waits that 
 fill (each batch's added lag: keep it well under the projection's freshness needs). A lone event, or
 one a read waits for, is applied at once.
 
-Chaos (tests and staging only): `RDV_CHAOS_REDELIVER=<p>` (0..1) makes every runner nak a message
-with probability p instead of applying it, and nak an applied and committed event with probability
-p instead of acking it, so that JetStream delivers it again and the inbox must drop the copy. Only the
-first deliveries of a message are chaotic (a nak counts towards `max_deliver`). Refused (error log,
-no chaos) when RDV_ENV=production.
+Fetching from JetStream is `shared/inbox_fetch.py`; the chaos hook that forces redeliveries (tests
+and staging only, `RDV_CHAOS_REDELIVER`) is `shared/inbox_chaos.py`.
 """
 from __future__ import annotations
 
@@ -27,17 +24,17 @@ import asyncio
 import json
 import logging
 import random
-import time
 from dataclasses import dataclass, field
 from typing import Awaitable, Callable
 
-from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+from nats.js.api import DeliverPolicy
 from sqlalchemy import text
 
 from shared import metrics, tracing
 from shared.db import Database, UnitOfWork
 from shared.events import Envelope
-from shared.settings import PlatformSettings
+from shared.inbox_chaos import ChaosHook, chaos_probability
+from shared.inbox_fetch import JetStreamFetching
 
 log = logging.getLogger("rdv.inbox")
 
@@ -80,40 +77,11 @@ _RECORD_MANY = text("insert into inbox (consumer, event_id, subject) "
                     "select :c, t.i, t.s from unnest(cast(:ids as uuid[]), cast(:subjects as text[])) as t(i, s) "
                     "on conflict do nothing returning event_id")
 
-# A first message fetched within BACKLOG_SECONDS was waiting already (a backlog): fetch what is pending with it,
-# for at most PROBE_SECONDS (see ConsumerRunner._fetch).
-BACKLOG_SECONDS = 0.005
-PROBE_SECONDS = 0.01
-CHAOS_ENV = "RDV_CHAOS_REDELIVER"
-CHAOS_DELAY = 0.05  # seconds before a chaos-nak'ed message comes back
-CHAOS_MAX_ATTEMPT = 3  # deliveries after this one are never chaotic: they keep room for real retries
-
-
-def chaos_probability() -> float:
-    """The forced-redelivery probability from RDV_CHAOS_REDELIVER (0 when unset, invalid or in production)."""
-    settings = PlatformSettings()  # read afresh: once per consumer, and tests change the environment
-    raw = settings.chaos_redeliver.strip()
-    if not raw:
-        return 0.0
-    if settings.production:
-        log.error("%s est refusé en production : ignoré", CHAOS_ENV)
-        return 0.0
-    try:
-        value = float(raw)
-    except ValueError:
-        log.error("%s=%r n'est pas une probabilité : ignoré", CHAOS_ENV, raw)
-        return 0.0
-    if not 0.0 <= value <= 1.0:
-        log.error("%s=%r hors de [0, 1] : ignoré", CHAOS_ENV, raw)
-        return 0.0
-    return value
-
-
 def _backoff(attempt: int) -> float:
     return min(0.2 * (2 ** (attempt - 1)), 10.0)
 
 
-class ConsumerRunner:
+class ConsumerRunner(JetStreamFetching, ChaosHook):
     def __init__(self, db: Database, js, consumer: Consumer):
         self.db = db
         self.js = js
@@ -151,40 +119,6 @@ class ConsumerRunner:
         except asyncio.TimeoutError:
             pass
 
-    def _chaos(self, msg) -> bool:
-        """Whether the chaos hook redelivers this message now (never past its first deliveries)."""
-        if not self.chaos:
-            return False
-        attempt = msg.metadata.num_delivered if msg.metadata else 1
-        if attempt > min(CHAOS_MAX_ATTEMPT, self.c.max_deliver - 3):
-            return False
-        return self._random.random() < self.chaos
-
-    async def _chaos_nak(self, msg) -> None:
-        self.chaos_naks += 1
-        metrics.events_consumed.labels(self.c.name, "chaos_nak").inc()
-        await msg.nak(delay=CHAOS_DELAY)
-
-    async def ensure(self) -> None:
-        cfg = ConsumerConfig(
-            durable_name=self.c.name,
-            ack_policy=AckPolicy.EXPLICIT,
-            deliver_policy=self.c.deliver_policy,
-            max_deliver=self.c.max_deliver,
-            ack_wait=self.c.ack_wait,
-            filter_subjects=self.c.subjects if len(self.c.subjects) > 1 else None,
-            filter_subject=self.c.subjects[0] if len(self.c.subjects) == 1 else None,
-            max_ack_pending=10000,
-        )
-        try:
-            await self.js.add_consumer(self.c.stream, cfg)
-        except Exception as exc:  # already exists with another config: update it
-            log.info("consumer %s: %s", self.c.name, exc)
-            try:
-                await self.js.update_consumer(self.c.stream, cfg)
-            except Exception as exc2:
-                log.warning("consumer %s update: %s", self.c.name, exc2)
-
     def start(self) -> None:
         self._task = asyncio.create_task(self.run(), name=f"consumer-{self.c.name}")
 
@@ -197,15 +131,6 @@ class ConsumerRunner:
             except (asyncio.CancelledError, Exception):
                 pass
         await self._drop_subscription()
-
-    async def _drop_subscription(self) -> None:
-        # A pull subscription left behind keeps `nc.drain()` waiting for its whole timeout.
-        sub, self._sub = self._sub, None
-        if sub is not None:
-            try:
-                await sub.unsubscribe()
-            except Exception:
-                pass
 
     async def run(self) -> None:
         while not self._stopping:
@@ -228,29 +153,6 @@ class ConsumerRunner:
                 log.warning("consumer %s: %r; retrying", self.c.name, exc)
                 await self._drop_subscription()
                 await asyncio.sleep(1.0)
-
-    async def _fetch(self) -> list:
-        started = time.monotonic()
-        msgs = await self._sub.fetch(1, timeout=1)  # long poll: returns as soon as one message is there
-        if self.c.batch <= 1 or time.monotonic() - started > BACKLOG_SECONDS:
-            # The long poll waited for it: a lone event, applied at once (a read may be waiting for it).
-            return msgs
-        # It was there already: a backlog, which fills the batch now. Only when more than one message came,
-        # and no read waits on this consumer (reads after writes), is the batch left to fill for max_wait.
-        msgs += await self._probe(self.c.batch - 1)
-        if self.c.max_wait and 1 < len(msgs) < self.c.batch and not self.waiters:
-            await asyncio.sleep(self.c.max_wait)
-            msgs += await self._probe(self.c.batch - len(msgs))
-        return msgs
-
-    async def _probe(self, n: int) -> list:
-        """The messages pending now, up to `n`: nats-py asks with no_wait first, answered at once (with
-        nothing there it would then linger for the whole timeout; a late answer waits in the
-        subscription's queue for the next fetch)."""
-        try:
-            return await self._sub.fetch(n, timeout=PROBE_SECONDS)
-        except asyncio.TimeoutError:
-            return []
 
     async def process(self, msg) -> None:
         try:

@@ -13,7 +13,8 @@ from prometheus_client import REGISTRY
 from sqlalchemy import text
 
 from shared.events import Envelope
-from shared.inbox import Consumer, ConsumerRunner, chaos_probability
+from shared.inbox import Consumer, ConsumerRunner
+from shared.inbox_chaos import chaos_probability
 from tests.integration.platform.inbox_support import applied_by_n, setup_inbox_test
 
 
