@@ -10,7 +10,11 @@ def descendants(pid: int) -> set[int]:
     found: set[int] = set()
     stack = [pid]
     while stack:
-        for task in Path(f"/proc/{stack.pop()}/task").glob("*"):
+        try:
+            tasks = list(Path(f"/proc/{stack.pop()}/task").glob("*"))
+        except OSError:  # the process ended while we looked (ProcessLookupError, FileNotFoundError)
+            continue
+        for task in tasks:
             try:
                 kids = [int(k) for k in (task / "children").read_text().split()]
             except OSError:
