@@ -21,8 +21,7 @@ class GatewayRuntime(ServiceRuntime):
     audit: AuditWriter | None = None
 
     async def start(self) -> None:
-        self.settings.check_production()
-        self.clients = ServiceClients()
+        self.clients = ServiceClients()  # no I/O: ServiceRuntime.start refuses production defaults first
         await super().start()
         self.audit = AuditWriter(self.db)
         self.audit.start()
