@@ -184,20 +184,25 @@ _WITH_RESPONSIBLE = "left join usagers r on r.id = u.responsible_id"
 def _search_condition(*, organisation_id: uuid.UUID, query: SearchQuery, service_ids: Sequence[uuid.UUID] | None,
                       ids: Sequence[uuid.UUID] | None) -> tuple[str, dict[str, Any], list[str]]:
     """The `where` of a search over `usagers u`, its parameters, and the ranking expressions (best first)."""
-    where = ["u.organisation_id = :org", "u.anonymized_at is null"]
+    where = ["u.anonymized_at is null"]
     params: dict[str, Any] = {"org": organisation_id}
     rank: list[str] = []
     if query.kind == "name":
-        where.append("u.search @@ to_tsquery('simple', :pq)")
+        # `search` holds words keyed by organisation (adapters.tables) and the query is keyed the same
+        # way, so a match is in the organisation: the key is its whole id. Adding `organisation_id = :org`
+        # made the planner, taking the two for independent, AND in the organisation's whole index.
+        where.append("u.search @@ rdv_org_query(:org, to_tsquery('simple', :pq))")
         params["pq"] = query.prefix_tsquery
         exact = []
         for i, tsq in enumerate(query.exact_tsqueries):
             params[f"e{i}"] = tsq
-            exact.append(f"(u.search @@ to_tsquery('simple', :e{i}))::int")
+            exact.append(f"(u.search @@ rdv_org_query(:org, to_tsquery('simple', :e{i})))::int")
         params["first"] = query.tokens[0]
         # whole words typed rank first, then names starting like the first word typed
         rank = ["(" + " + ".join(exact) + ")", "starts_with(u.sort_name, :first)::int"]
-    elif query.kind in ("phone", "email"):
+    else:
+        where.insert(0, "u.organisation_id = :org")
+    if query.kind in ("phone", "email"):
         column = "u.phone_search" if query.kind == "phone" else "u.email_search"
         if query.prefix:
             where.append(f"{column} >= :lo and {column} < :hi")

@@ -16,13 +16,20 @@ outbox, inbox = add_platform_tables(metadata)
 # Words of the names, unaccented (rdv_unaccent, created by migration 0002), plus each name with
 # its separators removed ("N'Diaye" -> "ndiaye", "Jean-Pierre" -> "jeanpierre"). The 'simple'
 # parser also splits hyphenated words into their parts, so "pierre" finds "Jean-Pierre".
-SEARCH_SQL = (
+WORDS_SQL = (
     "to_tsvector('simple'::regconfig, rdv_unaccent("
     "first_name || ' ' || last_name || ' ' || coalesce(birth_name, '') || ' ' || "
     "regexp_replace(first_name, '[^[:alnum:]]+', '', 'g') || ' ' || "
     "regexp_replace(last_name, '[^[:alnum:]]+', '', 'g') || ' ' || "
     "regexp_replace(coalesce(birth_name, ''), '[^[:alnum:]]+', '', 'g')))"
 )
+# The search column holds those words keyed by the organisation (rdv_org_words, migration 0003:
+# "martin" -> "<organisation id in hex>martin"), and queries are keyed the same way (rdv_org_query).
+# A name prefix then reads, in the GIN index, the posting lists of its own organisation only: with
+# one index entry per word for the whole country, "mar":* gathered every organisation's Martins and
+# Maries (past work_mem, as lossy pages) before keeping the organisation's, so each search grew
+# with the number of usagers elsewhere.
+SEARCH_SQL = f"rdv_org_words(organisation_id, {WORDS_SQL})"
 # What an agent types for a phone: the national form with its 0 for France and the DOM
 # ("0612345678", "0690123456"), the international digits for other countries.
 PHONE_SEARCH_SQL = (
@@ -59,7 +66,9 @@ usagers = Table(
     Column("email_search", Text(collation="C"), Computed("lower(email)", persisted=True)),
     Column("sort_name", Text(collation="C"), Computed(SORT_NAME_SQL, persisted=True)),
 )
-Index("usagers_search", usagers.c.organisation_id, usagers.c.search, usagers.c.service_ids, postgresql_using="gin")
+Index("usagers_search", usagers.c.search, usagers.c.service_ids, postgresql_using="gin")
+# Counts the organisation's usagers (the search's total without a query) from the index alone.
+Index("usagers_active", usagers.c.organisation_id, postgresql_where=usagers.c.anonymized_at.is_(None))
 Index("usagers_phone_search", usagers.c.organisation_id, usagers.c.phone_search)
 Index("usagers_email_search", usagers.c.organisation_id, usagers.c.email_search)
 Index("usagers_sort_name", usagers.c.organisation_id, usagers.c.sort_name)

@@ -125,6 +125,11 @@ def test_another_organisations_usager_is_not_found(desk, usagers_service, infra)
         resp = c.post("/v1/usagers", json={"first_name": "A", "last_name": "B", "responsible_id": mine["id"]})
         assert resp.json()["error"]["code"] == "invalid_responsible"
     assert other.search("karim")["total"] == 0
+    # the same name in both: each organisation's search (words keyed by organisation) finds its own
+    theirs = other.create(first_name="Karim", last_name="Benali")
+    for q in ("karim", "kar ben", "Benali Karim"):
+        assert [u["id"] for u in other.search(q)["items"]] == [theirs["id"]], q
+        assert [u["id"] for u in desk.search(q)["items"]] == [mine["id"]], q
     with desk.svc.client() as anonymous:
         assert anonymous.get("/v1/usagers").status_code == 401
 

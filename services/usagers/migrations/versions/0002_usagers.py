@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-from services.usagers.adapters.tables import PHONE_SEARCH_SQL, SEARCH_SQL, SORT_NAME_SQL
+from services.usagers.adapters.tables import PHONE_SEARCH_SQL, SORT_NAME_SQL, WORDS_SQL
 
 revision = "0002"
 down_revision = "0001"
@@ -46,7 +46,7 @@ def upgrade() -> None:
         sa.Column("created_by", UUID),
         sa.Column("anonymized_at", sa.DateTime(timezone=True)),
         sa.Column("service_ids", postgresql.ARRAY(UUID), nullable=False, server_default=sa.text("'{}'")),
-        sa.Column("search", postgresql.TSVECTOR, sa.Computed(SEARCH_SQL, persisted=True)),
+        sa.Column("search", postgresql.TSVECTOR, sa.Computed(WORDS_SQL, persisted=True)),
         sa.Column("phone_search", sa.Text(collation="C"), sa.Computed(PHONE_SEARCH_SQL, persisted=True)),
         sa.Column("email_search", sa.Text(collation="C"), sa.Computed("lower(email)", persisted=True)),
         sa.Column("sort_name", sa.Text(collation="C"), sa.Computed(SORT_NAME_SQL, persisted=True)),
