@@ -3,6 +3,11 @@
 It publishes unsent rows in order, with `Nats-Msg-Id` = event id, and marks a row sent only after
 JetStream's ack. If the relay dies between the publish and the mark, the row is published again and
 JetStream's duplicate window drops the copy.
+
+A write that must answer with its events' position (reads after writes, `shared.consistency`) asks
+`flush()`: the flushes of concurrent requests wait together for the relay's next round, which
+publishes every row committed before it began; one round (one transaction) answers them all, where
+a round per request queued each request on the relay's lock behind the others.
 """
 from __future__ import annotations
 
@@ -44,6 +49,8 @@ class OutboxRelay:
         self.batch = batch
         self.service = service
         self._wake = asyncio.Event()
+        self._flushing = asyncio.Event()  # a flush is waiting: no lingering
+        self._waiters: list[asyncio.Future] = []  # flushes waiting for the next round
         self._stopping = False
         self._task: asyncio.Task | None = None
         self.fail_after_publish = False  # test hook: crash between publish and mark
@@ -63,31 +70,62 @@ class OutboxRelay:
                 await self._task
             except (asyncio.CancelledError, Exception):
                 pass
+        self._answer(self._take_waiters(), error=RuntimeError("outbox relay stopped"))
 
     async def run(self) -> None:
         backoff = self.interval
         while not self._stopping:
+            waiters = self._take_waiters()
             try:
-                sent = await self.relay_once()
-                backoff = self.interval
-                if sent >= self.batch:
+                if waiters:
+                    self._answer(waiters, position=await self._flush_rounds())
+                    waiters = []
+                elif await self.relay_once() >= self.batch:
                     continue  # a full batch: more may be waiting, drain without waiting
-                # A partial batch took every committed row; a commit since then has set the wake-up.
+                # Otherwise the round took every committed row; a commit since then has set the wake-up.
+                backoff = self.interval
             except asyncio.CancelledError:
+                self._answer(waiters, error=RuntimeError("outbox relay stopped"))
                 raise
             except Exception as exc:  # NATS down, DB down: retry with backoff, never give up
+                self._answer(waiters, error=exc)
                 log.warning("outbox relay (%s): %s; retry in %.1fs", self.service, exc, backoff)
-                await asyncio.sleep(backoff)
+                # A flush asked meanwhile tries at once (its request answers without a position if it fails).
+                await self._pause(self._flushing, backoff)
                 backoff = min(backoff * 2, 5.0)
                 continue
-            try:
-                await asyncio.wait_for(self._wake.wait(), timeout=self.interval)
+            if not self._waiters:
                 # Under load, commits come a few ms apart: gather them into one round (one select,
-                # one update) rather than a round per commit.
-                await asyncio.sleep(self.linger)
-            except asyncio.TimeoutError:
-                pass
+                # one update) rather than a round per commit; a flush waiting cuts the linger short.
+                if await self._pause(self._wake, self.interval):
+                    await self._pause(self._flushing, self.linger)
             self._wake.clear()
+
+    @staticmethod
+    async def _pause(event: asyncio.Event, seconds: float) -> bool:
+        """Wait until `event` is set or `seconds` pass; whether it was set."""
+        if event.is_set():
+            return True
+        try:
+            async with asyncio.timeout(seconds):
+                await event.wait()
+            return True
+        except TimeoutError:
+            return False
+
+    def _take_waiters(self) -> list[asyncio.Future]:
+        waiters, self._waiters = self._waiters, []
+        self._flushing.clear()
+        return waiters
+
+    @staticmethod
+    def _answer(waiters: list[asyncio.Future], *, position: int = 0, error: BaseException | None = None) -> None:
+        for waiter in waiters:
+            if not waiter.done():  # a request that went away cancelled its wait
+                if error is None:
+                    waiter.set_result(position)
+                else:
+                    waiter.set_exception(error)
 
     async def relay_once(self) -> int:
         """Publish one batch of unsent rows; return how many were published."""
@@ -96,9 +134,23 @@ class OutboxRelay:
 
     async def flush(self) -> int:
         """Publish every row committed so far, now, and return a stream position at or after the last
-        of them (reads after writes: a write answers it). Rows another replica's relay is publishing are
-        waited for (the same lock orders both); when this flush itself published nothing, the stream's
-        last sequence stands for them."""
+        of them (reads after writes: a write answers it).
+
+        The running relay does it in its next round, for every flush asked until that round begins: the
+        round reads the unsent rows after each of those flushes was asked, so after their commits.
+        Without a running relay (stopped), the caller does the round itself."""
+        if self._task is None or self._task.done() or self._stopping:
+            return await self._flush_rounds()
+        waiter = asyncio.get_running_loop().create_future()
+        self._waiters.append(waiter)
+        self._flushing.set()
+        self._wake.set()
+        return await waiter
+
+    async def _flush_rounds(self) -> int:
+        """Rounds until every committed row is published; a stream position at or after the last of them.
+        Rows another replica's relay is publishing are waited for (the same lock orders both); when these
+        rounds published nothing, the stream's last sequence stands for them."""
         position = 0
         while True:
             published, last = await self._round(_FLUSH_BATCH, wait_for_lock=True)
