@@ -6,18 +6,22 @@ adds its earlier years and the rest of the country around it: other organisation
 agents, plages, absences, usagers and RDVs over the same five years. Every RDV goes where the
 events would have put it: booking's `rdvs` and `rdv_agents`, availability's `busy_rdvs`,
 reporting's `rdv_facts`, usagers' `rdv_usagers`. Rows are written as COPY text, one generator
-feeding every database at once, so the build costs what PostgreSQL needs to index them.
+feeding every database at once. The national tables are loaded without their indexes and
+constraints, which are then built back from the catalogue's definitions (`strip`, `build_back`):
+a bulk load indexed row by row slows to a crawl once the indexes outgrow the shared buffers.
 """
 from __future__ import annotations
 
 import random
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import psycopg
+from psycopg import sql
 
 ZONE = ZoneInfo("Europe/Paris")
 NOW = datetime(2027, 3, 1, 8, tzinfo=ZONE)
@@ -272,12 +276,19 @@ def load_absences(dsn: str, orgs: list[Org], *, first: date, last: date, rng: ra
     return count
 
 
+# The tables the national set fills, by database: loaded bare (see `strip`).
+NATIONAL_TABLES = {"usagers": ["usagers", "rdv_usagers"],
+                   "availability": ["plages", "absences", "busy_rdvs", "busy_agents"],
+                   "booking": ["rdvs", "rdv_agents"], "reporting": ["rdv_facts"]}
+
+
 def load_national(dsns: dict[str, str], shape: Shape, focus: Org, *, focus_per_day: float, small_start: date,
                   focus_last: date, rng: random.Random, say=print) -> dict[str, float]:
     """The focus organisation's RDVs over the years up to `focus_last` (its earlier absences from
     `small_start` back) and every other organisation, all interleaved; return seconds per step."""
     steps: dict[str, float] = {}
     started = time.perf_counter()
+    builds = [strip(dsns[service], tables) for service, tables in NATIONAL_TABLES.items()]
     orgs = other_organisations(shape, rng)
     load_usagers(dsns["usagers"], orgs, shape.usagers - 200_000 if shape.usagers > 400_000 else shape.usagers,
                  rng)
@@ -299,8 +310,98 @@ def load_national(dsns: dict[str, str], shape: Shape, focus: Org, *, focus_per_d
         rows = sink.rows
     steps["RDVs (COPY into 4 databases)"] = time.perf_counter() - started
     say(f"  {rows} RDVs in {steps['RDVs (COPY into 4 databases)']:.0f} s")
+    started = time.perf_counter()
+    build_back(builds, say)
+    steps["indexes and constraints, built after"] = time.perf_counter() - started
+    say(f"  indexes and constraints in {steps['indexes and constraints, built after']:.0f} s")
     steps["rdvs"] = rows
     return steps
+
+
+# ---------------------------------------------------------------- bulk load without indexes
+# The national tables take their rows with no index or constraint to keep up to date, and build them
+# afterwards, each in one sorted pass: the definitions are read back from the catalogue, so what is
+# built is what the migrations made.
+_CONSTRAINTS = """
+    select c.conrelid::regclass::text, c.conname, pg_get_constraintdef(c.oid), c.contype = 'f'
+    from pg_constraint c
+    where c.contype in ('p', 'u', 'x', 'f')
+      and (c.conrelid = any(%(tables)s::regclass[]) or c.confrelid = any(%(tables)s::regclass[]))
+    order by c.contype = 'f' desc, c.conname
+"""
+_INDEXES = """
+    select i.indrelid::regclass::text, i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid)
+    from pg_index i
+    where i.indrelid = any(%(tables)s::regclass[])
+      and not exists (select 1 from pg_constraint c
+                      where c.conindid = i.indexrelid and c.contype in ('p', 'u', 'x'))
+    order by 2
+"""
+BUILD_MEMORY = "1GB"  # maintenance_work_mem of each index build: sorts and GIN entries stay in memory
+BUILDERS = 3  # index builds at once, across tables and databases
+
+
+@dataclass
+class Build:
+    """What to build back in one database once loaded: the tables' indexes, their keys and exclusion
+    constraints, then the foreign keys (which need the keys)."""
+
+    dsn: str
+    indexes: list[tuple[str, str]]  # (table, create index ...)
+    constraints: dict[str, list[str]]  # table: [alter table ... add constraint ...]
+    foreign_keys: list[str]
+
+
+def strip(dsn: str, tables: list[str]) -> Build:
+    """Drop the indexes and constraints of `tables` (and foreign keys onto them); return how to build them back."""
+    build = Build(dsn, [], {}, [])
+    with psycopg.connect(plain(dsn), autocommit=True) as conn:
+        constraints = conn.execute(_CONSTRAINTS, {"tables": tables}).fetchall()
+        indexes = conn.execute(_INDEXES, {"tables": tables}).fetchall()
+        for table, name, definition, foreign in constraints:  # foreign keys first: they use the keys
+            conn.execute(sql.SQL("alter table {} drop constraint {}").format(sql.SQL(table), sql.Identifier(name)))
+            add = f"alter table {table} add constraint {sql.Identifier(name).as_string(conn)} {definition}"
+            if foreign:
+                build.foreign_keys.append(add)
+            else:
+                build.constraints.setdefault(table, []).append(add)
+        for table, name, definition in indexes:
+            conn.execute(sql.SQL("drop index {}").format(sql.SQL(name)))
+            build.indexes.append((table, definition))
+    return build
+
+
+def build_back(builds: list[Build], say=None) -> None:
+    """Build every index and constraint, BUILDERS at once, the biggest tables' first; then the foreign keys.
+
+    Indexes of one table build side by side (each reads the table under a share lock); a table's
+    keys and exclusion constraint are one task, as adding a constraint locks the table."""
+    def run(dsn: str, statements: list[str]) -> None:
+        with psycopg.connect(plain(dsn), autocommit=True) as conn:
+            conn.execute(f"set maintenance_work_mem = '{BUILD_MEMORY}'")
+            conn.execute("set max_parallel_maintenance_workers = 0")  # the builds run side by side instead
+            for statement in statements:
+                started = time.perf_counter()
+                conn.execute(statement)
+                if say:
+                    say(f"    {time.perf_counter() - started:4.0f} s  {statement[:100]}")
+
+    tasks = []
+    for build in builds:
+        with psycopg.connect(plain(build.dsn)) as conn:
+            tables = {t for t, _ in build.indexes} | set(build.constraints)
+            size = {t: conn.execute("select pg_table_size(%s::regclass)", (t,)).fetchone()[0] for t in tables}
+        # An exclusion constraint's GiST index takes longest to build by far: it starts first.
+        tasks += [(" EXCLUDE " in " ".join(statements), size[t], build.dsn, statements)
+                  for t, statements in build.constraints.items()]
+        tasks += [(False, size[t], build.dsn, [statement]) for t, statement in build.indexes]
+    tasks.sort(key=lambda task: task[:2], reverse=True)
+    with ThreadPoolExecutor(BUILDERS) as pool:
+        for done in [pool.submit(run, dsn, statements) for _slow, _size, dsn, statements in tasks]:
+            done.result()
+    with ThreadPoolExecutor(BUILDERS) as pool:
+        for done in [pool.submit(run, b.dsn, b.foreign_keys) for b in builds if b.foreign_keys]:
+            done.result()
 
 
 def vacuum_analyze(dsns: dict[str, str]) -> None:
