@@ -10,9 +10,10 @@ goes to `deadletter.<consumer>` with the error, and is terminated (never silentl
 one transaction, inbox rows included, then acks it; if anything in the batch fails, the
 transaction is rolled back and each message goes through the per-message path above. With
 `batch_handler` the new events of a batch are applied in one call (bulk statements). A fetch takes
-the first message as soon as it comes; when it was already waiting (a backlog), whatever is pending
-with it; with `max_wait`, when more than one came at once (load), it waits that long for the batch to
-fill (each batch's added lag: keep it well under the projection's freshness needs). A lone event, or
+the first message as soon as it comes; when others are pending behind it (a backlog), whatever is
+pending with it. With `max_wait`, under load (a backlog, or an event that came less than `max_wait` after
+the consumer was done with the previous ones), it then waits that long for the batch to fill (each
+batch's added lag: keep it well under the projection's freshness needs). A lone event in quiet times, or
 one a read waits for, is applied at once.
 
 Fetching from JetStream is `shared/inbox_fetch.py`; the chaos hook that forces redeliveries (tests
@@ -95,11 +96,24 @@ class ConsumerRunner(JetStreamFetching, ChaosHook):
         # Reads after writes (shared.consistency): the highest stream position known to be applied,
         # the reads waiting on this consumer, and a signal set at each acknowledgement.
         self.floor = 0
-        self.waiters = 0
+        self._read_waiting = asyncio.Event()
+        self._waiters = 0
+        self._streaming = False
         self.proven_until: float | None = None  # epoch seconds up to which all is applied (statistics' as_of)
         self._applied = asyncio.Event()
         if self.chaos:
             log.warning("consumer %s: chaos, redelivery forced with probability %s", consumer.name, self.chaos)
+
+    @property
+    def waiters(self) -> int:
+        """The reads waiting on this consumer (`shared.consistency.ReadBarrier` counts itself in and out)."""
+        return self._waiters
+
+    @waiters.setter
+    def waiters(self, count: int) -> None:
+        self._waiters = count
+        if count:
+            self._read_waiting.set()  # a fetch waiting for its batch to fill applies what it has at once
 
     def _ack(self, msg):
         """Acknowledge; while a read waits on this consumer, wait for the server to have taken the ack, so

@@ -1,5 +1,5 @@
 """How an inbox runner takes messages from JetStream: its durable consumer, its pull subscription,
-and fetches that answer a lone event at once and a backlog by the batch (see `shared.inbox`).
+and fetches that answer a lone event at once in quiet times, and by the batch under load (see `shared.inbox`).
 """
 from __future__ import annotations
 
@@ -11,10 +11,16 @@ from nats.js.api import AckPolicy, ConsumerConfig
 
 log = logging.getLogger("rdv.inbox")
 
-# A first message fetched within BACKLOG_SECONDS was waiting already (a backlog): fetch what is pending with it,
-# for at most PROBE_SECONDS (see `_fetch` below).
-BACKLOG_SECONDS = 0.005
+# A probe waits at most this long for the pending messages it asks for (see `_probe` below).
 PROBE_SECONDS = 0.01
+
+
+def _pending(msg) -> int:
+    """How many messages were still to deliver to the consumer after this one (its JetStream metadata)."""
+    try:
+        return msg.metadata.num_pending or 0
+    except Exception:  # not a JetStream message: nothing known
+        return 0
 
 
 class JetStreamFetching:
@@ -23,6 +29,8 @@ class JetStreamFetching:
     js: object
     _sub: object | None
     waiters: int
+    _read_waiting: asyncio.Event  # set when a read comes to wait on this consumer
+    _streaming: bool  # the last fetch returned a message (no long poll timed out since)
 
     async def ensure(self) -> None:
         cfg = ConsumerConfig(
@@ -55,17 +63,50 @@ class JetStreamFetching:
 
     async def _fetch(self) -> list:
         started = time.monotonic()
-        msgs = await self._sub.fetch(1, timeout=1)  # long poll: returns as soon as one message is there
-        if self.c.batch <= 1 or time.monotonic() - started > BACKLOG_SECONDS:
-            # The long poll waited for it: a lone event, applied at once (a read may be waiting for it).
+        try:
+            msgs = await self._sub.fetch(1, timeout=1)  # long poll: returns as soon as one message is there
+        except asyncio.TimeoutError:
+            self._streaming = False  # a second without any event: quiet times
+            raise
+        waited = time.monotonic() - started
+        streaming, self._streaming = self._streaming, True
+        if self.c.batch <= 1:
             return msgs
-        # It was there already: a backlog, which fills the batch now. Only when more than one message came,
-        # and no read waits on this consumer (reads after writes), is the batch left to fill for max_wait.
-        msgs += await self._probe(self.c.batch - 1)
-        if self.c.max_wait and 1 < len(msgs) < self.c.batch and not self.waiters:
-            await asyncio.sleep(self.c.max_wait)
-            msgs += await self._probe(self.c.batch - len(msgs))
+        if _pending(msgs[-1]):
+            # A backlog: the batch fills with what is pending now, then, under load, for max_wait.
+            msgs += await self._drain(self.c.batch - 1)
+            if self.c.max_wait and len(msgs) < self.c.batch and await self._linger():
+                msgs += await self._drain(self.c.batch - len(msgs))
+        elif (self.c.batched and self.c.max_wait and streaming and waited < self.c.max_wait
+              and await self._linger()):
+            # Nothing else pending, but it came less than max_wait after the consumer was done with the
+            # previous ones (load): more follow within max_wait, to share one transaction, one fetch and one
+            # write of acknowledgements with it. In quiet times a lone event is applied at once.
+            msgs += await self._drain(self.c.batch - 1)
         return msgs
+
+    async def _drain(self, n: int) -> list:
+        """The messages pending now, up to `n` (a probe answered late is followed by another)."""
+        msgs: list = []
+        while len(msgs) < n:
+            more = await self._probe(n - len(msgs))
+            msgs += more
+            if not more or not _pending(more[-1]):
+                break
+        return msgs
+
+    async def _linger(self) -> bool:
+        """Wait max_wait for the batch to fill, unless a read waits on this consumer (reads after writes),
+        or comes to wait meanwhile: then the events are applied at once. False when it did not wait."""
+        if self.waiters:
+            return False
+        self._read_waiting.clear()
+        try:
+            async with asyncio.timeout(self.c.max_wait):
+                await self._read_waiting.wait()
+        except TimeoutError:
+            pass
+        return True
 
     async def _probe(self, n: int) -> list:
         """The messages pending now, up to `n`: nats-py asks with no_wait first, answered at once (with

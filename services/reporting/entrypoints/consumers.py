@@ -35,4 +35,6 @@ def public_consumer() -> Consumer:
     """The pseudonymised RDV events for outside consumers (docs/consumers.md). Not among the projections
     `rdv reporting rebuild` replays: those events were published once and stay so."""
     public_events.pseudonym_key()  # production refuses to start without RDV_PSEUDONYM_KEY
-    return Consumer("reporting-public", "BOOKING", ["booking.rdv.>"], public_events.on_rdv_public, batch=200)
+    # Batched: under load, the events of a fetch go to the outbox in one transaction (one relay round).
+    return Consumer("reporting-public", "BOOKING", ["booking.rdv.>"], public_events.on_rdv_public, batch=200,
+                    batched=True, max_wait=0.05)
