@@ -6,9 +6,9 @@ from gateway.adapters.services import ServiceClients
 from gateway.config import GatewaySettings
 from gateway.entrypoints import auth, calendar_feed, directory, proxy
 from gateway.entrypoints.edge import install_middlewares
+from gateway.entrypoints.edge.closing import keep_positions
 from gateway.entrypoints.openapi import install_openapi
 from gateway.entrypoints.request_state import PRINCIPAL_KEY
-from gateway.service_layer import read_positions
 from gateway.service_layer.audit_writer import AuditWriter
 from gateway.service_layer.unit_of_work import GatewayUnitOfWork
 from gateway.web.pages import install_not_found_page
@@ -38,8 +38,7 @@ class GatewayRuntime(ServiceRuntime):
         the client has nothing to do with it)."""
         principal = scope.get(PRINCIPAL_KEY)
         if principal is not None:
-            await read_positions.record(db=self.db, organisation_id=principal.organisation.id,
-                                        positions={stream: position})
+            await keep_positions(scope, principal.organisation.id, {stream: position})
         return []
 
     async def readiness(self) -> dict:

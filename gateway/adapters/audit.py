@@ -9,13 +9,15 @@ from sqlalchemy import func, select, text
 from gateway.adapters.tables import audit_log
 from shared.sqljson import json_rows
 
-_COLUMNS = "organisation_id, agent_id, at, method, path, resource_id, status, ip, replayed"
+AUDIT_COLUMNS = ("organisation_id", "agent_id", "at", "method", "path", "resource_id", "status", "ip", "replayed")
+_COLUMNS = ", ".join(AUDIT_COLUMNS)
 # The rows of the writes through the gateway, in order, in one constant statement over a JSON array
-# (an executemany runs one INSERT per row).
-_ADD_ENTRIES = text(
+# (an executemany runs one INSERT per row); `gateway.adapters.closing` runs it with a write's other rows.
+AUDIT_RECORDSET = (
     f"insert into audit_log ({_COLUMNS}) select {_COLUMNS} from rows from (jsonb_to_recordset(cast(:rows as jsonb)) "
     "as (organisation_id uuid, agent_id uuid, at timestamptz, method text, path text, resource_id text, "
     "status int, ip text, replayed boolean)) with ordinality as e(" + _COLUMNS + ", n) order by n")
+_ADD_ENTRIES = text(AUDIT_RECORDSET)
 
 
 def entry_dict(row) -> dict:
@@ -32,8 +34,7 @@ class AuditRepository:
 
     async def add_entries(self, *, entries: list[dict]) -> None:
         """Several rows in one statement, in the order given."""
-        await self._uow.execute(_ADD_ENTRIES, {"rows": json_rows(entries)})
-
+        await self._uow.execute(_ADD_ENTRIES, {"rows": json_rows(entries, AUDIT_COLUMNS)})
 
     async def list_entries(self, *, organisation_id: uuid.UUID, resource_id: str | None,
                            agent_id: uuid.UUID | None, start: datetime | None, end: datetime | None,

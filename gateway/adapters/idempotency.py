@@ -1,4 +1,5 @@
-"""Stored responses of writes sent with an `Idempotency-Key` (per caller and key)."""
+"""Stored responses of writes sent with an `Idempotency-Key` (per caller and key); a write's answer is stored
+by `gateway.adapters.closing` with its other rows."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -33,15 +34,6 @@ class IdempotencyRepository:
         await self._uow.execute(update(keys).where(keys.c.scope == scope, keys.c.key == key).values(
             method=method, path=path, body_hash=body_hash, state="in_progress", created_at=now,
             response_status=None, response_body=None, response_headers=None))
-
-    async def finish(self, *, scope: str, key: str, status: int, body: bytes, headers: dict) -> None:
-        await self._uow.execute(update(keys).where(keys.c.scope == scope, keys.c.key == key).values(
-            state="done", response_status=status, response_body=body, response_headers=headers))
-
-    async def release(self, *, scope: str, key: str) -> None:
-        """Forget a key whose request did not go through (auth refused, service down): it may be retried."""
-        await self._uow.execute(delete(keys).where(keys.c.scope == scope, keys.c.key == key,
-                                                   keys.c.state == "in_progress"))
 
     async def purge(self, *, before: datetime) -> int:
         """Delete every key created before `before`; return how many."""

@@ -9,3 +9,4 @@ AGENTS_KEY = "rdv.agents_checked"  # (agent ids named by the body, those of them
 POSITIONS_KEY = "rdv.read_positions"  # the organisation's read positions (reads after writes)
 ORGANISATION_KEY = "rdv.organisation_id"  # the organisation of a public request (no principal), for the audit
 REPLAYED_KEY = "rdv.replayed"  # the answer is a stored Idempotency-Key response
+CLOSING_KEY = "rdv.closing"  # what a write leaves to store before its answer leaves (service_layer.closing)

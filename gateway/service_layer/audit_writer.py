@@ -2,9 +2,11 @@
 
 A write's row is queued once its answer is known, and a background task inserts what is queued
 in one multi-row statement a few milliseconds later (one round trip for many writes under load,
-instead of one each). Rows wait in memory only that long; a failed insert (database down) keeps
-them and retries with backoff, and stopping the gateway writes what is left. Readers of the log
-call `flush()` first, so a write is in the log as soon as its answer is.
+instead of one each), unless the next write that stores positions or an Idempotency-Key answer
+takes them into its own statement first (`closing.close`). Rows wait in memory only that long; a
+failed insert (database down) keeps them and retries with backoff, and stopping the gateway writes
+what is left. Readers of the log call `flush()` first, so a write is in the log as soon as its
+answer is.
 """
 from __future__ import annotations
 
@@ -35,16 +37,27 @@ class AuditWriter:
         self._queue.append(entry)
         self._wake.set()
 
+    def take(self) -> list[dict]:
+        """The queued rows, for a statement that inserts them with others (`closing.close`)."""
+        entries, self._queue = self._queue, []
+        return entries
+
+    def put_back(self, entries: list[dict]) -> None:
+        """Rows that were not inserted after all: back at the head of the queue, in order."""
+        self._queue[:0] = entries
+        if self._queue:
+            self._wake.set()
+
     async def flush(self) -> None:
         """Insert every queued row now (raises, keeping them queued, when the database refuses)."""
-        entries, self._queue = self._queue, []
+        entries = self.take()
         if not entries:
             return
         try:
             async with unit_of_work(self.db, autocommit=True) as uow:
                 await uow.audit.add_entries(entries=entries)
         except BaseException:
-            self._queue[:0] = entries  # back at the head, in order
+            self.put_back(entries)
             raise
 
     def start(self) -> None:

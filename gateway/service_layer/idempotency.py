@@ -1,4 +1,5 @@
-"""Use cases of `Idempotency-Key`: claim a key before a write runs, keep (or forget) its answer after.
+"""Use cases of `Idempotency-Key`: claim a key before a write runs (its answer is kept, or the key forgotten,
+with the write's other rows: `closing.close`), purge old keys.
 
 The contract's semantics (api.md) are held here, at the gateway, for every write of every service:
 see docs/internal.md ("Where Idempotency-Key is kept") for why here.
@@ -55,19 +56,6 @@ async def claim(*, db: Database, write: Write, ttl: timedelta) -> StoredAnswer |
             await uow.idempotency.restart(**fields)
         await uow.commit()
     return None
-
-
-async def settle(*, db: Database, write: Write, answer: tuple[int, dict, bytes] | None) -> None:
-    """Keep the write's answer (status, headers, body) for its repeats, or with None forget the key so that
-    the client may retry it (the request did not go through)."""
-    async with unit_of_work(db) as uow:
-        if answer is not None:
-            status, headers, body = answer
-            await uow.idempotency.finish(scope=write.caller, key=write.key, status=status, body=body,
-                                         headers=headers)
-        else:
-            await uow.idempotency.release(scope=write.caller, key=write.key)
-        await uow.commit()
 
 
 async def purge(*, db: Database, ttl_hours: int, as_of: datetime | None = None) -> int:

@@ -8,7 +8,7 @@
         row = await uow.sessions.find_caller(token_hash=...)
 
 Autocommit serves the reads that need no snapshot shared with another statement and one-statement writes
-without events (the caller's lookup on every request, agent checks, audit rows, read positions): no BEGIN /
+without events (the caller's lookup on every request, agent checks, what a write leaves behind): no BEGIN /
 COMMIT round trips. Use cases reach storage only through this; the runtime hands the class to its
 `Database` too, so `db.uow()` is the same.
 """
@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 
 from gateway.adapters.audit import AuditRepository
 from gateway.adapters.calendar_feeds import CalendarFeedRepository
+from gateway.adapters.closing import ClosingRepository
 from gateway.adapters.idempotency import IdempotencyRepository
 from gateway.adapters.positions import PositionRepository
 from gateway.adapters.repository import DirectoryRepository
@@ -41,6 +42,7 @@ class GatewayUnitOfWork(UnitOfWork):
     audit = repository(AuditRepository)
     positions = repository(PositionRepository)  # read positions (reads after writes)
     calendar_feeds = repository(CalendarFeedRepository)
+    closing = repository(ClosingRepository)  # what a write leaves behind, in one statement
 
     async def execute(self, statement, params: Any = None):
         """Run a statement; two concurrent writes of one unique value (an email, a slug) that both passed

@@ -1,35 +1,13 @@
-"""The audit log's middleware: every write through the gateway is recorded (who, when, what, which
-resource, the result); `gateway.service_layer.audit_writer` inserts the rows in batches."""
+"""The audit row of a write through the gateway (who, when, what, which resource, the result): built by
+the edge of writes (`closing.CloseWrites`) once the answer is known."""
 from __future__ import annotations
 
-import logging
 import uuid
 
 from gateway.domain.model import Principal
-from gateway.entrypoints.edge.asgi import UNSAFE, Recorder, path_resource_id
+from gateway.entrypoints.edge.asgi import Recorder, path_resource_id
 from gateway.entrypoints.request_state import ORGANISATION_KEY, PRINCIPAL_KEY, REPLAYED_KEY
 from shared import clock
-
-log = logging.getLogger("rdv.gateway.audit")
-
-
-class AuditWrites:
-    """Record who wrote what, when, on which resource, and the result (status)."""
-
-    def __init__(self, app):
-        self.app = app
-
-    async def __call__(self, scope, receive, send):
-        if scope["type"] != "http" or scope["method"] not in UNSAFE or not scope["path"].startswith("/api/v1/"):
-            return await self.app(scope, receive, send)
-        recorder = Recorder(send, limit=256_000)
-        try:
-            await self.app(scope, receive, recorder)
-        finally:
-            try:
-                scope["app"].state.runtime.audit.add(entry_of(scope, recorder))  # inserted a few ms later
-            except Exception:  # the audit never turns an answered request into an error
-                log.exception("audit entry not written")
 
 
 def entry_of(scope, recorder: Recorder) -> dict:

@@ -1,7 +1,8 @@
 """`Idempotency-Key` on writes: a repeat with the same key and body returns the first response
 and changes nothing; the same key with another body is refused (422); a repeat while the first
 is still running gets 409. Keys are per caller (agent, or IP for the public routes) and live 24 h.
-The use cases are in gateway.service_layer.idempotency; this middleware parses and answers.
+The use cases are in gateway.service_layer.idempotency; this middleware parses and answers, and leaves
+the answer to keep to the edge of writes (`closing.CloseWrites`), which stores it with the write's other rows.
 """
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from datetime import timedelta
 
 from gateway.entrypoints.auth.dependencies import authenticate_scope, named_agent_ids
 from gateway.entrypoints.edge.asgi import UNSAFE, Recorder, header, read_body, replay_receive
-from gateway.entrypoints.request_state import REPLAYED_KEY
+from gateway.entrypoints.request_state import CLOSING_KEY, REPLAYED_KEY
 from gateway.service_layer import idempotency
 from gateway.service_layer.idempotency import StoredAnswer, Write
 from shared.errors import AppError, Unauthorized
@@ -75,14 +76,13 @@ class Idempotency:
         stored = await idempotency.claim(db=runtime.db, write=write, ttl=ttl)
         if stored is not None:
             return await _answer_repeat(stored, digest, scope, send)
-        # The answer is stored before it is sent, so that a client retrying as soon as it has it
-        # gets the replay rather than "in progress".
-        recorder = Recorder(send, hold=True)
+        # The answer is stored before it is sent (the edge of writes holds it: `closing.CloseWrites`), so
+        # that a client retrying as soon as it has it gets the replay rather than "in progress".
+        recorder = Recorder(send)
         try:
             await self.app(scope, receive, recorder)
         finally:
-            await idempotency.settle(db=runtime.db, write=write, answer=_kept(recorder))
-        await recorder.flush()
+            scope[CLOSING_KEY].settle(write, _kept(recorder))
 
 
 def _kept(recorder: Recorder) -> tuple[int, dict, bytes] | None:

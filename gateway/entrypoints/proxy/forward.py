@@ -8,10 +8,9 @@ from fastapi import Request
 from fastapi.responses import Response
 
 from gateway.adapters.services import ServiceClients
-from gateway.entrypoints.common import get_db
+from gateway.entrypoints.edge.closing import keep_positions
 from gateway.entrypoints.request_state import POSITIONS_KEY
-from gateway.service_layer import read_positions
-from shared.consistency import POSITION_HEADER, READ_AFTER_HEADER, format_positions, merge, parse_positions
+from shared.consistency import POSITION_HEADER, READ_AFTER_HEADER, format_positions, parse_positions
 from shared.errors import ServiceUnavailable
 from shared.identity import Identity
 from shared.service_client import ServiceResponse
@@ -38,7 +37,7 @@ async def call(request: Request, service: str, method: str, path: str, *, identi
     """Call a service; 503 when it does not answer or fails.
 
     Reads after writes (shared.consistency): a read carries the organisation's positions, and a write's
-    position is recorded for the organisation before its answer goes back to the client."""
+    position is kept for the organisation, stored before its answer goes back to the client."""
     headers = forwarded_headers(request)
     known = request.scope.get(POSITIONS_KEY)
     if known and method == "GET":
@@ -50,14 +49,8 @@ async def call(request: Request, service: str, method: str, path: str, *, identi
         raise ServiceUnavailable(details={"service": service, "status": resp.status_code})
     written = parse_positions(resp.headers.get(POSITION_HEADER))
     if written and identity is not None:
-        await record_positions(request, identity.organisation_id, written)
+        await keep_positions(request.scope, identity.organisation_id, written)
     return resp
-
-
-async def record_positions(request: Request, organisation_id, written: dict[str, int]) -> None:
-    """Keep an organisation's new write positions, for every later read through any gateway replica."""
-    await read_positions.record(db=get_db(request), organisation_id=organisation_id, positions=written)
-    request.scope[POSITIONS_KEY] = merge(dict(request.scope.get(POSITIONS_KEY) or {}), written)
 
 
 def relay(resp: ServiceResponse) -> Response:
