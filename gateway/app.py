@@ -50,8 +50,10 @@ class GatewayRuntime(ServiceRuntime):
 
 runtime = GatewayRuntime("gateway", GatewaySettings(), background=[retention.retention_loop],
                          unit_of_work=GatewayUnitOfWork)
+# Routes are matched in order, one by one: the busiest (booking, créneaux) come first. No two routes match
+# the same method and path, so the order changes nothing else.
 app = runtime.create_app(title="rdv — API de la passerelle", routers=[
-    auth.routes.router, directory.routes.router, proxy.availability.router, proxy.booking.router,
+    proxy.booking.router, proxy.availability.router, auth.routes.router, directory.routes.router,
     proxy.usagers.router, proxy.reporting.router, proxy.public.router, directory.audit.router, proxy.dev.router,
     calendar_feed.router, calendar_feed.feed_router, proxy.webhooks.router])
 

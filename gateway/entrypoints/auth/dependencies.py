@@ -34,8 +34,16 @@ def named_agent_ids(body: bytes) -> list[uuid.UUID]:
     """The `agent_ids` a JSON body names, peeked at so that the caller's lookup also checks them
     (validation, and its 422, stay with the route)."""
     try:
-        return [uuid.UUID(str(a)) for a in json.loads(body)["agent_ids"]][:MAX_NAMED_AGENTS]
-    except Exception:  # no body, not JSON, no list of ids: the route's validation answers
+        return agent_ids_in(json.loads(body))
+    except ValueError:  # no body, not JSON: the route's validation answers
+        return []
+
+
+def agent_ids_in(document) -> list[uuid.UUID]:
+    """The `agent_ids` of a parsed JSON body ([] when it has no list of ids)."""
+    try:
+        return [uuid.UUID(str(a)) for a in document["agent_ids"]][:MAX_NAMED_AGENTS]
+    except Exception:  # not an object, no list of ids: the route's validation answers
         return []
 
 
@@ -90,7 +98,11 @@ async def current_principal(request: Request) -> Principal:
 async def principal_naming_agents(request: Request) -> Principal:
     """`current_principal` for routes whose JSON body names `agent_ids`: the statement that reads the
     caller also reads which of them belong to its organisation, so that `ensure_agents` needs no query."""
-    return await _principal(request, named_agent_ids(await request.body()))
+    try:
+        document = await request.json()  # parsed once: Starlette keeps it for the route's body model
+    except ValueError:
+        return await _principal(request)
+    return await _principal(request, agent_ids_in(document))
 
 
 async def admin_principal(principal: Principal = Depends(current_principal)) -> Principal:
