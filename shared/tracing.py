@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import itertools
 import logging
 import uuid
 from typing import Iterator, Mapping
@@ -184,17 +185,24 @@ def consuming(subject: str, headers: Mapping[str, str] | None, *, consumer: str,
 @contextlib.contextmanager
 def consuming_batch(consumer: str, headers: list[Mapping[str, str] | None]) -> Iterator[trace.Span]:
     """One span for a batch applied in one transaction, linked to the trace of each event."""
-    links = []
-    for carrier in headers:
-        ctx = trace.get_current_span(_propagator.extract(dict(carrier or {}))).get_span_context()
-        if ctx.is_valid:
-            links.append(trace.Link(ctx))
     token = request_id_var.set(f"batch-{uuid.uuid4().hex[:16]}")
     try:
-        with tracer().start_as_current_span(f"consume batch {consumer}", kind=SpanKind.CONSUMER, links=links[:128],
+        with tracer().start_as_current_span(f"consume batch {consumer}", kind=SpanKind.CONSUMER,
                                             attributes={"messaging.system": "nats",
                                                         "messaging.consumer.group.name": consumer,
                                                         "messaging.batch.message_count": len(headers)}) as span:
+            # A batch span has no parent: its sampling does not depend on the events' traces, and the links to
+            # them are only read off a recorded span (none when traces are not exported).
+            if span.is_recording():
+                _link(span, headers)
             yield span
     finally:
         request_id_var.reset(token)
+
+
+def _link(span: trace.Span, headers: list[Mapping[str, str] | None]) -> None:
+    """Link the span to the trace of each event (the first 128 that carry one)."""
+    contexts = (trace.get_current_span(_propagator.extract(dict(carrier or {}))).get_span_context()
+                for carrier in headers)
+    for ctx in itertools.islice((ctx for ctx in contexts if ctx.is_valid), 128):
+        span.add_link(ctx)
