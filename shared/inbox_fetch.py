@@ -72,11 +72,13 @@ class JetStreamFetching:
         streaming, self._streaming = self._streaming, True
         if self.c.batch <= 1:
             return msgs
-        if _pending(msgs[-1]):
-            # A backlog: the batch fills with what is pending now, then, under load, for max_wait.
+        pending = _pending(msgs[-1])
+        if pending:
+            # A backlog (load): unless it fills the batch already, the batch fills for max_wait, then takes
+            # what is pending (one request for both).
+            if self.c.max_wait and pending < self.c.batch - 1:
+                await self._linger()
             msgs += await self._drain(self.c.batch - 1)
-            if self.c.max_wait and len(msgs) < self.c.batch and await self._linger():
-                msgs += await self._drain(self.c.batch - len(msgs))
         elif (self.c.batched and self.c.max_wait and streaming and waited < self.c.max_wait
               and await self._linger()):
             # Nothing else pending, but it came less than max_wait after the consumer was done with the
