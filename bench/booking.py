@@ -108,8 +108,11 @@ async def _post(http: aiohttp.ClientSession, target: Target, agent_id: str, star
     usager = random.choice(setup.usager_ids) if setup.usager_ids else str(uuid.uuid4())
     body = {"motif_id": setup.motif_id, "lieu_id": setup.lieu_id, "agent_ids": [agent_id],
             "usager_ids": [usager], "starts_at": starts_at}
-    async with http.post(target.path, json=body, headers=target.headers_for_booking()) as resp:
-        return resp.status, await resp.text()
+    try:
+        async with http.post(target.path, json=body, headers=target.headers_for_booking()) as resp:
+            return resp.status, await resp.text()
+    except (asyncio.TimeoutError, aiohttp.ClientError) as exc:  # counted among the other answers
+        return 0, f"no answer: {type(exc).__name__}"
 
 
 def _session(target: Target, connections: int) -> aiohttp.ClientSession:
