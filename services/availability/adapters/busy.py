@@ -7,8 +7,7 @@ import json
 import uuid
 from datetime import datetime
 
-from sqlalchemy import and_, or_, select, text
-from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy import select, text
 
 from services.availability.adapters.tables import busy_rdvs
 from services.availability.domain.model import ACTIVE_STATUSES, BusyRdv
@@ -30,7 +29,7 @@ def _busy(row) -> BusyRdv:
                    motif_id=row.motif_id, lieu_id=row.lieu_id, payload=row.payload or {})
 
 
-# The same rule as `upsert_busy`, for many RDVs in one statement (at most one row per RDV id).
+# Upsert many RDVs in one statement (at most one row per RDV id); a constant statement, compiled once.
 _UPSERT_MANY = text(
     "insert into busy_rdvs (id, organisation_id, agent_ids, starts_at, ends_at, status, version, event_at, "
     "motif_id, lieu_id, payload) "
@@ -45,6 +44,8 @@ _UPSERT_MANY = text(
     "lieu_id = excluded.lieu_id, payload = excluded.payload "
     "where excluded.version > busy_rdvs.version "
     "or (excluded.version = 0 and busy_rdvs.version = 0 and excluded.event_at > busy_rdvs.event_at)")
+
+_DELETE_MANY = text("delete from busy_rdvs where id = any(cast(:ids as uuid[]))")
 
 
 def _str(value) -> str | None:
@@ -78,27 +79,9 @@ class BusyRepository:
         rows = (await self._uow.execute(select(busy_rdvs).where(*conds).order_by(busy_rdvs.c.starts_at))).all()
         return [_busy(r) for r in rows]
 
-    async def upsert_busy(self, *, rdv: BusyRdv, event_at: datetime) -> bool:
-        """Keep the RDV's newest state: an event whose version is not newer changes nothing."""
-        values = dict(id=rdv.id, organisation_id=rdv.organisation_id, agent_ids=rdv.agent_ids,
-                      starts_at=rdv.starts_at, ends_at=rdv.ends_at, status=rdv.status, version=rdv.version,
-                      event_at=event_at, motif_id=rdv.motif_id, lieu_id=rdv.lieu_id, payload=rdv.payload)
-        stmt = pg_insert(busy_rdvs).values(**values)
-        excluded = stmt.excluded
-        newer = or_(excluded.version > busy_rdvs.c.version,
-                    # Producers without versions: the later event wins.
-                    and_(excluded.version == 0, busy_rdvs.c.version == 0, excluded.event_at > busy_rdvs.c.event_at))
-        stmt = stmt.on_conflict_do_update(index_elements=[busy_rdvs.c.id],
-                                          set_={k: excluded[k] for k in values if k != "id"}, where=newer)
-        result = await self._uow.execute(stmt.returning(busy_rdvs.c.id))
-        return result.first() is not None
-
-    async def delete_busy(self, *, rdv_id: uuid.UUID) -> None:
-        """Forget an RDV that booking purged (retention)."""
-        await self._uow.execute(busy_rdvs.delete().where(busy_rdvs.c.id == rdv_id))
-
     async def upsert_busy_many(self, *, rdvs: list[tuple[BusyRdv, datetime]]) -> None:
-        """Upsert the states (RDV, event instant) of distinct RDVs in one statement, each kept only if newer."""
+        """Upsert the states (RDV, event instant) of distinct RDVs in one statement, each kept only if newer:
+        a higher version, or for producers without versions (0) a later event."""
         if not rdvs:
             return
         rows = [{"id": str(r.id), "organisation_id": str(r.organisation_id), "agent_ids": [str(a) for a in r.agent_ids],
@@ -110,4 +93,4 @@ class BusyRepository:
     async def delete_busy_many(self, *, rdv_ids: list[uuid.UUID]) -> None:
         """Forget RDVs that booking purged (retention)."""
         if rdv_ids:
-            await self._uow.execute(busy_rdvs.delete().where(busy_rdvs.c.id.in_(rdv_ids)))
+            await self._uow.execute(_DELETE_MANY, {"ids": rdv_ids})

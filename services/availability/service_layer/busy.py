@@ -24,22 +24,19 @@ def _busy(envelope: Envelope) -> BusyRdv:
 
 async def record_rdv(uow: AvailabilityUnitOfWork, envelope: Envelope) -> None:
     """Keep the RDV's newest state; an event whose `rdv.version` is not newer changes nothing."""
-    if envelope.type == "booking.rdv.purged":  # RGPD retention: booking deleted it, so do we
-        await uow.busy.delete_busy(rdv_id=_purged_id(envelope))
-        return
-    await uow.busy.upsert_busy(rdv=_busy(envelope), event_at=envelope.occurred_at)
+    await record_rdvs(uow, [envelope])  # the same constant statements as a batch of one
 
 
 async def record_rdvs(uow: AvailabilityUnitOfWork, envelopes: list[Envelope]) -> None:
     """`record_rdv` for a batch, in order, with two statements at most.
 
     Per RDV, only the state that applying the events one by one would leave is written: the newest
-    by `upsert_busy`'s rule among the events after its last purge; the purges are applied first.
+    by `upsert_busy_many`'s rule among the events after its last purge; the purges are applied first.
     """
     latest: dict[uuid.UUID, tuple[BusyRdv, datetime]] = {}
     purged: list[uuid.UUID] = []
     for envelope in envelopes:
-        if envelope.type == "booking.rdv.purged":
+        if envelope.type == "booking.rdv.purged":  # RGPD retention: booking deleted it, so do we
             rdv_id = _purged_id(envelope)
             latest.pop(rdv_id, None)
             purged.append(rdv_id)
