@@ -15,6 +15,8 @@ for what only it can run); callers see SQLAlchemy's Result API and errors either
 from __future__ import annotations
 
 import asyncio
+import time
+import weakref
 from typing import Any, Callable, Generic, TypeVar
 
 import psycopg
@@ -98,14 +100,19 @@ class UnitOfWork:
                     await conn.close()
             return
         if conn is not None:
+            kept = False
             try:
                 if driver.broken:
                     await conn.invalidate()  # PostgreSQL went away: the pool must not reuse it
+                    await self._database._drop_kept()  # nor those kept aside (likely gone too)
                 else:
                     await driver.rollback()  # nothing to undo after a commit
-                    await conn.rollback()
+                    if conn.in_transaction():  # a statement went through SQLAlchemy
+                        await conn.rollback()
+                    kept = self._database._keep(conn, driver)
             finally:
-                await conn.close()
+                if not kept:
+                    await conn.close()
 
     def publish(self, envelope: Envelope) -> None:
         if self.autocommit:
@@ -122,7 +129,8 @@ class UnitOfWork:
         if self._conn is not None and not self.autocommit:
             # One transaction on one psycopg connection, whichever way its statements went.
             await self._driver.commit()
-            await self._conn.commit()
+            if self._conn.in_transaction():  # a statement went through SQLAlchemy: end its transaction too
+                await self._conn.commit()
         wrote = bool(self._events) or self._wrote
         self._events = []
         self._wrote = False
@@ -145,8 +153,7 @@ class UnitOfWork:
                 self._driver = await self._database._autocommit.acquire()
             return await db_fast.run(self._driver, plan, params)
         if self._conn is None:
-            self._conn = await self._database._engine.connect()
-            self._driver = (await self._conn.get_raw_connection()).driver_connection
+            self._conn, self._driver = await self._database._take()
         if plan is None:
             return await self._conn.execute(statement, params or {})
         return await db_fast.run(self._driver, plan, params)
@@ -166,6 +173,50 @@ class Database:
         # Same pool; psycopg switches autocommit on the client side, so it costs no round trip.
         self._autocommit_engine = self._engine.execution_options(isolation_level="AUTOCOMMIT")
         self._autocommit = db_fast.AutocommitPool(to_libpq_url(url), size=raw_size)
+        self._kept: list[tuple[AsyncConnection, psycopg.AsyncConnection]] = []
+        self._keep_max = max(1, pool_size - raw_size)
+        self._waiting = 0  # transactions waiting for SQLAlchemy's pool
+        # A Database dropped without dispose() (tests): its kept connections leave SQLAlchemy's pool
+        # quietly, as idle pooled ones would, instead of being found checked out by the collector.
+        weakref.finalize(self, _detach_all, self._kept)
+
+    # Transactions' connections are kept aside between units of work rather than returned to SQLAlchemy's
+    # pool: its checkout, checkin and reset each go through a greenlet and cost a transaction more CPU
+    # than its BEGIN and COMMIT. A connection is kept only idle (its transaction over, through psycopg
+    # and SQLAlchemy alike), and goes back through the pool after KEPT_SECONDS (pool_recycle and overflow
+    # rules then apply as before).
+    async def _take(self) -> tuple[AsyncConnection, psycopg.AsyncConnection]:
+        """A connection for a transaction: a kept one, or one from SQLAlchemy's pool; and its psycopg one."""
+        if self._kept:
+            return self._kept.pop()
+        self._waiting += 1  # a connection released meanwhile goes to the pool, where this may wait
+        try:
+            conn = await self._engine.connect()
+        finally:
+            self._waiting -= 1
+        driver = (await conn.get_raw_connection()).driver_connection
+        conn.info[_TAKEN_AT] = conn.info.get(_TAKEN_AT) or time.monotonic()
+        return conn, driver
+
+    def _keep(self, conn: AsyncConnection, driver: psycopg.AsyncConnection) -> bool:
+        """Keep an idle connection for the next transaction; False when it must go back to the pool."""
+        if (self._waiting or len(self._kept) >= self._keep_max
+                or driver.info.transaction_status != psycopg.pq.TransactionStatus.IDLE):
+            return False
+        if time.monotonic() - conn.info[_TAKEN_AT] > KEPT_SECONDS:
+            conn.info.pop(_TAKEN_AT, None)
+            return False
+        self._kept.append((conn, driver))
+        return True
+
+    async def _drop_kept(self) -> None:
+        kept = self._kept[:]
+        self._kept.clear()  # in place: the finalizer holds this list
+        for conn, _ in kept:
+            try:
+                await conn.invalidate()
+            finally:
+                await conn.close()
 
     def uow(self, *, autocommit: bool = False) -> UnitOfWork:
         return self.unit_of_work(self, autocommit=autocommit)
@@ -180,8 +231,20 @@ class Database:
             return False
 
     async def dispose(self) -> None:
+        kept = self._kept[:]
+        self._kept.clear()  # in place: the finalizer holds this list
+        for conn, _ in kept:
+            await conn.close()
         await self._autocommit.close()
         await self._engine.dispose()
 
 
+def _detach_all(kept: list) -> None:
+    for conn, _ in kept:
+        conn.sync_connection.detach()
+    kept.clear()
+
+
 _PING = text("select 1")
+KEPT_SECONDS = 60.0  # a kept connection goes back through SQLAlchemy's pool at least this often
+_TAKEN_AT = "rdv_taken_at"  # in the connection's info: when it was last taken from SQLAlchemy's pool

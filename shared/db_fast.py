@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import functools
+import time
 from typing import Any
 
 import psycopg
@@ -79,7 +80,7 @@ class Rows:
 class Plan:
     """A statement compiled once for psycopg: its SQL and how to turn parameters into its values."""
 
-    __slots__ = ("statement", "compiled", "sql", "processors", "escaped")
+    __slots__ = ("statement", "compiled", "sql", "processors", "escaped", "_make_row")
 
     def __init__(self, statement, compiled):
         self.statement = statement
@@ -87,6 +88,17 @@ class Plan:
         self.sql = compiled.string
         self.processors = compiled._bind_processors
         self.escaped = compiled.escaped_bind_names
+        self._make_row = None
+
+    def row_factory(self, cursor):
+        """psycopg row factory: `named_rows`, its row class found once (a statement's columns do not
+        change: psycopg builds the cursor's whole description anew for each result that asks for it)."""
+        make = self._make_row
+        if make is None:
+            make = named_rows(cursor)
+            if cursor.description is not None:
+                self._make_row = make
+        return make
 
     def values(self, params: dict) -> dict:
         values = self.compiled.construct_params(params, escape_names=False)
@@ -114,6 +126,7 @@ def named_rows(cursor):
 
 
 DIALECT = psycopg_dialect.dialect()
+_TUPLES_OK = psycopg.pq.ExecStatus.TUPLES_OK
 _PLANS: dict[tuple, tuple[Any, Plan | None]] = {}  # (id(statement), columns) -> (statement kept alive, plan)
 _PLANS_MAX = 1024
 
@@ -156,14 +169,15 @@ async def run(conn: psycopg.AsyncConnection, planned: Plan, params) -> Rows:
     a database error is raised as the SQLAlchemy error it would have been."""
     many = isinstance(params, list)
     values = [planned.values(p) for p in params] if many else planned.values(params or {})
-    cursor = conn.cursor(row_factory=named_rows)
+    cursor = conn.cursor(row_factory=planned.row_factory)
     try:
         if many:  # one pipeline of the statement over each parameter set
             await cursor.executemany(planned.sql, values)
             rows = []
         else:
             await cursor.execute(planned.sql, values)
-            rows = await cursor.fetchall() if cursor.description else []
+            result = cursor.pgresult
+            rows = await cursor.fetchall() if result is not None and result.status == _TUPLES_OK else []
     except psycopg.Error as exc:
         raise DBAPIError.instance(planned.sql, values, exc, psycopg.Error, connection_invalidated=conn.broken,
                                   dialect=DIALECT) from exc
@@ -173,6 +187,9 @@ async def run(conn: psycopg.AsyncConnection, planned: Plan, params) -> Rows:
 class AutocommitPool:
     """psycopg's own pool of autocommit connections (rows as named tuples), opened on first use.
 
+    Idle connections are kept aside between units of work rather than returned to psycopg's pool,
+    whose getconn and putconn (locks, state checks, bookkeeping) cost as much CPU as a short statement;
+    one goes back to the pool after KEPT_SECONDS, so that its max_lifetime and max_idle still apply.
     A connection found broken (PostgreSQL restarted) means the others are too: the whole pool is
     replaced at once rather than failing once per connection (what SQLAlchemy does with its pool).
     """
@@ -184,21 +201,51 @@ class AutocommitPool:
         self._ready = False
         self._lock = asyncio.Lock()
         self._draining: asyncio.Task | None = None
+        self._kept: list[psycopg.AsyncConnection] = []
+        self._taken_at: dict[int, float] = {}  # id(connection) -> when it left psycopg's pool
+        self._size = size
+        self._waiting = 0
 
     async def acquire(self) -> psycopg.AsyncConnection:
+        if self._kept:
+            return self._kept.pop()
         if not self._ready:
             async with self._lock:
                 if not self._ready:
                     await self._pool.open()
                     self._ready = True
-        return await self._pool.getconn()
+        self._waiting += 1  # a connection released meanwhile goes to the pool, where this waits
+        try:
+            conn = await self._pool.getconn()
+        finally:
+            self._waiting -= 1
+        self._taken_at[id(conn)] = time.monotonic()
+        return conn
 
     async def release(self, conn: psycopg.AsyncConnection) -> None:
         if conn.broken:
+            kept, self._kept = self._kept, []
+            for other in kept:  # likely broken too: back to the pool, which drains them all
+                self._taken_at.pop(id(other), None)
+                await self._pool.putconn(other)
             self._draining = asyncio.get_running_loop().create_task(self._pool.drain())  # a reference keeps it
+        elif (self._ready and not self._waiting and len(self._kept) < self._size
+              and conn.info.transaction_status == _IDLE
+              and time.monotonic() - self._taken_at.get(id(conn), 0.0) < KEPT_SECONDS):
+            self._kept.append(conn)
+            return
+        self._taken_at.pop(id(conn), None)
         await self._pool.putconn(conn)
 
     async def close(self) -> None:
         if self._ready:
             self._ready = False
+            kept, self._kept = self._kept, []
+            for conn in kept:
+                await self._pool.putconn(conn)
+            self._taken_at.clear()
             await self._pool.close()
+
+
+KEPT_SECONDS = 60.0  # an idle connection goes back through psycopg's pool at least this often
+_IDLE = psycopg.pq.TransactionStatus.IDLE
