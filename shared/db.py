@@ -120,7 +120,7 @@ class UnitOfWork:
         self._events.append(envelope)
 
     def wrote_events(self) -> None:
-        """A statement of this unit of work wrote outbox rows itself (`shared.outbox.outbox_row`)."""
+        """A statement of this unit of work wrote outbox rows itself (`shared.outbox.payload_json`)."""
         self._wrote = True
 
     async def commit(self) -> None:

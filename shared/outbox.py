@@ -2,18 +2,18 @@
 
 A change and its event are written in one transaction: the unit of work (`shared.db`) inserts the
 rows of the events published through it (`INSERT`, `outbox_json`) inside its commit; a statement
-that writes a change and its event at once uses `insert_outbox_sql` or `outbox_row`. The relay
-(`shared.relay`) publishes them. This module knows no database object: `shared.db` imports it.
+that writes a change and its event at once uses `insert_outbox_sql`, or `payload_json` and
+`outbox_headers`. The relay (`shared.relay`) publishes them. This module knows no database object: `shared.db` imports it.
 """
 from __future__ import annotations
 
+import json
 from typing import Iterable
 
 from sqlalchemy import text
 
 from shared import tracing
 from shared.events import Envelope
-from shared.sqljson import json_rows
 
 
 def insert_outbox_sql(param: str = "rows") -> str:
@@ -28,16 +28,26 @@ def insert_outbox_sql(param: str = "rows") -> str:
 INSERT = text(insert_outbox_sql())
 
 
-def outbox_row(event: Envelope) -> dict:
-    """The outbox row of an event: id, subject, payload, and the NATS headers (`Nats-Msg-Id` for
-    JetStream's duplicate window, `traceparent` of the request or event that caused it)."""
+def outbox_headers(event: Envelope) -> dict:
+    """The NATS headers of an event's message: `Nats-Msg-Id` for JetStream's duplicate window, and the
+    `traceparent` of the request or event that caused it."""
     headers = {"Nats-Msg-Id": str(event.id)}
     traceparent = event.traceparent or tracing.current_traceparent()
     if traceparent:
         headers["traceparent"] = traceparent
-    return {"id": event.id, "subject": event.subject, "payload": event.model_dump(mode="json"), "headers": headers}
+    return headers
 
 
 def outbox_json(events: Iterable[Envelope]) -> str:
-    """The events' outbox rows as the JSON parameter of `insert_outbox_sql`."""
-    return json_rows([outbox_row(ev) for ev in events])
+    """The events' outbox rows as the JSON parameter of `insert_outbox_sql`.
+
+    Each payload is pydantic's own JSON of the event (`payload_json`), written into the array as is: the
+    values as `event.model_dump(mode="json")`, without building those dicts and encoding them again."""
+    return "[" + ",".join(
+        f'{{"id":"{ev.id}","subject":{json.dumps(ev.subject)},"payload":{payload_json(ev)},'
+        f'"headers":{json.dumps(outbox_headers(ev))}}}' for ev in events) + "]"
+
+
+def payload_json(event: Envelope) -> str:
+    """The event as its outbox payload, in JSON (stored as jsonb: the text's layout does not matter)."""
+    return event.model_dump_json()

@@ -16,7 +16,7 @@ from services.booking.domain.rdv import (DuplicateIdempotencyKey, Rdv, RdvFilter
                                          Viewer, is_active)
 from shared.db import UnitOfWork
 from shared.events import Envelope
-from shared.outbox import outbox_row
+from shared.outbox import outbox_headers, payload_json
 
 EXCLUSION_VIOLATION = "23P01"
 UNIQUE_VIOLATION = "23505"
@@ -164,13 +164,12 @@ class RdvRepository:
         """Insert an RDV, its per-agent rows and its outbox row in one statement (in an autocommit unit
         of work: its own transaction).
 
-        The outbox row is `shared.outbox.outbox_row(event)`, as the unit of work writes it; one round trip
-        instead of BEGIN, two INSERTs, COMMIT.
+        The outbox row is the one the unit of work writes (`shared.outbox`); one round trip instead of
+        BEGIN, two INSERTs, COMMIT.
         """
-        row = outbox_row(event)
         await _guarded(self._uow, _INSERT_WITH_EVENT, {
-            **_params(rdv), "idempotency_key": idempotency_key, "request_hash": request_hash, "event_id": row["id"],
-            "subject": row["subject"], "payload": json.dumps(row["payload"]), "headers": json.dumps(row["headers"])})
+            **_params(rdv), "idempotency_key": idempotency_key, "request_hash": request_hash, "event_id": event.id,
+            "subject": event.subject, "payload": payload_json(event), "headers": json.dumps(outbox_headers(event))})
         self._uow.wrote_events()
 
     async def get(self, *, organisation_id: uuid.UUID, rdv_id: uuid.UUID, for_update: bool = False) -> Rdv | None:
