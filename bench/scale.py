@@ -498,7 +498,8 @@ def render(sets: list[DataSet], figures: dict, args, load_before: float) -> tupl
         f"{BOOKINGS} bookings per round, usager search {USAGER_QUERIES} queries per kind. Measured "
         f"{datetime.now():%Y-%m-%d %H:%M} on {os.cpu_count()} CPUs, load average {load_before:.1f} before and "
         f"{os.getloadavg()[0]:.1f} after (shared machine). `.venv/bin/python -m bench.scale"
-        f"{f' --scale {args.scale:g}' if args.scale != 1 else ''}`",
+        f"{f' --scale {args.scale:g}' if args.scale != 1 else ''}"
+        f"{f' --rounds {args.rounds}' if args.rounds != 2 else ''}`",
     ]) + "\n\nPlans on the national set, the way before the fixes for scale and the way now (EXPLAIN (ANALYZE, " \
         "BUFFERS), second run; availability migration 0004, reporting migration 0003, usagers migration 0003):\n\n" \
         + "\n\n".join(figures["plans"]) + "\n"
