@@ -4,12 +4,14 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timedelta
 
-from sqlalchemy import Text, and_, any_, bindparam, cast, delete, func, insert, select, text, update
+from sqlalchemy import Text, and_, any_, bindparam, cast, delete, exists, func, insert, literal, select, text, update
 from sqlalchemy.dialects.postgresql import ARRAY, UUID, aggregate_order_by
+from sqlalchemy.dialects.postgresql import insert as insert_or_skip
 
 from gateway.adapters.positions import positions_of_organisation
 from gateway.adapters.repository import lock_key
-from gateway.adapters.tables import agent_services, agents, login_attempts, organisations, rate_events, sessions
+from gateway.adapters.tables import (agent_services, agents, idempotency_keys, login_attempts, organisations,
+                                     rate_events, sessions)
 
 
 def _caller_statement():
@@ -44,7 +46,24 @@ def _caller_statement():
             .where(sessions.c.token_hash == bindparam("token_hash"), sessions.c.revoked_at.is_(None)))
 
 
+def _caller_claiming_statement():
+    """The caller's lookup that also claims an Idempotency-Key for the caller's agent (`agent:<id>`), when
+    the session is live and not idle: a keyed write's two first round trips in one. `claimed` says whether
+    the key was new (else the write's claim looks at the key's row, as without a session)."""
+    caller = _caller_statement().cte("caller")
+    claimed = (insert_or_skip(idempotency_keys)
+               .from_select(["scope", "key", "method", "path", "body_hash", "state", "created_at"],
+                            select(literal("agent:") + cast(caller.c.agent_found, Text), bindparam("key"),
+                                   bindparam("method"), bindparam("path"), bindparam("body_hash"),
+                                   literal("in_progress"), bindparam("now"))
+                            .where(caller.c.agent_found.is_not(None),
+                                   caller.c.last_seen_at >= bindparam("fresh_since")))
+               .on_conflict_do_nothing().returning(idempotency_keys.c.key).cte("claimed"))
+    return select(caller, exists(select(claimed.c.key)).label("claimed"))
+
+
 _FIND_CALLER = _caller_statement()  # built once: it runs on every authenticated call
+_FIND_CALLER_CLAIMING = _caller_claiming_statement()
 
 
 class SessionRepository:
@@ -71,6 +90,16 @@ class SessionRepository:
         and `known_agent_ids`: those of `agent_ids` that are agents of its organisation (None when none)."""
         params = {"token_hash": token_hash, "agent_ids": "{" + ",".join(str(a) for a in agent_ids) + "}"}
         return (await self._uow.execute(_FIND_CALLER, params)).first()
+
+    async def find_caller_claiming(self, *, token_hash: str, agent_ids: list[uuid.UUID] = (), key: str,
+                                   method: str, path: str, body_hash: str, now: datetime,
+                                   fresh_since: datetime):
+        """`find_caller`, claiming the Idempotency-Key `key` as in progress for the caller's agent when its
+        session was seen since `fresh_since`; the row's `claimed` says whether the key was new."""
+        params = {"token_hash": token_hash, "agent_ids": "{" + ",".join(str(a) for a in agent_ids) + "}",
+                  "key": key, "method": method, "path": path, "body_hash": body_hash, "now": now,
+                  "fresh_since": fresh_since}
+        return (await self._uow.execute(_FIND_CALLER_CLAIMING, params)).first()
 
     async def touch_session(self, *, session_id: uuid.UUID, now: datetime) -> None:
         await self._uow.execute(update(sessions).where(sessions.c.id == session_id).values(last_seen_at=now))

@@ -4,11 +4,12 @@ from __future__ import annotations
 import secrets
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from gateway.adapters.hashing import verify_password
 from gateway.domain.model import Agent, Organisation, Principal, normalise_email
-from gateway.domain.tokens import TOUCH_EVERY, hash_token, is_idle_expired, new_token
+from gateway.domain.tokens import IDLE_EXPIRY, TOUCH_EVERY, hash_token, is_idle_expired, new_token
+from gateway.service_layer.idempotency import Keyed
 from gateway.service_layer.unit_of_work import unit_of_work
 from shared import clock
 from shared.db import Database
@@ -82,15 +83,32 @@ async def authenticate(*, db: Database, token: str, via_cookie: bool,
     now = clock.now()
     async with unit_of_work(db, autocommit=True) as uow:
         row = await uow.sessions.find_caller(token_hash=hash_token(token), agent_ids=agent_ids)
-        if not row:
-            raise Unauthorized("Session inconnue ou terminée. Connectez-vous.")
-        if is_idle_expired(row.last_seen_at, now):
-            await uow.sessions.revoke_session(session_id=row.session_id, now=now)
-            raise Unauthorized("Session expirée après 14 jours d'inactivité. Connectez-vous.")
-        if row.agent_found is None:
-            raise Unauthorized("Ce compte n'existe plus.")
-        if now - row.last_seen_at > TOUCH_EVERY:
-            await uow.sessions.touch_session(session_id=row.session_id, now=now)
+        return await _caller_of(uow, row, now=now, via_cookie=via_cookie)
+
+
+async def authenticate_claiming(*, db: Database, token: str, via_cookie: bool, agent_ids: list[uuid.UUID] = (),
+                                claim: Keyed) -> tuple[Principal, set[uuid.UUID], bool]:
+    """`authenticate`, claiming in the same statement the Idempotency-Key of the caller's write (`agent:<id>`):
+    also return whether the key was new. A caller refused (401) has claimed nothing."""
+    now = clock.now()
+    async with unit_of_work(db, autocommit=True) as uow:
+        row = await uow.sessions.find_caller_claiming(
+            token_hash=hash_token(token), agent_ids=agent_ids, key=claim.key, method=claim.method,
+            path=claim.path, body_hash=claim.body_hash, now=now, fresh_since=now - IDLE_EXPIRY)
+        principal, known = await _caller_of(uow, row, now=now, via_cookie=via_cookie)
+    return principal, known, row.claimed
+
+
+async def _caller_of(uow, row, *, now: datetime, via_cookie: bool) -> tuple[Principal, set[uuid.UUID]]:
+    if not row:
+        raise Unauthorized("Session inconnue ou terminée. Connectez-vous.")
+    if is_idle_expired(row.last_seen_at, now):
+        await uow.sessions.revoke_session(session_id=row.session_id, now=now)
+        raise Unauthorized("Session expirée après 14 jours d'inactivité. Connectez-vous.")
+    if row.agent_found is None:
+        raise Unauthorized("Ce compte n'existe plus.")
+    if now - row.last_seen_at > TOUCH_EVERY:
+        await uow.sessions.touch_session(session_id=row.session_id, now=now)
     agent = Agent(id=row.agent_found, organisation_id=row.agent_organisation_id, email=row.agent_email,
                   first_name=row.agent_first_name, last_name=row.agent_last_name, role=row.agent_role,
                   service_ids=tuple(row.agent_service_ids))

@@ -19,6 +19,18 @@ ABANDONED_AFTER = timedelta(seconds=30)
 
 
 @dataclass(frozen=True)
+class Keyed:
+    """A write sent with an Idempotency-Key: the key and what it covers."""
+    key: str
+    method: str
+    path: str
+    body_hash: str  # of method, path, query and body
+
+    def by(self, caller: str) -> "Write":
+        return Write(caller=caller, key=self.key, method=self.method, path=self.path, body_hash=self.body_hash)
+
+
+@dataclass(frozen=True)
 class Write:
     caller: str  # "agent:<id>", "ip:<address>" or "platform"
     key: str

@@ -16,6 +16,7 @@ from gateway.domain.model import Principal
 from gateway.entrypoints.auth.credentials import CSRF_FIELD, CSRF_HEADER, credentials
 from gateway.entrypoints.request_state import AGENTS_KEY, CALLER_KEY, POSITIONS_KEY, PRINCIPAL_KEY
 from gateway.service_layer import auth
+from gateway.service_layer.idempotency import Keyed
 from shared.errors import Forbidden, Unauthorized
 from shared.identity import Identity
 
@@ -28,6 +29,7 @@ class Caller:
     principal: Principal
     named: frozenset[uuid.UUID]  # agent ids checked with the lookup
     known: frozenset[uuid.UUID]  # those of them that are agents of the caller's organisation
+    claimed: bool = False  # the lookup also claimed the request's Idempotency-Key (it was new)
 
 
 def named_agent_ids(body: bytes) -> list[uuid.UUID]:
@@ -47,19 +49,26 @@ def agent_ids_in(document) -> list[uuid.UUID]:
         return []
 
 
-async def authenticate_scope(scope, *, agent_ids: list[uuid.UUID] = ()) -> Caller:
+async def authenticate_scope(scope, *, agent_ids: list[uuid.UUID] = (), claim: Keyed | None = None) -> Caller:
     """The caller of this request, with which of `agent_ids` belong to its organisation; 401 without a
     live session. Looked up at the first call, kept in the scope for the next (one lookup a request):
-    the agent ids checked are those of the first call."""
+    the agent ids checked are those of the first call. With `claim` (the idempotency middleware), the
+    lookup also claims the request's Idempotency-Key for the caller (`Caller.claimed`)."""
     outcome = scope.get(CALLER_KEY)
     if outcome is None:
         found = credentials(scope)
         try:
             if found is None:
                 raise Unauthorized()
-            principal, known = await auth.authenticate(db=scope["app"].state.runtime.db, token=found.token,
-                                                       via_cookie=found.via_cookie, agent_ids=agent_ids)
-            outcome = Caller(principal, frozenset(agent_ids), frozenset(known))
+            db = scope["app"].state.runtime.db
+            if claim is None:
+                principal, known = await auth.authenticate(db=db, token=found.token, via_cookie=found.via_cookie,
+                                                           agent_ids=agent_ids)
+                claimed = False
+            else:
+                principal, known, claimed = await auth.authenticate_claiming(
+                    db=db, token=found.token, via_cookie=found.via_cookie, agent_ids=agent_ids, claim=claim)
+            outcome = Caller(principal, frozenset(agent_ids), frozenset(known), claimed)
         except Unauthorized as exc:
             outcome = exc
         scope[CALLER_KEY] = outcome

@@ -14,7 +14,7 @@ from gateway.entrypoints.auth.dependencies import authenticate_scope, named_agen
 from gateway.entrypoints.edge.asgi import UNSAFE, Recorder, header, read_body, replay_receive
 from gateway.entrypoints.request_state import CLOSING_KEY, REPLAYED_KEY
 from gateway.service_layer import idempotency
-from gateway.service_layer.idempotency import StoredAnswer, Write
+from gateway.service_layer.idempotency import Keyed, StoredAnswer
 from shared.errors import AppError, Unauthorized
 
 HEADER = b"idempotency-key"
@@ -31,20 +31,21 @@ async def _send_json(send, status: int, body: bytes, extra: list[tuple[bytes, by
     await send({"type": "http.response.body", "body": body})
 
 
-async def _caller(scope, body: bytes) -> str | None:
-    """Whose key space the key lives in; None when the request is not authenticated (the route answers 401).
-    The caller's lookup is the request's one (the route's dependency finds it done)."""
+async def _caller(scope, body: bytes, keyed: Keyed) -> tuple[str | None, bool]:
+    """Whose key space the key lives in (None when the request is not authenticated: the route answers 401),
+    and whether the key is already claimed for it. The caller's lookup is the request's one (the route's
+    dependency finds it done), and it claims an agent's key in the same statement."""
     path = scope["path"]
     if path.startswith("/api/v1/public/"):
         client = scope.get("client")
-        return f"ip:{client[0] if client else 'unknown'}"
+        return f"ip:{client[0] if client else 'unknown'}", False
     if path == "/api/v1/organisations":
-        return "platform"
+        return "platform", False
     try:
-        caller = await authenticate_scope(scope, agent_ids=named_agent_ids(body))
+        caller = await authenticate_scope(scope, agent_ids=named_agent_ids(body), claim=keyed)
     except Unauthorized:
-        return None
-    return f"agent:{caller.principal.agent.id}"
+        return None, False
+    return f"agent:{caller.principal.agent.id}", caller.claimed
 
 
 def _applies(scope, key: str | None) -> bool:
@@ -65,17 +66,19 @@ class Idempotency:
                                                   "La clé d'idempotence est trop longue (200 caractères au plus)."))
         body = await read_body(receive)
         receive = replay_receive(body, receive)
-        caller = await _caller(scope, body)
-        if caller is None:
-            return await self.app(scope, receive, send)
         digest = hashlib.sha256(b"\n".join([scope["method"].encode(), scope["path"].encode(),
                                             scope.get("query_string", b""), body])).hexdigest()
-        write = Write(caller=caller, key=key, method=scope["method"], path=scope["path"], body_hash=digest)
-        runtime = scope["app"].state.runtime
-        ttl = timedelta(hours=runtime.settings.idempotency_ttl_hours)
-        stored = await idempotency.claim(db=runtime.db, write=write, ttl=ttl)
-        if stored is not None:
-            return await _answer_repeat(stored, digest, scope, send)
+        keyed = Keyed(key=key, method=scope["method"], path=scope["path"], body_hash=digest)
+        caller, claimed = await _caller(scope, body, keyed)
+        if caller is None:
+            return await self.app(scope, receive, send)
+        write = keyed.by(caller)
+        if not claimed:  # the key was there already (a repeat), or the caller needs no session
+            runtime = scope["app"].state.runtime
+            ttl = timedelta(hours=runtime.settings.idempotency_ttl_hours)
+            stored = await idempotency.claim(db=runtime.db, write=write, ttl=ttl)
+            if stored is not None:
+                return await _answer_repeat(stored, digest, scope, send)
         # The answer is stored before it is sent (the edge of writes holds it: `closing.CloseWrites`), so
         # that a client retrying as soon as it has it gets the replay rather than "in progress".
         recorder = Recorder(send)
