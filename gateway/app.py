@@ -10,6 +10,7 @@ from gateway.entrypoints.edge.closing import keep_positions
 from gateway.entrypoints.openapi import install_openapi
 from gateway.entrypoints.request_state import PRINCIPAL_KEY
 from gateway.service_layer.audit_writer import AuditWriter
+from gateway.service_layer.closing import Closer
 from gateway.service_layer.unit_of_work import GatewayUnitOfWork
 from gateway.web.pages import install_not_found_page
 from shared.service import ServiceRuntime
@@ -19,12 +20,14 @@ from shared.settings import SERVICE_NAMES
 class GatewayRuntime(ServiceRuntime):
     clients: ServiceClients | None = None
     audit: AuditWriter | None = None
+    closer: Closer | None = None
 
     async def start(self) -> None:
         self.clients = ServiceClients()  # no I/O: ServiceRuntime.start refuses production defaults first
         await super().start()
         self.audit = AuditWriter(self.db)
         self.audit.start()
+        self.closer = Closer(self.db, self.audit)
 
     async def stop(self) -> None:
         if self.audit:

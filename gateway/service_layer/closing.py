@@ -3,10 +3,12 @@ answered with (reads after writes, shared.consistency), the answer of its Idempo
 
 They used to be three round trips, and the audit a fourth transaction of its own a few ms later; now one
 statement when the write has positions or a key to keep (the audit rows queued meanwhile ride along), and
-none on the request's path when it has neither (its audit row joins the batched writer's queue).
+none on the request's path when it has neither (its audit row joins the batched writer's queue). Under load,
+the writes that end while a statement runs share the next one (`Closer`).
 """
 from __future__ import annotations
 
+import asyncio
 import uuid
 from dataclasses import dataclass, field
 
@@ -44,15 +46,77 @@ async def close(*, db: Database, closing: Closing, audit: AuditWriter, entry: di
         if entry is not None:
             audit.add(entry)  # inserted with the next write's, or by the writer a few ms later
         return
+    await _write(db=db, audit=audit, ended=[(closing, entry)])
+
+
+async def _write(*, db: Database, audit: AuditWriter, ended: list[tuple[Closing, dict | None]]) -> None:
+    """One statement for what these writes (all binding) leave behind, with the audit rows queued meanwhile."""
     entries = audit.take()
-    if entry is not None:
-        entries.append(entry)
-    key = (closing.key.caller, closing.key.key) if closing.key is not None else None
+    positions: dict[uuid.UUID, Positions] = {}
+    keys = []
+    for closing, entry in ended:
+        if entry is not None:
+            entries.append(entry)
+        for organisation_id, by_stream in closing.positions.items():
+            merge(positions.setdefault(organisation_id, {}), by_stream)
+        if closing.key is not None:
+            keys.append((closing.key.caller, closing.key.key, closing.answer))
     try:
         async with unit_of_work(db, autocommit=True) as uow:
-            await uow.closing.write(audit=entries, positions=closing.positions, key=key, answer=closing.answer)
+            await uow.closing.write(audit=entries, positions=positions, keys=keys)
     except BaseException:
-        if entry is not None:
-            entries[-1] = {**entry, "status": 500}  # what the client gets now
-        audit.put_back(entries)
+        # What the clients get now; their rows go back to the writer's queue.
+        refused = {id(entry) for _, entry in ended if entry is not None}
+        audit.put_back([{**e, "status": 500} if id(e) in refused else e for e in entries])
         raise
+
+
+class Closer:
+    """`close` for every write of the gateway: a write that ends while a statement runs waits for it and
+    shares the next one with the others that ended meanwhile (one round trip for many under load; alone, a
+    write's statement starts at once)."""
+
+    def __init__(self, db: Database, audit: AuditWriter):
+        self.db = db
+        self.audit = audit
+        self._waiting: list[tuple[Closing, dict | None, asyncio.Future]] = []
+        self._task: asyncio.Task | None = None
+
+    async def close(self, closing: Closing, entry: dict | None) -> None:
+        """As `close`: returns once what the write leaves behind is stored (raises when it was refused)."""
+        if not closing.binding:
+            await close(db=self.db, closing=closing, audit=self.audit, entry=entry)
+            return
+        done = asyncio.get_running_loop().create_future()
+        self._waiting.append((closing, entry, done))
+        if self._task is None:
+            self._task = asyncio.create_task(self._drain(), name="closing")
+        await done
+
+    async def _drain(self) -> None:
+        batch: list = []
+        try:
+            while self._waiting:
+                batch, self._waiting = self._waiting, []
+                try:
+                    await _write(db=self.db, audit=self.audit, ended=[(c, e) for c, e, _ in batch])
+                except Exception as exc:
+                    _settle(batch, exc)
+                else:
+                    _settle(batch, None)
+                batch = []
+        except BaseException:  # cancelled (the gateway stops): no write waits for ever
+            _settle(batch + self._waiting, RuntimeError("gateway stopping"))
+            self._waiting = []
+            raise
+        finally:
+            self._task = None
+
+
+def _settle(batch: list, exc: Exception | None) -> None:
+    for _, _, done in batch:
+        if not done.done():
+            if exc is None:
+                done.set_result(None)
+            else:
+                done.set_exception(exc)

@@ -9,7 +9,7 @@ import uuid
 from gateway.entrypoints.edge.asgi import UNSAFE, Recorder
 from gateway.entrypoints.edge.audit import entry_of
 from gateway.entrypoints.request_state import CLOSING_KEY, POSITIONS_KEY
-from gateway.service_layer import closing as closing_uc, read_positions
+from gateway.service_layer import read_positions
 from gateway.service_layer.closing import Closing
 from shared.consistency import Positions, merge
 
@@ -36,7 +36,7 @@ class CloseWrites:
                     entry = entry_of(scope, recorder)
                 except Exception:  # the audit never turns an answered request into an error
                     log.exception("audit entry not written")
-            await closing_uc.close(db=runtime.db, closing=closing, audit=runtime.audit, entry=entry)
+            await runtime.closer.close(closing, entry)
         await recorder.flush()
 
 

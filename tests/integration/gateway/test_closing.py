@@ -1,7 +1,9 @@
 """What a write leaves behind, against real PostgreSQL: audit rows, read positions and the Idempotency-Key
-answer in one statement; positions only grow; a refused statement keeps the audit rows for the writer."""
+answer in one statement; positions only grow; a refused statement keeps the audit rows for the writer; writes
+that end together share a statement."""
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import datetime, timezone
 
@@ -10,6 +12,7 @@ from sqlalchemy import text
 
 from gateway.service_layer import closing
 from gateway.service_layer.audit_writer import AuditWriter
+from gateway.service_layer.closing import Closer
 from gateway.service_layer.idempotency import Write
 from gateway.service_layer.unit_of_work import unit_of_work
 from shared.db import Database
@@ -95,3 +98,57 @@ async def test_a_refused_statement_keeps_the_audit_rows_and_raises(db):
     assert [e["path"] for e in kept] == ["/api/v1/x/0", "/api/v1/x/1"]
     assert kept[1]["status"] == 500  # what the client was answered
     assert await _rows(db, "select 1 from read_positions where organisation_id = :o", o=org) == []
+
+
+async def test_writes_that_end_together_share_a_statement(db, monkeypatch):
+    writer = AuditWriter(db, linger=60)
+    closer = Closer(db, writer)
+    statements = []
+    write = closing._write
+
+    async def counted(**kw):
+        statements.append(len(kw["ended"]))
+        await write(**kw)
+
+    monkeypatch.setattr(closing, "_write", counted)
+    orgs = [uuid.uuid4() for _ in range(20)]
+    callers = [f"agent:{uuid.uuid4()}" for _ in orgs]
+    async with unit_of_work(db, autocommit=True) as uow:
+        for caller in callers:
+            await uow.idempotency.claim(scope=caller, key="k", method="POST", path="/api/v1/x", body_hash="h",
+                                        now=T0)
+    ended = []
+    for n, (org, caller) in enumerate(zip(orgs, callers)):
+        one = closing.Closing()
+        one.add_positions(org, {"BOOKING": n + 1})
+        one.settle(Write(caller=caller, key="k", method="POST", path="/api/v1/x", body_hash="h"),
+                   (201, {}, b"%d" % n) if n % 2 else None)
+        ended.append(closer.close(one, _entry(org, n)))
+    await asyncio.gather(*ended)
+
+    assert sum(statements) == 20 and len(statements) < 20  # those that ended together, in one
+    for n, (org, caller) in enumerate(zip(orgs, callers)):
+        assert (await _rows(db, "select seq from read_positions where organisation_id = :o", o=org))[0].seq == n + 1
+        assert len(await _rows(db, "select 1 from audit_log where organisation_id = :o", o=org)) == 1
+        kept = await _rows(db, "select response_body from idempotency_keys where scope = :s", s=caller)
+        assert [bytes(r.response_body) for r in kept] == ([b"%d" % n] if n % 2 else [])
+
+
+async def test_a_refused_shared_statement_fails_every_write_in_it(db):
+    writer = AuditWriter(db, linger=60)
+    closer = Closer(db, writer)
+    org = uuid.uuid4()
+    ended = []
+    for n in range(3):
+        one = closing.Closing()
+        one.add_positions(org, {"BOOKING": n + 1})
+        ended.append(closer.close(one, {**_entry(org, n), "method": None} if n == 2 else _entry(org, n)))
+    results = await asyncio.gather(*ended, return_exceptions=True)
+    assert all(isinstance(r, Exception) for r in results)  # one statement held the three, and a bad row
+    assert [e["status"] for e in writer.take()] == [500, 500, 500]  # what each client was answered
+    assert await _rows(db, "select 1 from read_positions where organisation_id = :o", o=org) == []
+
+    one = closing.Closing()
+    one.add_positions(org, {"BOOKING": 9})
+    await closer.close(one, _entry(org, 9))  # the next write is not held back by that failure
+    assert (await _rows(db, "select seq from read_positions where organisation_id = :o", o=org))[0].seq == 9

@@ -20,8 +20,8 @@ async def test_answers_past_their_validity_are_deleted(infra):
             for key, age in (("old", timedelta(hours=25)), ("young", timedelta(hours=23))):
                 await uow.idempotency.claim(scope=caller, key=key, method="POST", path="/api/v1/usagers",
                                             body_hash="h", now=NOW - age)
-                await uow.closing.write(audit=[], positions={}, key=(caller, key), answer=(
-                    201, {"content-type": "application/json"}, b'{"first_name": "Ana"}'))
+                await uow.closing.write(audit=[], positions={}, keys=[(caller, key, (
+                    201, {"content-type": "application/json"}, b'{"first_name": "Ana"}'))])
             await uow.commit()
         assert await purge_idempotency_keys(db=db, ttl_hours=24, as_of=NOW) >= 1
         async with unit_of_work(db, autocommit=True) as uow:
