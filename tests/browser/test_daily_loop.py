@@ -86,6 +86,38 @@ def test_move_an_rdv_by_dragging_it_in_the_agenda(page, setup):
     assert rdv_of(setup, rdv["id"])["ends_at"] == "2027-03-03T11:15:00+01:00"
 
 
+def test_a_live_update_during_a_stretch_waits_for_the_change_to_be_answered(page, setup):
+    """Another agent's booking refreshes the agenda (server-sent events). Landing while this agent stretches an
+    RDV, the refresh would replace the event under the pointer (FullCalendar then fails on it): it waits for the
+    gesture and its confirmation, then runs."""
+    create_plage(setup)
+    book(setup, "2027-03-02T10:00:00+01:00", first_name="Anna", last_name="Petit")
+    login(page, setup.agent_email, setup.agent_password)
+    event = page.locator(".fc-timegrid-col[data-date='2027-03-02'] .fc-event.rdv", has_text="Anna Petit")
+    expect(event).to_be_visible()
+    center_on(page, "10:00")
+    event.hover()
+    box = event.locator(".fc-event-resizer-end").bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    lane = page.locator("td.fc-timegrid-slot-lane[data-time='10:45:00']").bounding_box()
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x, y + lane["height"] / 2, steps=5)  # the stretch has begun
+
+    book(setup, "2027-03-02T11:15:00+01:00", first_name="Léo", last_name="Garnier")  # another agent's booking
+    page.wait_for_timeout(2500)  # its live update and the refresh's 300 ms debounce are past
+    expect(page.locator(".fc-event.rdv", has_text="Léo Garnier")).to_have_count(0)  # the refresh waits
+
+    page.mouse.move(x, y + lane["height"], steps=5)
+    page.mouse.up()
+    confirm = page.get_by_role("dialog", name="Modifier le rendez-vous ?")
+    expect(confirm).to_contain_text("Durée : 30 min → 45 min")
+    expect(page.locator(".fc-event.rdv", has_text="Léo Garnier")).to_have_count(0)  # still, while it is asked
+    confirm.get_by_role("button", name="Enregistrer").click()
+    expect(page.locator("#flash")).to_contain_text("Durée du rendez-vous du mardi 2 mars 2027 à 10 h 00 modifiée.")
+    expect(page.locator(".fc-event.rdv", has_text="Léo Garnier")).to_be_visible()  # the refresh ran after
+
+
 def test_a_future_rdv_offers_no_outcome_and_is_cancelled_at_the_usagers_request(page, setup):
     create_plage(setup)
     usager, rdv = book(setup, "2027-03-04T09:30:00+01:00", first_name="Lina", last_name="Moreau")

@@ -9,10 +9,50 @@ import { currentNow } from "/static/js/notify.js";
 const wallDay = (d) => d.toISOString().slice(0, 10);
 const wallTime = (d) => d.toISOString().slice(11, 16);
 
-// opts: {calendar(), me, tz, agents, motifs, lieux, usagers, rdv(id), agentId(), plages(), ctx()}
+// Refetching replaces every event of the calendar. While the agent holds an RDV with the pointer (to drag or
+// stretch it), or answers the confirmation of that change, FullCalendar would lose the event it is moving (a
+// live update from another agent, or our own refetch after the previous change, landing mid-gesture).
+// Refetches asked meanwhile wait, and one runs once the gesture and its confirmation are over.
+export function refetchGuard(calendar, calendarEl) {
+  let holds = 0;
+  let pending = false;
+  const refetch = () => { if (holds) pending = true; else calendar.refetchEvents(); };
+  const hold = () => { holds += 1; };
+  const release = () => {
+    holds -= 1;
+    if (!holds && pending) {
+      pending = false;
+      calendar.refetchEvents();
+    }
+  };
+  calendarEl.addEventListener("pointerdown", () => {
+    hold();
+    // Released after FullCalendar's own handling of the release (eventDrop and eventResize hold on their own).
+    const done = () => {
+      document.removeEventListener("pointerup", done, true);
+      document.removeEventListener("pointercancel", done, true);
+      setTimeout(release, 0);
+    };
+    document.addEventListener("pointerup", done, true);
+    document.addEventListener("pointercancel", done, true);
+  }, true);
+  return { refetch, hold, release };
+}
+
+// opts: {calendar(), guard (refetchGuard), me, tz, agents, motifs, lieux, usagers, rdv(id), agentId(), plages(), ctx()}
 export function wireAgendaEditing(opts) {
-  const { me, tz, agents, motifs, lieux, usagers } = opts;
-  const refetch = () => opts.calendar().refetchEvents();
+  const { me, tz, agents, motifs, lieux, usagers, guard } = opts;
+  const refetch = guard.refetch;
+
+  // The confirmation of a drag or a stretch holds refetches until it is answered (see refetchGuard).
+  const held = (change) => async (info) => {
+    guard.hold();
+    try {
+      await change(info);
+    } finally {
+      guard.release();
+    }
+  };
 
   async function drop(info) {
     const rdv = opts.rdv(info.event.id);
@@ -76,5 +116,5 @@ export function wireAgendaEditing(opts) {
     create({ day: wallDay(info.start), time: wallTime(info.start), duration: minutes > 15 ? minutes : undefined });
   }
 
-  return { drop, resize, select, create };
+  return { drop: held(drop), resize: held(resize), select, create };
 }

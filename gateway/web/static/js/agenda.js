@@ -6,7 +6,7 @@ import {
 import { loadUsagers } from "/static/js/rdv.js";
 import { openRdvDialog } from "/static/js/rdv-dialog.js";
 import { initClock } from "/static/js/notify.js";
-import { wireAgendaEditing } from "/static/js/agenda-edit.js";
+import { refetchGuard, wireAgendaEditing } from "/static/js/agenda-edit.js";
 
 run(async (me) => {
   const tz = orgTimezone(me);
@@ -85,8 +85,9 @@ run(async (me) => {
     },
   });
   const ctx = () => ({ tz, motifs: motifsById, lieux: lieuxById, agents: agentsById, agentList: agents, lieuList: lieux, usagers,
-    onChanged: (updated) => { rdvsById[updated.id] = { ...rdvsById[updated.id], ...updated }; calendar.refetchEvents(); } });
-  const editing = wireAgendaEditing({ calendar: () => calendar, me, tz, agents, motifs, lieux, usagers,
+    onChanged: (updated) => { rdvsById[updated.id] = { ...rdvsById[updated.id], ...updated }; guard.refetch(); } });
+  const guard = refetchGuard(calendar, document.getElementById("calendar"));
+  const editing = wireAgendaEditing({ calendar: () => calendar, guard, me, tz, agents, motifs, lieux, usagers,
     rdv: (id) => rdvsById[id], agentId: () => select.value, plages: () => plages, ctx });
   calendar.render();
   document.getElementById("new-rdv").addEventListener("click", () => editing.create());
@@ -169,7 +170,7 @@ run(async (me) => {
 
   // ------------------------------------------------------------ live refresh (server-sent events)
   const live = document.getElementById("live-status");
-  const refresh = debounce(() => calendar.refetchEvents(), 300);
+  const refresh = debounce(() => guard.refetch(), 300);
   if (window.EventSource) {
     const source = new EventSource("/web/events");
     source.addEventListener("open", () => (live.textContent = "Mise à jour automatique active."));
