@@ -346,8 +346,10 @@ async def main_async(args) -> None:
                                         for r in runs) + " | target |",
              "|---|" + "---|" * len(runs) + "---|",
              "| mode | " + " | ".join(r.mode for r in runs) + " | |",
-             "| clients | " + " | ".join(f"{args.clients} ({args.clients // 2} on distinct slots, "
-                                         f"{args.clients - args.clients // 2} fighting over 100 slots)" for _ in runs)
+             "| clients | " + " | ".join(
+                 f"one per arrival: 3 in 4 on {args.clients // 2} agents' distinct slots, 1 in 4 fighting over 100 slots"
+                 if r.rate else f"{args.clients} ({args.clients // 2} on distinct slots, "
+                                f"{args.clients - args.clients // 2} fighting over 100 slots)" for r in runs)
              + " | |",
              "| duration | " + " | ".join(f"{r.elapsed:.1f} s" for r in runs) + " | |"]
     for i, (name, _) in enumerate(columns[0]):
