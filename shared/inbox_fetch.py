@@ -99,7 +99,9 @@ class JetStreamFetching:
 
     async def _linger(self) -> bool:
         """Wait max_wait for the batch to fill, unless a read waits on this consumer (reads after writes),
-        or comes to wait meanwhile: then the events are applied at once. False when it did not wait."""
+        or comes to wait meanwhile: then the events at hand are applied at once. True when it waited the
+        whole max_wait (others may have come: take them), False when a read cut it short (the read must not
+        pay for a probe of what may have come meanwhile: that is for the next fetch)."""
         if self.waiters:
             return False
         self._read_waiting.clear()
@@ -107,8 +109,8 @@ class JetStreamFetching:
             async with asyncio.timeout(self.c.max_wait):
                 await self._read_waiting.wait()
         except TimeoutError:
-            pass
-        return True
+            return True
+        return False
 
     async def _probe(self, n: int) -> list:
         """The messages pending now, up to `n`: nats-py asks with no_wait first, answered at once (with
