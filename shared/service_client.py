@@ -1,10 +1,11 @@
-"""The one HTTP client of service calls (aiohttp): a pooled session per service, round-robin over its
+"""The one HTTP client of service calls: kept-alive connections per service, round-robin over its
 replicas (`<NAME>_URL=http://a,http://b`), failover to the next replica on connection errors.
 
 Every call between processes goes this way: the gateway's forwarded requests, its streamed export
-download and readiness probes, and booking's check with availability. aiohttp costs less CPU a call
-than httpx on this path (figures in the commits that chose it); its answer is read whole into a
-`ServiceResponse`, or kept open as a `ServiceStream` for a file.
+download and readiness probes, and booking's check with availability. Calls answered whole (all but
+files) go through `shared.http1`, written for these small JSON calls: it costs less CPU a call than
+aiohttp, which costs less than httpx (figures in the commits that chose them). A file is read as it
+comes through aiohttp (`ServiceStream`).
 """
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from urllib.parse import urlencode
 
 import aiohttp
 
-from shared import tracing
+from shared import http1, tracing
 from shared.errors import ServiceUnavailable
 from shared.identity import Identity, headers_for
 
@@ -31,7 +32,6 @@ READY_TIMEOUT = 2.0  # seconds a replica has to answer /readyz
 _NOT_SENT = (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError)
 # A kept-alive connection the server closed while idle (it restarted, or dropped it): for a call that is
 # safe to replay (`replay=True`: reads, and availability's check), the call goes again on another one.
-_STALE = (aiohttp.ServerDisconnectedError, aiohttp.ClientOSError)
 STALE_RETRIES = 2
 
 
@@ -87,8 +87,19 @@ class ServiceClient:
         self.name = name
         self.urls = urls
         self._next = itertools.cycle(range(len(urls)))
+        self._timeouts = timeout
         self._timeout = aiohttp.ClientTimeout(total=None, sock_connect=timeout.connect, sock_read=timeout.read)
         self._session: aiohttp.ClientSession | None = None
+        self._pools: dict[str, http1.Pool] = {}
+
+    def _pool(self, base: str) -> http1.Pool:
+        pool = self._pools.get(base)
+        if pool is None:
+            # Idle connections are dropped after 15 s, well before the services' keep-alive (65 s) ends.
+            pool = self._pools[base] = http1.Pool(base, limit=MAX_CONNECTIONS, keepalive=15,
+                                                  connect_timeout=self._timeouts.connect,
+                                                  read_timeout=self._timeouts.read)
+        return pool
 
     def _aio(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:  # made in the running loop, at first use
@@ -106,39 +117,49 @@ class ServiceClient:
         log.warning("service %s unreachable: %r", self.name, exc)
         return ServiceUnavailable(details={"service": self.name})
 
-    async def _send(self, method: str, target: str, *, replay: bool = False, **kw) -> aiohttp.ClientResponse:
+    async def _send(self, method: str, target: str, **kw) -> aiohttp.ClientResponse:
         """The response of the first replica that takes the request (its body not read yet); 503 when none.
-        `replay`: the call may be sent again after a stale connection (a few times, whichever replica)."""
+        Only for files, never replayed."""
         session = self._aio()
         last: Exception | None = None
-        order = self._order()
-        attempts = order + (order * STALE_RETRIES)[:STALE_RETRIES] if replay else order
-        for base in attempts:
+        for base in self._order():
             try:
                 return await session.request(method, base + target, **kw)
             except _NOT_SENT as exc:
-                last = exc
-            except _STALE as exc:
-                if not replay:
-                    raise self._unavailable(exc) from exc
                 last = exc
             except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
                 raise self._unavailable(exc) from exc
         raise self._unavailable(last)
 
     async def request(self, method: str, path: str, *, identity: Identity | None, params: Any = None,
-                      json: Any = None, headers: dict[str, str] | None = None,
+                      json: Any = None, body: bytes | None = None, headers: dict[str, str] | None = None,
                       replay: bool = False) -> ServiceResponse:
         """Send one call to a replica and read its answer; 503 `service_unavailable` when none answers.
-        `replay=True` only for calls that change nothing (see `_send`)."""
+        `json`: a body to encode; `body`: JSON already encoded (a client's body passed on as it came).
+        `replay=True` only for calls that change nothing: after a stale kept-alive connection, the call
+        goes again (a few times, whichever replica); a write is never sent twice."""
         all_headers = {**tracing.outgoing_headers(), **(headers or {}), **(headers_for(identity) if identity else {})}
-        resp = await self._send(method, _target(path, params), json=json, headers=all_headers, replay=replay)
-        try:
-            return ServiceResponse(resp.status, resp.headers, await resp.read())
-        except (aiohttp.ClientError, asyncio.TimeoutError) as exc:  # broken while reading: not replayed either
-            raise self._unavailable(exc) from exc
-        finally:
-            resp.release()
+        if json is not None:
+            body = jsonlib.dumps(json, separators=(",", ":")).encode()
+        if body is not None:
+            all_headers["Content-Type"] = "application/json"
+        target = _target(path, params)
+        last: Exception | None = None
+        order = self._order()
+        for base in order + (order * STALE_RETRIES)[:STALE_RETRIES] if replay else order:
+            try:
+                answer = await self._pool(base).call(method, target, headers=all_headers, body=body)
+            except http1.NotSent as exc:
+                last = exc
+            except http1.Stale as exc:
+                if not replay:
+                    raise self._unavailable(exc) from exc
+                last = exc
+            except http1.HttpError as exc:
+                raise self._unavailable(exc) from exc
+            else:
+                return ServiceResponse(answer.status, answer.headers, answer.content)
+        raise self._unavailable(last)
 
     async def open_stream(self, method: str, path: str, *, identity: Identity, params: Any = None) -> ServiceStream:
         """Send a call whose body is read later (exports' files); the caller closes it."""
@@ -158,5 +179,8 @@ class ServiceClient:
         return False
 
     async def aclose(self) -> None:
+        for pool in self._pools.values():
+            pool.close()
+        self._pools.clear()
         if self._session is not None:
             await self._session.close()

@@ -33,7 +33,7 @@ def forwarded_headers(request: Request) -> dict[str, str]:
 
 
 async def call(request: Request, service: str, method: str, path: str, *, identity: Identity | None,
-               params: Any = None, json: Any = None) -> ServiceResponse:
+               params: Any = None, json: Any = None, body: bytes | None = None) -> ServiceResponse:
     """Call a service; 503 when it does not answer or fails.
 
     Reads after writes (shared.consistency): a read carries the organisation's positions, and a write's
@@ -43,7 +43,7 @@ async def call(request: Request, service: str, method: str, path: str, *, identi
     if known and method == "GET":
         headers[READ_AFTER_HEADER] = format_positions(known)
     resp = await clients(request)[service].request(method, path, identity=identity, params=params, json=json,
-                                                   headers=headers)
+                                                   body=body, headers=headers)
     if resp.status_code >= 500:
         log.warning("%s %s %s answered %s: %s", service, method, path, resp.status_code, resp.text[:500])
         raise ServiceUnavailable(details={"service": service, "status": resp.status_code})
@@ -69,9 +69,10 @@ async def raw_json(request: Request) -> Any:
 
 async def forward(request: Request, service: str, path: str, *, identity: Identity, method: str | None = None,
                   params: Any = None, with_body: bool = True) -> Response:
-    """Forward this request to `service` at `path` (same method, query and JSON body by default)."""
+    """Forward this request to `service` at `path` (same method, query and JSON body by default). The body
+    goes as the client sent it: the route's model has validated it as JSON already."""
     method = method or request.method
     if params is None:
         params = list(request.query_params.multi_items())
-    body = await raw_json(request) if with_body and method in ("POST", "PUT", "PATCH") else None
-    return relay(await call(request, service, method, path, identity=identity, params=params, json=body))
+    body = (await request.body() or None) if with_body and method in ("POST", "PUT", "PATCH") else None
+    return relay(await call(request, service, method, path, identity=identity, params=params, body=body))

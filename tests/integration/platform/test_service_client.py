@@ -133,3 +133,76 @@ async def test_a_call_lost_with_its_connection_is_sent_again_only_when_replayabl
     finally:
         await client.aclose()
         server.close()
+
+
+async def _recording_server(requests: list, answer: bytes, *, close: bool = False):
+    """Records each request's head and body; answers `answer` (raw bytes) on a kept-alive connection,
+    or closes after each answer."""
+    async def behaviour(reader, writer):
+        try:
+            while True:
+                head = await reader.readuntil(b"\r\n\r\n")
+                lengths = [int(line.split(b":")[1]) for line in head.split(b"\r\n")
+                           if line.lower().startswith(b"content-length")]
+                body = await reader.readexactly(lengths[0]) if lengths else b""
+                requests.append((head, body, writer))
+                writer.write(answer)
+                await writer.drain()
+                if close:
+                    break
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass
+        writer.close()
+    return await _server(behaviour)
+
+
+async def test_a_chunked_answer_with_repeated_headers_is_read_whole():
+    requests: list = []
+    answer = (b"HTTP/1.1 201 Created\r\nContent-Type: application/json\r\nSet-Cookie: a=1\r\nSet-Cookie: b=2\r\n"
+              b"Transfer-Encoding: chunked\r\n\r\n5\r\n{\"n\":\r\n2\r\n1}\r\n0\r\n\r\n")
+    server, url = await _recording_server(requests, answer)
+    client = ServiceClient("reporting", [url], timeout=Timeouts(read=2, connect=1))
+    try:
+        for _ in range(2):
+            got = await client.request("GET", "/x", identity=None)
+            assert (got.status_code, got.json(), got.headers.getall("set-cookie")) == (201, {"n": 1}, ["a=1", "b=2"])
+            assert got.headers["content-type"] == "application/json"
+        assert len({id(writer) for _, _, writer in requests}) == 1  # both on the kept-alive connection
+    finally:
+        await client.aclose()
+        server.close()
+
+
+async def test_an_answer_saying_close_is_not_kept_and_the_next_call_opens_a_connection():
+    requests: list = []
+    server, url = await _recording_server(requests, b"HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n",
+                                          close=True)
+    client = ServiceClient("booking", [url], timeout=Timeouts(read=2, connect=1))
+    try:
+        for _ in range(2):
+            assert (await client.request("DELETE", "/rdvs/1", identity=None)).status_code == 204
+        assert len({id(writer) for _, _, writer in requests}) == 2
+    finally:
+        await client.aclose()
+        server.close()
+
+
+async def test_the_target_is_percent_encoded_and_a_body_goes_as_given():
+    requests: list = []
+    server, url = await _recording_server(requests, _answer(b"{}"))
+    client = ServiceClient("usagers", [url], timeout=Timeouts(read=2, connect=1))
+    try:
+        raw = b'{"nom": "\\u00c9lodie",  "x": 1}'
+        await client.request("POST", "/usagers/a b\r\nX-Injected: 1", identity=None, params={"q": "é&z"},
+                             body=raw, headers={"Accept-Language": "fr"})
+        head, body, _ = requests[0]
+        request_line, *header_lines = head.decode().split("\r\n")
+        assert request_line == "POST /usagers/a%20b%0D%0AX-Injected:%201?q=%C3%A9%26z HTTP/1.1"
+        assert not any(line.lower().startswith("x-injected") for line in header_lines)
+        assert "Content-Type: application/json" in header_lines and body == raw
+        with pytest.raises(ValueError):
+            await client.request("GET", "/x", identity=None, headers={"Accept-Language": "fr\r\nX-Injected: 1"})
+        assert len(requests) == 1
+    finally:
+        await client.aclose()
+        server.close()
