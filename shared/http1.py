@@ -59,6 +59,7 @@ class _Connection(asyncio.Protocol):
         self._parser = httptools.HttpResponseParser(self)
         self._answer: asyncio.Future | None = None
         self._started = False
+        self._head = False
         self._headers: list[tuple[str, str]] = []
         self._body: list[bytes] = []
 
@@ -84,13 +85,18 @@ class _Connection(asyncio.Protocol):
     def on_header(self, name: bytes, value: bytes) -> None:
         self._headers.append((name.decode("latin-1"), value.decode("latin-1")))
 
+    def on_headers_complete(self) -> None:
+        if self._head:  # an answer to HEAD has no body, whatever its Content-Length says
+            self.reusable = False  # the parser would take the next answer for this one's body
+            self.on_message_complete()
+
     def on_body(self, body: bytes) -> None:
         self._body.append(body)
 
     def on_message_complete(self) -> None:
         if self._answer is None or self._answer.done():
             return
-        self.reusable = self._parser.should_keep_alive()
+        self.reusable = self.reusable and self._parser.should_keep_alive()
         self._answer.set_result(Answer(self._parser.get_status_code(), CIMultiDictProxy(CIMultiDict(self._headers)),
                                        b"".join(self._body)))
 
@@ -98,9 +104,9 @@ class _Connection(asyncio.Protocol):
         if self._answer is not None and not self._answer.done():
             self._answer.set_exception(exc)
 
-    async def call(self, request: bytes, timeout: float) -> Answer:
+    async def call(self, request: bytes, timeout: float, *, head: bool = False) -> Answer:
         self._answer = asyncio.get_running_loop().create_future()
-        self._started, self._headers, self._body = False, [], []
+        self._started, self._headers, self._body, self._head = False, [], [], head
         self.transport.write(request)
         try:
             async with asyncio.timeout(timeout):
@@ -174,7 +180,8 @@ class Pool:
         async with self._slots:
             conn = self._reused() or await self._connect()
             try:
-                answer = await conn.call(request, self.read_timeout if timeout is None else timeout)
+                answer = await conn.call(request, self.read_timeout if timeout is None else timeout,
+                                         head=method == "HEAD")
             except BaseException:
                 conn.close()
                 raise

@@ -206,3 +206,16 @@ async def test_the_target_is_percent_encoded_and_a_body_goes_as_given():
     finally:
         await client.aclose()
         server.close()
+
+
+async def test_an_answer_to_head_has_no_body_whatever_its_length_says():
+    requests: list = []
+    server, url = await _recording_server(requests, b"HTTP/1.1 200 OK\r\nContent-Length: 42\r\n\r\n")
+    client = ServiceClient("booking", [url], timeout=Timeouts(read=1, connect=1))
+    try:
+        for _ in range(2):
+            got = await asyncio.wait_for(client.request("HEAD", "/rdvs", identity=None), 2)
+            assert (got.status_code, got.content) == (200, b"")
+    finally:
+        await client.aclose()
+        server.close()
