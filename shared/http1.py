@@ -148,7 +148,7 @@ class Pool:
         for name, value in headers.items():
             if "\r" in value or "\n" in value:
                 raise ValueError(f"en-tête {name} invalide")
-            head.append(f"\r\n{name}: {value}".encode())
+            head.append(f"\r\n{name}: {value}".encode("latin-1"))  # as ASGI servers decode them
         if body is not None or method in ("POST", "PUT", "PATCH"):
             head.append(b"\r\nContent-Length: %d" % len(body or b""))
         head.append(b"\r\n\r\n")

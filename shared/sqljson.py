@@ -2,7 +2,7 @@
 
 psycopg dumps a list parameter element by element in Python; orjson writes the same rows in C, with
 ids as text and instants in ISO 8601 itself (read back as uuid and timestamptz by the statement's column
-types): about 10 times less CPU than json.dumps with the conversions done in Python first.
+types), where json.dumps would need them converted in Python first.
 """
 from __future__ import annotations
 
