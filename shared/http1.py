@@ -107,7 +107,12 @@ class _Connection(asyncio.Protocol):
     async def call(self, request: bytes, timeout: float, *, head: bool = False) -> Answer:
         self._answer = asyncio.get_running_loop().create_future()
         self._started, self._headers, self._body, self._head = False, [], [], head
-        self.transport.write(request)
+        try:
+            self.transport.write(request)
+        except (RuntimeError, OSError) as exc:  # closed under us, before connection_lost was called
+            self._answer = None
+            self.close()
+            raise Stale(f"connexion fermée: {exc}") from None
         try:
             async with asyncio.timeout(timeout):
                 return await self._answer
@@ -160,7 +165,7 @@ class Pool:
         now = time.monotonic()
         while self._idle:
             conn = self._idle.pop()
-            if not conn.closed and now - conn.idle_since < self.keepalive:
+            if not conn.closed and not conn.transport.is_closing() and now - conn.idle_since < self.keepalive:
                 return conn
             conn.close()
         return None
