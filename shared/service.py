@@ -23,8 +23,9 @@ from shared.db import Database, UnitOfWork
 from shared.inbox import Consumer, ConsumerRunner
 from shared.logging import configure_logging
 from shared.relay import OutboxRelay
-from shared.settings import ServiceSettings
+from shared.settings import PlatformSettings, ServiceSettings
 from shared.web.errors import install_error_handlers
+from shared.web.hot import HotRoute, HotRoutes
 from shared.web.probes import install_probes
 from shared.web.tracing import TracingMiddleware
 
@@ -167,7 +168,9 @@ class ServiceRuntime:
         nats_ok = bool(self.nc and self.nc.is_connected)
         return {"database": "ok" if db_ok else "down", "nats": "ok" if nats_ok else "down"}
 
-    def create_app(self, *, routers: Iterable[APIRouter] = (), title: str | None = None) -> FastAPI:
+    def create_app(self, *, routers: Iterable[APIRouter] = (), title: str | None = None,
+                   hot_routes: Iterable[HotRoute] = ()) -> FastAPI:
+        """The service's app; `hot_routes` stand in for some of the routers' routes (shared.web.hot)."""
         runtime = self
 
         @contextlib.asynccontextmanager
@@ -185,8 +188,11 @@ class ServiceRuntime:
         app.state.runtime = self
         install_error_handlers(app)
         tracing.setup(self.name)
-        # Innermost: a write's events are published before its answer leaves, a read waits for the
-        # positions it is asked to read after (shared.consistency).
+        hot = list(hot_routes) if PlatformSettings().hot_routes else []
+        if hot:
+            app.add_middleware(HotRoutes, routes=hot)  # added first: innermost, before the router
+        # A write's events are published before its answer leaves, a read waits for the positions it is
+        # asked to read after (shared.consistency).
         app.add_middleware(ConsistencyMiddleware, runtime=self)
         app.add_middleware(TracingMiddleware, service=self.name)  # also times each request
 

@@ -47,6 +47,10 @@ class PlatformSettings(BaseSettings):
     # Kept as text: the consumer logs and ignores a value that is not a probability, it does not refuse to start.
     chaos_redeliver: str = Field(default="", validation_alias="RDV_CHAOS_REDELIVER")
 
+    # The booking path's calls answered without FastAPI's per-request machinery (shared.web.hot); 0 turns
+    # them back into ordinary routes (same answers, more CPU).
+    hot_routes: bool = Field(default=True, validation_alias="RDV_HOT_ROUTES")
+
     log_format: str = Field(default="json", validation_alias="RDV_LOG_FORMAT")
     log_level: str = Field(default="INFO", validation_alias="RDV_LOG_LEVEL")
     access_log: str | None = Field(default=None, validation_alias="RDV_ACCESS_LOG")

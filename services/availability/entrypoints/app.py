@@ -10,4 +10,5 @@ runtime = ServiceRuntime("availability", AvailabilitySettings(), consumers=[cons
 # The internal router first: booking's /internal/check, called for every booking, is matched before the
 # others are tried (paths do not overlap, so the order changes nothing else).
 app = runtime.create_app(routers=[routes_internal.router, routes_catalogue.router, routes_plages.router,
-                                  routes_creneaux.router], title="rdv — disponibilités")
+                                  routes_creneaux.router], title="rdv — disponibilités",
+                         hot_routes=routes_internal.HOT_ROUTES)

@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 from services.availability.entrypoints.deps import Caller, Identity, database_of
 from services.availability.entrypoints.schemas import CheckIn
 from services.availability.service_layer import verdicts, views
+from shared.web.hot import HotRoute, caller, model_body
 
 router = APIRouter(tags=["interne"])
 
@@ -33,3 +34,13 @@ async def check(body: CheckIn, request: Request, identity: Identity = Caller):
     if found.agent_id is not None:
         details["agent_id"] = str(found.agent_id)
     return JSONResponse({"ok": False, "code": reason.code, "message": reason.message, "details": details, **common})
+
+
+async def check_hot(request: Request, body: bytes) -> Response | None:
+    """`check` without FastAPI's per-request machinery (booking calls it for every booking)."""
+    parsed = model_body(request, body, CheckIn)
+    identity = caller(request) if parsed is not None else None
+    return None if identity is None else await check(parsed, request, identity)
+
+
+HOT_ROUTES = [HotRoute("POST", "/internal/check", check_hot)]
