@@ -58,7 +58,7 @@ runtime = GatewayRuntime("gateway", GatewaySettings(), background=[retention.ret
 app = runtime.create_app(title="rdv — API de la passerelle", routers=[
     proxy.booking.router, proxy.availability.router, auth.routes.router, directory.routes.router,
     proxy.usagers.router, proxy.reporting.router, proxy.public.router, directory.audit.router, proxy.dev.router,
-    calendar_feed.router, calendar_feed.feed_router, proxy.webhooks.router])
+    calendar_feed.router, calendar_feed.feed_router, proxy.webhooks.router], hot_routes=proxy.booking.HOT_ROUTES)
 
 
 install_middlewares(app)

@@ -10,7 +10,8 @@ route function raises is mapped by the app's own exception handlers, as Starlett
 
 Everything FastAPI does per request around a route (matching every route in turn, the exit stack, the
 dependency graph, the parameter models) costs more CPU than checking a booking's slot does: on the
-two calls of the booking path it is skipped, everywhere else it stays.
+three requests of the booking path (the gateway's, booking's, availability's check) it is skipped,
+everywhere else it stays.
 """
 from __future__ import annotations
 
@@ -68,7 +69,7 @@ class HotRoutes:
             return
         body, more = await _read_body(receive)
         scope["route"] = route
-        request = Request(scope)
+        request = Request(scope, _replaying(body, more, receive))  # a dependency may read the body again
         try:
             response = await route.handler(request, body)
         except Exception as exc:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import uuid
 
 from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import Response
 
 from gateway.domain.model import Principal
 from gateway.entrypoints.auth.dependencies import current_principal, identity_of, principal_naming_agents
@@ -12,6 +13,7 @@ from gateway.entrypoints.proxy.checks import ensure_agents, ensure_services
 from gateway.entrypoints.proxy.forward import call, forward, relay
 from gateway.schemas import booking as s
 from gateway.schemas.common import STANDARD_ERRORS, Page, day_between
+from shared.web.hot import HotRoute, model_body
 
 ListDay = day_between(1900, 2200)
 
@@ -23,6 +25,15 @@ async def create_rdv(body: s.RdvCreate, request: Request, principal: Principal =
     """Book an RDV (checked against plages, absences, holidays and the agents' other RDVs)."""
     await ensure_agents(request, principal, body.agent_ids)
     return await forward(request, "booking", "/v1/rdvs", identity=identity_of(principal))
+
+
+async def create_rdv_hot(request: Request, body: bytes) -> Response | None:
+    """`create_rdv` without FastAPI's per-request machinery (every booking goes this way)."""
+    parsed = model_body(request, body, s.RdvCreate)
+    return None if parsed is None else await create_rdv(parsed, request, await principal_naming_agents(request))
+
+
+HOT_ROUTES = [HotRoute("POST", "/api/v1/rdvs", create_rdv_hot)]
 
 
 @router.get("/rdvs", response_model=Page[s.RdvOut])
