@@ -1,6 +1,7 @@
 """Creating an RDV through the hot route (shared.web.hot) answers as the plain FastAPI route does: the same
 creates sent to two booking processes on one database, one of them with RDV_HOT_ROUTES=0. Each create of a
-pair books its own slot (a day apart), so both answers can be compared but for the RDV's own id and times."""
+pair books its own slot (a day apart), so both answers can be compared but for the RDV's own id and times
+(tests.support.answers)."""
 from __future__ import annotations
 
 import uuid
@@ -10,6 +11,7 @@ import pytest
 
 from shared.identity import headers_for
 from tests.integration.booking.world import open_desk
+from tests.support.answers import comparable_create
 from tests.support.service import start_service
 
 
@@ -25,19 +27,6 @@ def plain(infra, clock_env, booking_service, availability_service):
 def _post(svc, body, headers):
     with httpx.Client(base_url=svc.base_url, timeout=30) as c:
         return c.post("/v1/rdvs", json=body, headers=headers)
-
-
-def _comparable(resp: httpx.Response, created: list[str]):
-    """The answer but for what differs between the two slots: the RDV's id and times, and which RDV of its own
-    path a refusal names (by its rank among that path's creates)."""
-    body = resp.json()
-    if resp.status_code == 201:
-        created.append(body["id"])
-        body = {k: v for k, v in body.items() if k not in ("id", "starts_at", "ends_at", "created_at", "updated_at")}
-    details = body.get("error", {}).get("details", {})
-    if details.get("rdv_id") in created:
-        details["rdv_id"] = created.index(details["rdv_id"])
-    return resp.status_code, body, resp.headers.get("content-type")
 
 
 def test_creates_and_their_refusals_get_the_same_answers_with_and_without_the_hot_route(world, plain):
@@ -65,7 +54,7 @@ def test_creates_and_their_refusals_get_the_same_answers_with_and_without_the_ho
     statuses, created_hot, created_plain = set(), [], []
     for make, headers in cases:
         hot, route = _post(world.booking, make(2), headers), _post(plain, make(3), headers)
-        assert _comparable(hot, created_hot) == _comparable(route, created_plain), make(2)
+        assert comparable_create(hot, created_hot) == comparable_create(route, created_plain), make(2)
         statuses.add(hot.status_code)
     assert {201, 401, 409, 422} <= statuses
 
