@@ -1,7 +1,7 @@
 """Hot routes: the calls every booking makes to a service, answered without FastAPI's per-request machinery.
 
 A hot route stands in for one route of the app (same method and path) and calls the route's own
-function. Its handler only computes that function's arguments the way FastAPI would (the body through
+function. Its handler (given the request, its body read) only computes that function's arguments the way FastAPI would (the body through
 the route's model, the caller's identity, a header) and returns None when anything is off (a body the
 model refuses, no identity, not JSON): the request then goes to the route itself, whose validation
 answers exactly as it always does. The dispatcher sits inside the tracing and consistency middlewares,
@@ -15,7 +15,6 @@ everywhere else it stays.
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Awaitable, Callable, TypeVar
 
@@ -23,9 +22,7 @@ from pydantic import BaseModel
 from starlette.requests import Request
 from starlette.responses import Response
 
-from shared.identity import HEADER, Identity, verify
-
-Handler = Callable[[Request, bytes], Awaitable[Response | None]]
+Handler = Callable[[Request], Awaitable[Response | None]]
 Model = TypeVar("Model", bound=BaseModel)
 
 
@@ -36,23 +33,17 @@ class HotRoute:
     handler: Handler
 
 
-def model_body(request: Request, body: bytes, model: type[Model]) -> Model | None:
-    """The body as the route's model, as FastAPI validates it (the parsed JSON through the model); None
-    when it is not JSON by its Content-Type or the model refuses it (the route will say why)."""
+async def model_body(request: Request, model: type[Model]) -> Model | None:
+    """The body as the route's model, as FastAPI validates it (the request's parsed JSON, kept for a
+    dependency that reads it too, through the model); None when it is not JSON by its Content-Type or the
+    model refuses it (the route will say why)."""
     kind = request.headers.get("content-type", "")
     if kind != "application/json" and not kind.startswith("application/json;"):
         return None
     try:
-        return model.model_validate(json.loads(body))
+        return model.model_validate(await request.json())
     except ValueError:  # not JSON, or pydantic's ValidationError
         return None
-
-
-def caller(request: Request) -> Identity | None:
-    """The caller's verified identity, as `shared.identity.current_identity` gives it (Unauthorized when
-    its signature fails); None when there is none (the route answers)."""
-    token = request.headers.get(HEADER)
-    return verify(token) if token else None
 
 
 class HotRoutes:
@@ -69,9 +60,9 @@ class HotRoutes:
             return
         body, more = await _read_body(receive)
         scope["route"] = route
-        request = Request(scope, _replaying(body, more, receive))  # a dependency may read the body again
+        request = Request(scope, _replaying(body, more, receive))
         try:
-            response = await route.handler(request, body)
+            response = await route.handler(request)
         except Exception as exc:
             handle = _exception_handler(scope, exc)
             if handle is None:

@@ -27,9 +27,9 @@ async def create_rdv(body: s.RdvCreate, request: Request, principal: Principal =
     return await forward(request, "booking", "/v1/rdvs", identity=identity_of(principal))
 
 
-async def create_rdv_hot(request: Request, body: bytes) -> Response | None:
+async def create_rdv_hot(request: Request) -> Response | None:
     """`create_rdv` without FastAPI's per-request machinery (every booking goes this way)."""
-    parsed = model_body(request, body, s.RdvCreate)
+    parsed = await model_body(request, s.RdvCreate)
     return None if parsed is None else await create_rdv(parsed, request, await principal_naming_agents(request))
 
 

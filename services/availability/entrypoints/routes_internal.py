@@ -7,7 +7,8 @@ from fastapi.responses import JSONResponse, Response
 from services.availability.entrypoints.deps import Caller, Identity, database_of
 from services.availability.entrypoints.schemas import CheckIn
 from services.availability.service_layer import verdicts, views
-from shared.web.hot import HotRoute, caller, model_body
+from shared.identity import caller_of
+from shared.web.hot import HotRoute, model_body
 
 router = APIRouter(tags=["interne"])
 
@@ -36,10 +37,10 @@ async def check(body: CheckIn, request: Request, identity: Identity = Caller):
     return JSONResponse({"ok": False, "code": reason.code, "message": reason.message, "details": details, **common})
 
 
-async def check_hot(request: Request, body: bytes) -> Response | None:
+async def check_hot(request: Request) -> Response | None:
     """`check` without FastAPI's per-request machinery (booking calls it for every booking)."""
-    parsed = model_body(request, body, CheckIn)
-    identity = caller(request) if parsed is not None else None
+    parsed = await model_body(request, CheckIn)
+    identity = caller_of(request) if parsed is not None else None
     return None if identity is None else await check(parsed, request, identity)
 
 

@@ -13,13 +13,14 @@ from services.booking.entrypoints.schemas import (PublicRdvIn, RdvIn, RdvPatch, 
                                                   parse_statuses)
 from services.booking.service_layer import booking, changes, reads
 from services.booking.service_layer.commands import BookPublicRdv, BookRdv, ChangeRdv, ChangeRdvStatus
-from shared.identity import Identity, current_identity
+from shared.identity import Identity, caller_of, current_identity
 from shared.timeutil import day_bounds
-from shared.web.hot import HotRoute, caller, model_body
+from shared.web.hot import HotRoute, model_body
 
 router = APIRouter(prefix="/v1")
 
-IdempotencyKey = Header(default=None, alias="Idempotency-Key", max_length=255)
+IDEMPOTENCY_KEY_MAX = 255
+IdempotencyKey = Header(default=None, alias="Idempotency-Key", max_length=IDEMPOTENCY_KEY_MAX)
 
 
 def _db(request: Request):
@@ -49,11 +50,11 @@ async def book(body: RdvIn, request: Request, identity: Identity = Depends(curre
     return JSONResponse(rdv, status_code=201)
 
 
-async def book_hot(request: Request, body: bytes) -> Response | None:
+async def book_hot(request: Request) -> Response | None:
     """`book` without FastAPI's per-request machinery (the gateway calls it for every booking)."""
     key = request.headers.get("idempotency-key")
-    parsed = model_body(request, body, RdvIn) if key is None or len(key) <= 255 else None
-    identity = caller(request) if parsed is not None else None
+    parsed = await model_body(request, RdvIn) if key is None or len(key) <= IDEMPOTENCY_KEY_MAX else None
+    identity = caller_of(request) if parsed is not None else None
     return None if identity is None else await book(parsed, request, identity, key)
 
 

@@ -11,9 +11,9 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from shared.errors import Conflict
-from shared.identity import Identity, current_identity, headers_for
+from shared.identity import Identity, caller_of, current_identity, headers_for
 from shared.web.errors import install_error_handlers
-from shared.web.hot import HotRoute, HotRoutes, caller, model_body
+from shared.web.hot import HotRoute, HotRoutes, model_body
 
 CALLER = Identity(organisation_id=uuid.uuid4(), agent_id=uuid.uuid4(), role="basic", service_ids=[],
                   timezone="Europe/Paris", holiday_zone="metropole")
@@ -37,10 +37,10 @@ def _app(seen: list) -> FastAPI:
             raise RuntimeError("boom")
         return JSONResponse({"name": body.name, "n": body.n, "by": str(identity.agent_id)}, status_code=201)
 
-    async def make_hot(request: Request, body: bytes):
+    async def make_hot(request: Request):
         seen.append("hot")
-        thing = model_body(request, body, Thing)
-        identity = caller(request) if thing is not None else None
+        thing = await model_body(request, Thing)
+        identity = caller_of(request) if thing is not None else None
         return None if identity is None else await make(thing, request, identity)
 
     app.add_middleware(HotRoutes, routes=[HotRoute("POST", "/things", make_hot)])
