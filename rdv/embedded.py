@@ -17,10 +17,20 @@ from pathlib import Path
 PG_SYSTEM_USER = "rdvpg"  # postgres refuses to run as root
 
 
+_GIVEN_PORTS: set[int] = set()
+
+
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A port free now, never one this process gave before: the kernel may hand a port it just freed out
+    again, and two services given the same one meet only when the second fails to listen (or one answers
+    for the other)."""
+    while True:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        if port not in _GIVEN_PORTS:
+            _GIVEN_PORTS.add(port)
+            return port
 
 
 def port_open(port: int, host: str = "127.0.0.1") -> bool:
