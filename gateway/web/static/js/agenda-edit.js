@@ -25,16 +25,37 @@ export function refetchGuard(calendar, calendarEl) {
       calendar.refetchEvents();
     }
   };
+  // A press holds until FullCalendar is done with it. A drag or a stretch that began ends after the release, in a
+  // task FullCalendar queues then, where eventDrop and eventResize take their own hold (the confirmation's):
+  // the press lets go only after that task, never between the release and the confirmation.
+  let pressed = false;
+  let gesture = false;
+  let presses = 0;
+  const letGo = () => {
+    if (!pressed) return;
+    pressed = false;
+    gesture = false;
+    setTimeout(release, 0);
+  };
+  const begin = () => { gesture = true; };
+  const end = () => { if (gesture) letGo(); };
+  for (const name of ["eventDragStart", "eventResizeStart"]) calendar.on(name, begin);
+  for (const name of ["eventDragStop", "eventResizeStop"]) calendar.on(name, end);
+  const up = () => {
+    document.removeEventListener("pointerup", up, true);
+    document.removeEventListener("pointercancel", up, true);
+    if (!gesture) return letGo();  // a click, or a press that never moved far enough to begin a gesture
+    // The gesture's stop lets go; should it never come, live updates must not stay held for good.
+    const press = presses;
+    setTimeout(() => { if (press === presses) letGo(); }, 2000);
+  };
   calendarEl.addEventListener("pointerdown", () => {
+    if (pressed) return;
+    pressed = true;
+    presses += 1;
     hold();
-    // Released after FullCalendar's own handling of the release (eventDrop and eventResize hold on their own).
-    const done = () => {
-      document.removeEventListener("pointerup", done, true);
-      document.removeEventListener("pointercancel", done, true);
-      setTimeout(release, 0);
-    };
-    document.addEventListener("pointerup", done, true);
-    document.addEventListener("pointercancel", done, true);
+    document.addEventListener("pointerup", up, true);
+    document.addEventListener("pointercancel", up, true);
   }, true);
   return { refetch, hold, release };
 }
