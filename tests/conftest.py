@@ -3,7 +3,19 @@ from __future__ import annotations
 
 import pytest
 
+from tests.support.hangs import watch
 from tests.support.infra import start_infra
+
+
+@pytest.fixture(autouse=True)
+def _report_a_hang(request):
+    """A test about to be stopped by pytest-timeout first reports what its asyncio tasks were waiting for."""
+    marker = request.node.get_closest_marker("timeout")
+    limit = float(marker.args[0]) if marker and marker.args else float(request.config.getini("timeout") or 0)
+    timer = watch(max(limit - 20, limit * 0.9)) if limit else None
+    yield
+    if timer:
+        timer.cancel()
 
 
 @pytest.fixture(scope="session")
