@@ -4,6 +4,7 @@ from __future__ import annotations
 import psycopg
 import pytest
 
+from bench import _bulk
 from bench import _scale_data as data
 
 CATALOGUE = """
@@ -25,10 +26,10 @@ def test_stripped_tables_get_back_every_index_and_constraint(infra, service):
     dsn = infra.migrated_database(service)
     migrated = catalogue(dsn)
     tables = data.NATIONAL_TABLES[service]
-    build = data.strip(dsn, tables)
+    build = _bulk.strip(dsn, tables)
     with psycopg.connect(data.plain(dsn)) as conn:
         left = conn.execute("select count(*) from pg_index where indrelid = any(%s::regclass[])", (tables,))
         assert left.fetchone()[0] == 0
     assert catalogue(dsn) != migrated
-    data.build_back([build])
+    _bulk.build_back([build])
     assert catalogue(dsn) == migrated
