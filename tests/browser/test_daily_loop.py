@@ -119,6 +119,32 @@ def test_a_live_update_during_a_stretch_waits_for_the_change_to_be_answered(page
     expect(page.locator(".fc-event.rdv", has_text="Léo Garnier")).to_be_visible()  # the refresh ran after
 
 
+def test_a_click_or_a_declined_move_does_not_hold_live_updates(page, setup):
+    """Presses hold live updates only while they last: after a click (no gesture) and after a move declined in
+    its confirmation, another agent's booking shows up."""
+    create_plage(setup)
+    book(setup, "2027-03-02T10:00:00+01:00", first_name="Anna", last_name="Petit")
+    login(page, setup.agent_email, setup.agent_password)
+    event = page.locator(".fc-timegrid-col[data-date='2027-03-02'] .fc-event.rdv", has_text="Anna Petit")
+    expect(event).to_be_visible()
+
+    event.click()  # a press without a gesture: the RDV's details
+    dialog = page.get_by_role("dialog", name="Rendez-vous")
+    expect(dialog).to_be_visible()
+    page.keyboard.press("Escape")
+    expect(dialog).to_be_hidden()
+    book(setup, "2027-03-02T11:00:00+01:00", first_name="Léo", last_name="Garnier")
+    expect(page.locator(".fc-event.rdv", has_text="Léo Garnier")).to_be_visible()
+
+    center_on(page, "10:00")
+    drag(page, slot_point(page, "2027-03-02", "10:00"), slot_point(page, "2027-03-03", "10:30"))
+    confirm = page.get_by_role("dialog", name="Déplacer le rendez-vous ?")
+    confirm.get_by_role("button", name="Ne rien changer").click()
+    expect(confirm).to_be_hidden()
+    book(setup, "2027-03-04T09:00:00+01:00", first_name="Inès", last_name="Roux")
+    expect(page.locator(".fc-event.rdv", has_text="Inès Roux")).to_be_visible()
+
+
 def test_a_future_rdv_offers_no_outcome_and_is_cancelled_at_the_usagers_request(page, setup):
     create_plage(setup)
     usager, rdv = book(setup, "2027-03-04T09:30:00+01:00", first_name="Lina", last_name="Moreau")

@@ -50,7 +50,8 @@ export function refetchGuard(calendar, calendarEl) {
     setTimeout(() => { if (press === presses) letGo(); }, 2000);
   };
   calendarEl.addEventListener("pointerdown", () => {
-    if (pressed) return;
+    if (pressed && gesture) return;  // another finger during a gesture
+    if (pressed) letGo();  // the previous press's release never came (released outside the window)
     pressed = true;
     presses += 1;
     hold();
