@@ -35,6 +35,8 @@ import time
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Iterable
 
+from nats.js.errors import NotFoundError
+
 from shared.errors import ServiceUnavailable
 
 if TYPE_CHECKING:
@@ -145,19 +147,37 @@ class ReadBarrier:
         """Read the consumer's state from JetStream and raise its floor as far as it proves applied.
 
         Every message up to the ack floor is acknowledged. With nothing acknowledgement-pending, every
-        message delivered is acknowledged, and with nothing left to deliver either, every message of the
-        stream is, `upto` included: it was published before this reading began."""
+        message delivered is acknowledged; then the first message of the stream the consumer takes after
+        those is the first not applied (`next_unapplied`): none up to `upto`, and `upto` is applied."""
         try:
             info = await self.js.consumer_info(runner.c.stream, runner.c.name)
+            floor = (info.ack_floor.stream_seq or 0) if info.ack_floor else 0
+            if not info.num_ack_pending:
+                floor = max(floor, (info.delivered.stream_seq or 0) if info.delivered else 0)
+                if floor < upto and not info.num_pending:
+                    following = await next_unapplied(self.js, runner, floor)
+                    floor = upto if following is None else max(floor, min(upto, following.seq - 1))
         except Exception as exc:  # NATS down or consumer not created yet: nothing is proven
             log.debug("consumer %s info: %r", runner.c.name, exc)
             return
-        floor = (info.ack_floor.stream_seq or 0) if info.ack_floor else 0
-        if not info.num_ack_pending:
-            floor = max(floor, (info.delivered.stream_seq or 0) if info.delivered else 0)
-            if not info.num_pending:
-                floor = max(floor, upto)
         runner.floor = max(runner.floor, floor)
+
+
+async def next_unapplied(js, runner: "ConsumerRunner", delivered: int):
+    """The first message of the consumer's stream after `delivered` that its filters take (None: none yet).
+
+    Asked of the stream itself: a consumer's count of pending messages follows the stream's store a moment
+    later, so right after a publish is acknowledged it may still say 0."""
+    found = await asyncio.gather(*(_next_by_subject(js, runner.c.stream, subject, delivered + 1)
+                                   for subject in runner.c.subjects))
+    return min((msg for msg in found if msg is not None), key=lambda msg: msg.seq, default=None)
+
+
+async def _next_by_subject(js, stream: str, subject: str, seq: int):
+    try:
+        return await js.get_msg(stream, seq=seq, subject=subject, next=True)
+    except NotFoundError:
+        return None
 
 
 # ---------- the HTTP side of a service ----------
@@ -246,11 +266,14 @@ async def _applied_until(js, runner: "ConsumerRunner") -> float:
     """Epoch seconds up to which every message of the consumer's stream is applied (inf: all of it)."""
     try:
         info = await js.consumer_info(runner.c.stream, runner.c.name)
-        if not info.num_ack_pending and not info.num_pending:
-            runner.proven_until = time.time()
-            return math.inf
         floor = (info.ack_floor.stream_seq or 0) if info.ack_floor else 0
-        msg = await js.get_msg(runner.c.stream, floor + 1)
+        if info.num_ack_pending:
+            msg = await js.get_msg(runner.c.stream, floor + 1)
+        else:  # every message delivered is applied: the first not applied is the next it takes, if any
+            msg = await next_unapplied(js, runner, max(floor, (info.delivered.stream_seq or 0) if info.delivered else 0))
+            if msg is None:
+                runner.proven_until = time.time()
+                return math.inf
         runner.proven_until = msg.time.timestamp()
     except Exception as exc:  # NATS down: what was proven last still holds
         log.debug("as_of of %s: %r", runner.c.name, exc)

@@ -9,6 +9,7 @@ import uuid
 import pytest
 from sqlalchemy import text
 
+from shared.bus import connect, ensure_streams
 from shared.consistency import ReadBarrier
 from shared.errors import ServiceUnavailable
 from shared.events import Envelope
@@ -26,6 +27,9 @@ class CountingJetStream:
     async def consumer_info(self, *args, **kwargs):
         self.readings += 1
         return await self.js.consumer_info(*args, **kwargs)
+
+    def __getattr__(self, name):  # the rest as is: the stream's messages
+        return getattr(self.js, name)
 
 
 async def _setup(infra, *, batched: bool):
@@ -95,3 +99,58 @@ async def test_a_read_past_its_bound_answers_503_and_concurrent_reads_share_read
         await runner.stop()
         await nc.close()
         await db.dispose()
+
+
+async def _idle_consumer(js, subject: str) -> ConsumerRunner:
+    """A durable consumer of `subject`, created and never started: what is published to it stays unapplied."""
+    runner = ConsumerRunner(None, js, Consumer(name=f"test-idle-{uuid.uuid4().hex[:8]}", stream="BOOKING",
+                                               subjects=[subject], handler=None))
+    await runner.ensure()
+    return runner
+
+
+async def test_a_message_just_published_is_never_taken_for_applied(infra):
+    """Right after a publish is acknowledged, a caught-up consumer's own count may not show the message yet (it
+    follows the stream's store a moment later). A reading at that moment must not prove it applied: each
+    message here is read about before it is pulled and acknowledged."""
+    nc = await connect(infra.nats_url, name="test-barrier-race")
+    js = nc.jetstream(timeout=5)
+    try:
+        await ensure_streams(js)
+        subject = f"booking.r{uuid.uuid4().hex[:8]}.created"
+        runner = await _idle_consumer(js, subject)
+        sub = await js.pull_subscribe_bind(runner.c.name, stream="BOOKING")
+        barrier = ReadBarrier(js, [runner], timeout=0.5)
+        for n in range(1500):
+            position = (await js.publish(subject, b"{}")).seq
+            await barrier._read_state(runner, position)
+            assert runner.floor < position, f"reading {n}: position {position} taken for applied"
+            for msg in await sub.fetch(1, timeout=2):
+                await msg.ack_sync()
+        await sub.unsubscribe()
+    finally:
+        await nc.close()
+
+
+async def test_messages_the_consumer_does_not_take_do_not_hold_a_read(infra):
+    """A position of the stream reached by messages of other subjects only: the consumer has nothing to apply,
+    and the read goes on at once (the stream is asked which message the consumer takes next: none)."""
+    nc = await connect(infra.nats_url, name="test-barrier-others")
+    js = nc.jetstream(timeout=5)
+    try:
+        await ensure_streams(js)
+        tag = uuid.uuid4().hex[:8]
+        runner = await _idle_consumer(js, f"booking.mine{tag}.>")
+        barrier = ReadBarrier(js, [runner], timeout=2.0)
+        position = 0
+        for _ in range(3):
+            position = (await js.publish(f"booking.other{tag}.created", b"{}")).seq
+        assert await barrier.wait({"BOOKING": position}) < 1.0
+        assert runner.floor >= position
+        # One of its own, then others: proven only up to the one before its own.
+        own = (await js.publish(f"booking.mine{tag}.created", b"{}")).seq
+        later = (await js.publish(f"booking.other{tag}.created", b"{}")).seq
+        await barrier._read_state(runner, later)
+        assert runner.floor == own - 1
+    finally:
+        await nc.close()
