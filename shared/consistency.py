@@ -151,16 +151,23 @@ class ReadBarrier:
         those is the first not applied (`next_unapplied`): none up to `upto`, and `upto` is applied."""
         try:
             info = await self.js.consumer_info(runner.c.stream, runner.c.name)
-            floor = (info.ack_floor.stream_seq or 0) if info.ack_floor else 0
-            if not info.num_ack_pending:
-                floor = max(floor, (info.delivered.stream_seq or 0) if info.delivered else 0)
-                if floor < upto and not info.num_pending:
-                    following = await next_unapplied(self.js, runner, floor)
-                    floor = upto if following is None else max(floor, min(upto, following.seq - 1))
+            floor = _acknowledged(info)
+            if floor < upto and not info.num_ack_pending and not info.num_pending:
+                following = await next_unapplied(self.js, runner, floor)
+                floor = upto if following is None else min(upto, following.seq - 1)
         except Exception as exc:  # NATS down or consumer not created yet: nothing is proven
             log.debug("consumer %s info: %r", runner.c.name, exc)
             return
         runner.floor = max(runner.floor, floor)
+
+
+def _acknowledged(info) -> int:
+    """The stream position up to which a consumer's state shows every message acknowledged: its ack floor, or
+    all it delivered when none awaits an acknowledgement."""
+    floor = (info.ack_floor.stream_seq or 0) if info.ack_floor else 0
+    if info.num_ack_pending or not info.delivered:
+        return floor
+    return max(floor, info.delivered.stream_seq or 0)
 
 
 async def next_unapplied(js, runner: "ConsumerRunner", delivered: int):
@@ -266,11 +273,11 @@ async def _applied_until(js, runner: "ConsumerRunner") -> float:
     """Epoch seconds up to which every message of the consumer's stream is applied (inf: all of it)."""
     try:
         info = await js.consumer_info(runner.c.stream, runner.c.name)
-        floor = (info.ack_floor.stream_seq or 0) if info.ack_floor else 0
+        floor = _acknowledged(info)
         if info.num_ack_pending:
             msg = await js.get_msg(runner.c.stream, floor + 1)
         else:  # every message delivered is applied: the first not applied is the next it takes, if any
-            msg = await next_unapplied(js, runner, max(floor, (info.delivered.stream_seq or 0) if info.delivered else 0))
+            msg = await next_unapplied(js, runner, floor)
             if msg is None:
                 runner.proven_until = time.time()
                 return math.inf
