@@ -172,7 +172,8 @@ class Database:
         self.on_commit: Callable[[], None] | None = None
         # Same pool; psycopg switches autocommit on the client side, so it costs no round trip.
         self._autocommit_engine = self._engine.execution_options(isolation_level="AUTOCOMMIT")
-        self._autocommit = db_fast.AutocommitPool(to_libpq_url(url), size=raw_size)
+        self._libpq_url = to_libpq_url(url)
+        self._autocommit = db_fast.AutocommitPool(self._libpq_url, size=raw_size)
         self._kept: list[tuple[AsyncConnection, psycopg.AsyncConnection]] = []
         self._keep_max = max(1, pool_size - raw_size)
         self._waiting = 0  # transactions waiting for SQLAlchemy's pool
@@ -217,6 +218,12 @@ class Database:
                 await conn.invalidate()
             finally:
                 await conn.close()
+
+    async def connect(self) -> psycopg.AsyncConnection:
+        """A connection of the caller's own, outside both pools (autocommit, rows as named tuples), for
+        session state a pooled connection must not carry (the outbox relay's lock): the caller closes it."""
+        return await psycopg.AsyncConnection.connect(self._libpq_url, autocommit=True,
+                                                     row_factory=db_fast.named_rows)
 
     def uow(self, *, autocommit: bool = False) -> UnitOfWork:
         return self.unit_of_work(self, autocommit=autocommit)

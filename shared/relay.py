@@ -6,7 +6,7 @@ JetStream's duplicate window drops the copy.
 
 A write that must answer with its events' position (reads after writes, `shared.consistency`) asks
 `flush()`: the flushes of concurrent requests wait together for the relay's next round, which
-publishes every row committed before it began; one round (one transaction) answers them all, where
+publishes every row committed before it began; one round answers them all, where
 a round per request queued each request on the relay's lock behind the others.
 """
 from __future__ import annotations
@@ -14,25 +14,38 @@ from __future__ import annotations
 import asyncio
 import logging
 
+import psycopg
 from sqlalchemy import text
 
-from shared import metrics
+from shared import db_fast, metrics
 from shared.db import Database
 
 log = logging.getLogger("rdv.outbox")
 
-# Only one relay per database publishes at a time (ordering per subject across replicas).
+# Only one relay per database publishes at a time (ordering per subject across replicas). It is a session
+# lock on the relay's own connection, taken by a round's first statement and let go by its last: a round
+# is two round trips, where a transaction-level lock cost a BEGIN, a lock and a COMMIT more on every write.
 _RELAY_LOCK_KEY = 0x5244_5601
 
-# The lock (an InitPlan, taken once) and the batch in one round trip; no rows when another
-# replica's relay holds the lock. The payload is published as stored (no parse and re-encode).
-_BATCH = text("select seq, subject, payload::text, headers from outbox "
-              "where sent_at is null and (select pg_try_advisory_xact_lock(:k)) order by seq limit :n")
-_MARK_SENT = text("update outbox set sent_at = now() where seq = any(:s)")
-# A write's own flush (reads after writes) waits for the lock instead of leaving the round to the holder.
-_WAIT_LOCK = text("select pg_advisory_xact_lock(:k)")
-_FLUSH_BATCH = text("select seq, subject, payload::text, headers from outbox where sent_at is null "
-                    "order by seq limit :n")
+# Whether rows wait, the lock (tried only then) and the batch, in one statement: one row with nulls when
+# the lock was not taken or nothing waits. The payload is published as stored (no parse and re-encode).
+_TAKE = text(
+    "with l as materialized (select w.waiting, case when w.waiting then pg_try_advisory_lock(:k) "
+    "else false end as locked from (select exists (select from outbox where sent_at is null) as waiting) w) "
+    "select l.waiting, l.locked, o.seq, o.subject, o.payload, o.headers from l left join lateral "
+    "(select seq, subject, payload::text as payload, headers from outbox where l.locked and sent_at is null "
+    "order by seq limit :n) o on true order by o.seq")
+# A write's flush while another replica's relay holds the lock: wait for it, then read the batch in a
+# statement begun after the wait.
+_WAIT_LOCK = text("select pg_advisory_lock(:k)")
+_BATCH = text("select seq, subject, payload::text as payload, headers from outbox where sent_at is null "
+              "order by seq limit :n")
+# The lock goes in the same statement as the mark, a moment before its commit: a relay taking the lock
+# in that moment reads those rows as unsent and publishes them again, and JetStream drops the copies
+# (Nats-Msg-Id, as after a crash between publish and mark).
+_MARK_SENT = text("with sent as (update outbox set sent_at = now() where seq = any(:s)) "
+                  "select pg_advisory_unlock(:k)")
+_UNLOCK = text("select pg_advisory_unlock(:k)")
 _BACKLOG = text("select count(*) from outbox where sent_at is null")
 
 
@@ -53,6 +66,8 @@ class OutboxRelay:
         self._waiters: list[asyncio.Future] = []  # flushes waiting for the next round
         self._stopping = False
         self._task: asyncio.Task | None = None
+        self._conn: psycopg.AsyncConnection | None = None  # holds the lock during a round
+        self._one_round = asyncio.Lock()  # a session lock is re-entrant: this process's rounds take turns
         self.fail_after_publish = False  # test hook: crash between publish and mark
 
     def wake(self) -> None:
@@ -71,6 +86,8 @@ class OutboxRelay:
             except (asyncio.CancelledError, Exception):
                 pass
         self._answer(self._take_waiters(), error=RuntimeError("outbox relay stopped"))
+        async with self._one_round:
+            await self._disconnect()
 
     async def run(self) -> None:
         backoff = self.interval
@@ -129,7 +146,7 @@ class OutboxRelay:
 
     async def relay_once(self) -> int:
         """Publish one batch of unsent rows; return how many were published."""
-        published, _ = await self._round(_BATCH, wait_for_lock=False)
+        published, _ = await self._round(flush=False)
         return published
 
     async def flush(self) -> int:
@@ -153,7 +170,7 @@ class OutboxRelay:
         rounds published nothing, the stream's last sequence stands for them."""
         position = 0
         while True:
-            published, last = await self._round(_FLUSH_BATCH, wait_for_lock=True)
+            published, last = await self._round(flush=True)
             position = max(position, last)
             if published < self.batch:
                 break
@@ -162,36 +179,64 @@ class OutboxRelay:
             position = info.state.last_seq
         return position
 
-    async def _round(self, batch_sql, *, wait_for_lock: bool) -> tuple[int, int]:
-        """One round: lock, read a batch of unsent rows, publish, mark; (rows published, last stream seq)."""
-        async with self.db.uow() as uow:
-            if wait_for_lock:
-                await uow.execute(_WAIT_LOCK, {"k": _RELAY_LOCK_KEY})
-            rows = (await uow.execute(batch_sql, {"k": _RELAY_LOCK_KEY, "n": self.batch})).all()
-            if not rows:
-                return 0, 0
-            # Publish concurrently on one connection (order is kept by the connection),
-            # then wait for every ack before marking.
-            futures = [self.js.publish(subject, payload.encode(), headers=headers, timeout=5)
-                       for _, subject, payload, headers in rows]
-            results = await asyncio.gather(*futures, return_exceptions=True)
-            acked, last = [], 0
-            for row, res in zip(rows, results):
-                if isinstance(res, BaseException):
-                    break  # keep order: stop at the first failure, retry from there
-                acked.append(row[0])
-                last = max(last, res.seq or 0)
-            if self.fail_after_publish:
-                raise RuntimeError("relay crashed after publish (test hook)")
-            if acked:
-                await uow.execute(_MARK_SENT, {"s": acked})
-                await uow.commit()
-                metrics.events_published.labels(self.service).inc(len(acked))
-            if len(acked) < len(rows):
-                err = next(res for res in results if isinstance(res, BaseException))
-                raise RuntimeError(f"publish failed: {err!r}")
-            return len(acked), last
+    async def _round(self, *, flush: bool) -> tuple[int, int]:
+        """One round: lock, read a batch of unsent rows, publish, mark and unlock; (rows published, last
+        stream seq). `flush` waits for a lock another replica holds rather than leaving the rows to it."""
+        async with self._one_round:
+            if self._conn is None:
+                self._conn = await self.db.connect()
+            try:
+                return await self._locked_round(self._conn, flush)
+            except BaseException:
+                await self._disconnect()  # the lock ends with the session, whatever the round left
+                raise
+
+    async def _locked_round(self, conn: psycopg.AsyncConnection, flush: bool) -> tuple[int, int]:
+        params = {"k": _RELAY_LOCK_KEY, "n": self.batch}
+        taken = await _run(conn, _TAKE, params)
+        head = taken[0]
+        if not head.waiting or not (head.locked or flush):
+            return 0, 0
+        if head.locked:
+            rows = [row for row in taken if row.seq is not None]
+        else:
+            await _run(conn, _WAIT_LOCK, params)
+            rows = await _run(conn, _BATCH, params)
+        if not rows:
+            await _run(conn, _UNLOCK, params)
+            return 0, 0
+        # Publish concurrently on one connection (order is kept by the connection),
+        # then wait for every ack before marking.
+        futures = [self.js.publish(row.subject, row.payload.encode(), headers=row.headers, timeout=5)
+                   for row in rows]
+        results = await asyncio.gather(*futures, return_exceptions=True)
+        acked, last = [], 0
+        for row, res in zip(rows, results):
+            if isinstance(res, BaseException):
+                break  # keep order: stop at the first failure, retry from there
+            acked.append(row.seq)
+            last = max(last, res.seq or 0)
+        if self.fail_after_publish:
+            raise RuntimeError("relay crashed after publish (test hook)")
+        if acked:
+            await _run(conn, _MARK_SENT, {"k": _RELAY_LOCK_KEY, "s": acked})
+            metrics.events_published.labels(self.service).inc(len(acked))
+        else:
+            await _run(conn, _UNLOCK, params)
+        if len(acked) < len(rows):
+            err = next(res for res in results if isinstance(res, BaseException))
+            raise RuntimeError(f"publish failed: {err!r}")
+        return len(acked), last
+
+    async def _disconnect(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            await conn.close()
 
     async def backlog(self) -> int:
         async with self.db.uow(autocommit=True) as uow:
             return (await uow.execute(_BACKLOG)).scalar_one()
+
+
+async def _run(conn: psycopg.AsyncConnection, statement, params: dict):
+    return (await db_fast.run(conn, db_fast.plan(statement, params), params)).all()

@@ -215,13 +215,14 @@ def test_national_scales_the_creneaux_search_apart_from_notifications():
 
 
 def test_every_replica_fits_in_its_database_connections(docs):
-    """(pool + overflow) x maxReplicas of each service stays within 90 % of its database's max_connections."""
+    """(pool + overflow + the outbox relay's own connection) x maxReplicas of each service stays within 90 % of
+    its database's max_connections."""
     hpa = {d["metadata"]["name"]: d["spec"]["maxReplicas"] for d in docs if d["kind"] == "HorizontalPodAutoscaler"}
     clusters = {d["metadata"]["name"]: d["spec"] for d in docs if d["kind"] == "Cluster"}
     for name in ALL:
         (c,) = pod_spec(find(docs, "Deployment", name))["containers"]
         env = _env(docs, c)
-        per_pod = int(env[f"{name.upper()}_DB_POOL_SIZE"]) + int(env[f"{name.upper()}_DB_MAX_OVERFLOW"])
+        per_pod = int(env[f"{name.upper()}_DB_POOL_SIZE"]) + int(env[f"{name.upper()}_DB_MAX_OVERFLOW"]) + 1
         limit = int(clusters[f"rdv-{name}-db"]["postgresql"]["parameters"]["max_connections"])
         assert per_pod * hpa[name] <= 0.9 * limit, (name, per_pod, hpa[name], limit)
 

@@ -69,6 +69,7 @@ async def test_event_reaches_consumer_once_when_relay_dies_between_publish_and_m
     healthy = OutboxRelay(db, js, service="test")
     assert await healthy.relay_once() == 1  # published again: JetStream drops the duplicate
     assert await healthy.backlog() == 0
+    await healthy.stop()  # closes its connection
 
     calls: list = []
     runner = _consumer(db, js, subject, calls)
@@ -91,7 +92,9 @@ async def test_consumer_dying_before_ack_gets_event_again_and_applies_it_once(in
     db, nc, js = await _setup(infra)
     subject = f"booking.t{uuid.uuid4().hex[:8]}.created"
     event_id = await _write(db, subject, 7)
-    await OutboxRelay(db, js, service="test").relay_once()
+    relay = OutboxRelay(db, js, service="test")
+    await relay.relay_once()
+    await relay.stop()
 
     calls: list = []
     runner = _consumer(db, js, subject, calls)

@@ -111,7 +111,9 @@ async def test_an_event_carries_the_trace_of_the_request_that_caused_it(infra):
 
     runner = ConsumerRunner(db, js, Consumer(name=f"test-{uuid.uuid4().hex[:8]}", stream="BOOKING",
                                              subjects=[subject], handler=handler))
-    assert await OutboxRelay(db, js, service="test").relay_once() == 1
+    relay = OutboxRelay(db, js, service="test")
+    assert await relay.relay_once() == 1
+    await relay.stop()
     runner.start()
     try:
         import asyncio
