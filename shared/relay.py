@@ -27,19 +27,18 @@ log = logging.getLogger("rdv.outbox")
 # is two round trips, where a transaction-level lock cost a BEGIN, a lock and a COMMIT more on every write.
 _RELAY_LOCK_KEY = 0x5244_5601
 
+_UNSENT = "select seq, subject, payload::text as payload, headers from outbox where sent_at is null"
 # Whether rows wait, the lock (tried only then) and the batch, in one statement: one row with nulls when
 # the lock was not taken or nothing waits. The payload is published as stored (no parse and re-encode).
 _TAKE = text(
     "with l as materialized (select w.waiting, case when w.waiting then pg_try_advisory_lock(:k) "
     "else false end as locked from (select exists (select from outbox where sent_at is null) as waiting) w) "
     "select l.waiting, l.locked, o.seq, o.subject, o.payload, o.headers from l left join lateral "
-    "(select seq, subject, payload::text as payload, headers from outbox where l.locked and sent_at is null "
-    "order by seq limit :n) o on true order by o.seq")
+    f"({_UNSENT} and l.locked order by seq limit :n) o on true order by o.seq")
 # A write's flush while another replica's relay holds the lock: wait for it, then read the batch in a
 # statement begun after the wait.
 _WAIT_LOCK = text("select pg_advisory_lock(:k)")
-_BATCH = text("select seq, subject, payload::text as payload, headers from outbox where sent_at is null "
-              "order by seq limit :n")
+_BATCH = text(f"{_UNSENT} order by seq limit :n")
 # The lock goes in the same statement as the mark, a moment before its commit: a relay taking the lock
 # in that moment reads those rows as unsent and publishes them again, and JetStream drops the copies
 # (Nats-Msg-Id, as after a crash between publish and mark).
