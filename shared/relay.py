@@ -16,6 +16,7 @@ import logging
 
 import psycopg
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 
 from shared import db_fast, metrics
 from shared.db import Database
@@ -182,13 +183,18 @@ class OutboxRelay:
         """One round: lock, read a batch of unsent rows, publish, mark and unlock; (rows published, last
         stream seq). `flush` waits for a lock another replica holds rather than leaving the rows to it."""
         async with self._one_round:
-            if self._conn is None:
-                self._conn = await self.db.connect()
-            try:
-                return await self._locked_round(self._conn, flush)
-            except BaseException:
-                await self._disconnect()  # the lock ends with the session, whatever the round left
-                raise
+            while True:
+                kept = self._conn is not None
+                if not kept:
+                    self._conn = await self.db.connect()
+                try:
+                    return await self._locked_round(self._conn, flush)
+                except BaseException as exc:
+                    await self._disconnect()  # the lock ends with the session, whatever the round left
+                    # A kept connection found gone (PostgreSQL restarted, failed over, ended the session):
+                    # once more on a new one, rather than fail the flush of the write that asked.
+                    if not (kept and isinstance(exc, DBAPIError) and exc.connection_invalidated):
+                        raise
 
     async def _locked_round(self, conn: psycopg.AsyncConnection, flush: bool) -> tuple[int, int]:
         params = {"k": _RELAY_LOCK_KEY, "n": self.batch}

@@ -129,3 +129,25 @@ async def test_a_round_that_fails_lets_the_lock_go(infra, failure):
     await failing.stop()
     await nc.close()
     await db.dispose()
+
+
+async def test_a_flush_goes_through_when_the_relay_connection_was_ended(infra):
+    """PostgreSQL ended the relay's session between two rounds (a restart, a failover): the next flush
+    finds it gone, and publishes on a new one."""
+    db, nc, js = await setup_inbox_test(infra, name="relay-ended")
+    subject = f"booking.t{uuid.uuid4().hex[:8]}.created"
+    relay = OutboxRelay(db, js, service="test", stream="BOOKING")
+    await _write(db, subject, 1)
+    await relay.flush()
+    ended = relay._conn.info.backend_pid
+    async with db.uow(autocommit=True) as uow:
+        assert (await uow.execute(text("select pg_terminate_backend(:p)"), {"p": ended})).scalar_one()
+    await _write(db, subject, 2)
+    position = await relay.flush()
+    info = await js.stream_info("BOOKING", subjects_filter=subject)
+    assert info.state.subjects == {subject: 2}
+    assert position >= info.state.last_seq
+    assert relay._conn.info.backend_pid != ended
+    await relay.stop()
+    await nc.close()
+    await db.dispose()
