@@ -29,6 +29,9 @@ from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
 STREAM = "REPORTING"
 SUBJECTS = "reporting.rdv.>"
+# What a cluster answers while it elects a leader for the stream or the consumer (a node restarting): ask
+# again a moment later.
+ELECTING = (nats.js.errors.ServiceUnavailableError, nats.errors.NoRespondersError)
 
 
 def handle(event: dict, subject: str) -> None:
@@ -40,6 +43,25 @@ def handle(event: dict, subject: str) -> None:
 def parse_since(text: str) -> datetime:
     moment = datetime.fromisoformat(text)
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+async def resume_or_create(js, config: ConsumerConfig) -> None:
+    try:
+        await js.consumer_info(STREAM, config.durable_name)  # resume where it stopped
+    except nats.js.errors.NotFoundError:
+        await js.add_consumer(STREAM, config)
+
+
+async def patiently(call, seconds: float = 60.0):
+    """`call()`, asked again each second while the cluster is electing a leader, for `seconds` at most."""
+    deadline = asyncio.get_running_loop().time() + seconds
+    while True:
+        try:
+            return await call()
+        except ELECTING:
+            if asyncio.get_running_loop().time() > deadline:
+                raise
+            await asyncio.sleep(1)
 
 
 async def run(args) -> int:
@@ -56,10 +78,7 @@ async def run(args) -> int:
                             ack_wait=30, max_ack_pending=1000,
                             deliver_policy=DeliverPolicy.BY_START_TIME if args.since else DeliverPolicy.ALL,
                             opt_start_time=parse_since(args.since).isoformat() if args.since else None)
-    try:
-        await js.consumer_info(STREAM, args.durable)  # resume where it stopped
-    except nats.js.errors.NotFoundError:
-        await js.add_consumer(STREAM, config)
+    await patiently(lambda: resume_or_create(js, config))
     sub = await js.pull_subscribe_bind(args.durable, stream=STREAM)
     seen, idle_since = 0, asyncio.get_running_loop().time()
     try:
@@ -67,6 +86,11 @@ async def run(args) -> int:
             try:
                 msgs = await sub.fetch(100 if args.max is None else min(100, args.max - seen), timeout=1)
             except nats.errors.TimeoutError:
+                msgs = []
+            except ELECTING:
+                msgs = []
+                await asyncio.sleep(1)
+            if not msgs:
                 if args.idle and asyncio.get_running_loop().time() - idle_since > args.idle:
                     break
                 continue
