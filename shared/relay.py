@@ -189,6 +189,8 @@ class OutboxRelay:
                     self._conn = await self.db.connect()
                 try:
                     return await self._locked_round(self._conn, flush)
+                except _PublishFailed:
+                    raise  # NATS refused: the round let the lock go, its connection is sound
                 except BaseException as exc:
                     await self._disconnect()  # the lock ends with the session, whatever the round left
                     # A kept connection found gone (PostgreSQL restarted, failed over, ended the session):
@@ -230,7 +232,7 @@ class OutboxRelay:
             await _run(conn, _UNLOCK, params)
         if len(acked) < len(rows):
             err = next(res for res in results if isinstance(res, BaseException))
-            raise RuntimeError(f"publish failed: {err!r}")
+            raise _PublishFailed(f"publish failed: {err!r}")
         return len(acked), last
 
     async def _disconnect(self) -> None:
@@ -241,6 +243,10 @@ class OutboxRelay:
     async def backlog(self) -> int:
         async with self.db.uow(autocommit=True) as uow:
             return (await uow.execute(_BACKLOG)).scalar_one()
+
+
+class _PublishFailed(RuntimeError):
+    """JetStream did not take a row of the round (the round marked what went before it, and unlocked)."""
 
 
 async def _run(conn: psycopg.AsyncConnection, statement, params: dict):
