@@ -258,12 +258,13 @@ class Run:
     overlaps: int
 
 
-async def measure(infra, args, fight: str, rate: float | None = None) -> Run:
-    """One run on a fresh system (services, and the `infra` given): warm-up, the load, catch-up, the accounting."""
+async def measure(infra, args, fight: str, rate: float | None = None, start=None) -> Run:
+    """One run on a fresh system (services, and the `infra` given): warm-up, the load, catch-up, the accounting.
+    `start(infra, distinct agents)`: the target to run against, instead of the whole system."""
     half = args.clients // 2
-    target = None
+    target = start(infra, half) if start else None
     try:
-        if not args.direct:
+        if target is None and not args.direct:
             try:
                 target = start_gateway_target(infra, half)
             except Exception as exc:  # the gateway or a route is not ready: measure booking directly
