@@ -25,7 +25,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import time
+import traceback
 import uuid
 from datetime import datetime, timedelta
 
@@ -288,12 +290,22 @@ async def serve(args) -> None:
     apps = {"gateway": lambda: gateway_app(db, peer), "booking": lambda: booking_app(db, peer, js),
             "availability": lambda: availability_app(db)}
     tasks = [asyncio.create_task(c) for c in consumers(args.service, db, nc, js)]
+    for task in tasks:
+        task.add_done_callback(_end_on_failure)
     if args.service in apps:
         config = uvicorn.Config(apps[args.service](), host="127.0.0.1", port=args.port, log_config=None,
                                 access_log=False, timeout_keep_alive=65)
         await uvicorn.Server(config).serve()
     else:
         await asyncio.gather(*tasks)
+
+
+def _end_on_failure(task: asyncio.Task) -> None:
+    """A consumer that failed ends its process, so that the bench sees it (bench/floor.py checks the parts
+    are alive when the run ends) rather than figures from a floor missing a part."""
+    if not task.cancelled() and task.exception() is not None:
+        traceback.print_exception(task.exception())
+        os._exit(1)
 
 
 def main() -> None:

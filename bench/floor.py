@@ -63,6 +63,7 @@ def start_floor_target(infra, n_distinct: int) -> Target:
         procs.append(subprocess.Popen(command, cwd=ROOT))
 
     def stop() -> None:
+        ended = [proc.args[4] for proc in procs if proc.poll() is not None]
         for proc in procs:
             proc.terminate()
         for proc in procs:
@@ -70,6 +71,8 @@ def start_floor_target(infra, n_distinct: int) -> Target:
                 proc.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 proc.kill()
+        if ended:  # its figures would be those of a floor without that part
+            raise RuntimeError(f"parts of the floor ended during the run: {', '.join(ended)}")
 
     try:
         for service in [*HTTP_PEERS, *(s for s in SCHEMAS if s not in HTTP_PEERS)]:
