@@ -33,6 +33,26 @@ def free_port() -> int:
             return port
 
 
+def free_port_run(count: int, step: int) -> int:
+    """A port p such that p, p + step, ..., p + (count - 1) * step are all free now and never given before
+    by this process; all of them count as given from now on (a service's replicas listen on such a run)."""
+    while True:
+        first = free_port()
+        others = [first + step * i for i in range(1, count)]
+        if all(port <= 65535 and port not in _GIVEN_PORTS and _bindable(port) for port in others):
+            _GIVEN_PORTS.update(others)
+            return first
+
+
+def _bindable(port: int) -> bool:
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
+
+
 def port_open(port: int, host: str = "127.0.0.1") -> bool:
     with socket.socket() as s:
         s.settimeout(0.2)

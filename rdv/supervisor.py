@@ -25,6 +25,8 @@ from rdv.seed import seed_if_needed
 from shared import natsauth
 from shared.settings import DEFAULT_PORTS, EmbeddedSettings, PlatformSettings, ProcessSettings
 
+REPLICA_PORT_STEP = 10  # replica i of a service listens on the service's port + i * this
+
 
 @dataclass
 class Child:
@@ -44,14 +46,14 @@ class Services:
     stopping: bool = False
 
     def plan(self) -> None:
-        """One child per replica, ports `<NAME>_PORT` (+10 per replica); `<NAME>_URL` lists them all."""
+        """One child per replica, ports `<NAME>_PORT` (+REPLICA_PORT_STEP per replica); `<NAME>_URL` lists them all."""
         urls: dict[str, list[str]] = {}
         for name in ALL:
             base = ProcessSettings.of(name).port or \
                 (ProcessSettings.listening(name).port if name == "gateway" else 0) or DEFAULT_PORTS[name]
             count = 1 if name == "gateway" else self.replicas.get(name, 1)
             for i in range(count):
-                port = base + 10 * i
+                port = base + REPLICA_PORT_STEP * i
                 self.children.append(Child(name if count == 1 else f"{name}-{i + 1}", port))
                 urls.setdefault(name, []).append(f"http://127.0.0.1:{port}")
         for name, list_ in urls.items():

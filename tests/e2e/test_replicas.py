@@ -3,6 +3,7 @@ killed (SIGKILL) in the middle of a burst of bookings with idempotency keys lose
 nothing — every booking is made once, and every event reaches its consumers."""
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -98,7 +99,8 @@ def test_a_booking_replica_killed_during_a_burst_loses_and_doubles_nothing(repli
                     outcomes[start].append(repr(exc))
                     time.sleep(0.2)
                     continue
-                outcomes[start].append(resp.status_code)
+                outcomes[start].append(resp.status_code if resp.status_code == 201
+                                       else f"{resp.status_code} {resp.text[:160]}")
                 if resp.status_code == 201:
                     return resp.json()
                 # retry what a client would retry: the service was down, or the first try still runs
@@ -120,8 +122,10 @@ def test_a_booking_replica_killed_during_a_burst_loses_and_doubles_nothing(repli
     assert len({r["id"] for r in rdvs}) == BOOKINGS
     assert sorted(r["starts_at"] for r in rdvs) == sorted(keys)
     with org.admin() as c:
-        listed = c.get("/api/v1/rdvs", params={"agent_id": me["id"], "from": DAYS[0], "to": DAYS[-1],
-                                               "per_page": 200}).json()
+        answer = c.get("/api/v1/rdvs", params={"agent_id": me["id"], "from": DAYS[0], "to": DAYS[-1],
+                                               "per_page": 200})
+        assert answer.status_code == 200, f"{answer.text}\n{_booking_lines(running)}"
+        listed = answer.json()
         assert listed["total"] == BOOKINGS
         assert {r["id"] for r in listed["items"]} == {r["id"] for r in rdvs}
         first = rdvs[0]
@@ -131,8 +135,9 @@ def test_a_booking_replica_killed_during_a_burst_loses_and_doubles_nothing(repli
         assert again.status_code == 201 and again.json()["id"] == first["id"]
 
     # the killed replica was replaced by the supervisor
-    wait_until(lambda: _service_pids(running, "booking").get(victim_port) not in (None, victim), timeout=30,
-               message="booking replica restarted")
+    with _telling_booking_lines(running):
+        wait_until(lambda: _service_pids(running, "booking").get(victim_port) not in (None, victim), timeout=30,
+                   message="booking replica restarted")
 
     # no event lost: one booking.rdv.created per RDV left the outbox ...
     with psycopg.connect(running.env["BOOKING_DATABASE_URL"].replace("+psycopg", "")) as conn:
@@ -166,6 +171,22 @@ def test_a_booking_replica_killed_during_a_burst_loses_and_doubles_nothing(repli
 def _all_sent(running, organisation_id: str) -> bool:
     with psycopg.connect(running.env["BOOKING_DATABASE_URL"].replace("+psycopg", "")) as conn:
         return conn.execute("select count(*) from outbox where sent_at is null").fetchone()[0] == 0
+
+
+def _booking_lines(running) -> str:
+    """The supervisor's lines about booking's replicas that are not JSON logs (exits, restarts, tracebacks)."""
+    lines = [line for line in running.logs().splitlines()
+             if line.lstrip().startswith("booking") and " | {" not in line]
+    return "\n".join(lines[-40:])
+
+
+@contextlib.contextmanager
+def _telling_booking_lines(running):
+    """A failed wait also tells what the supervisor said of booking's replicas (a restart that did not come)."""
+    try:
+        yield
+    except AssertionError as exc:
+        raise AssertionError(f"{exc}\n{_booking_lines(running)}") from None
 
 
 def _json_logs(running) -> list[dict]:
@@ -213,5 +234,6 @@ def test_one_trace_and_request_id_follow_a_booking_across_processes_and_replicas
                 return None
             return text if 'rdv_consumer_pending{consumer="booking-' in text else None
 
-        body = wait_until(lag_reported, timeout=15, interval=0.5, message="consumer lag on /metrics")
+        with _telling_booking_lines(running):
+            body = wait_until(lag_reported, timeout=15, interval=0.5, message="consumer lag on /metrics")
         assert '# TYPE rdv_http_request_seconds histogram' in body and 'rdv_outbox_backlog{service="booking"}' in body

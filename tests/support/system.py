@@ -16,7 +16,9 @@ from pathlib import Path
 
 import httpx
 
-from rdv.embedded import free_port
+from rdv.cli import parse_replicas
+from rdv.embedded import free_port, free_port_run
+from rdv.supervisor import REPLICA_PORT_STEP
 from tests.support.infra import Infra, start_infra
 
 SERVICES = ("gateway", "availability", "booking", "usagers", "notifications", "reporting")
@@ -127,7 +129,10 @@ def start_system(*, env: dict[str, str] | None = None, infra: Infra | None = Non
     full_env.update(env or {})
     if not full_env.get("RDV_NOW"):
         full_env.pop("RDV_NOW", None)
-    ports = {name: free_port() for name in SERVICES}
+    # a replica listens on its service's port + REPLICA_PORT_STEP per replica: those ports must be free too,
+    # else the replica cannot listen, and the one that does listen there answers for it
+    counts = parse_replicas(replicas)
+    ports = {name: free_port_run(counts.get(name, 1), REPLICA_PORT_STEP) for name in SERVICES}
     for name in SERVICES:
         if embedded:  # the names `rdv up` gives the databases it creates
             full_env[f"{name.upper()}_DATABASE_URL"] = f"postgresql+psycopg://postgres@127.0.0.1:{pg_port}/rdv_{name}"
