@@ -33,7 +33,7 @@ from rdv.embedded import free_port, port_open
 
 ROOT = Path(__file__).resolve().parent.parent
 HTTP_PEERS = {"availability": None, "booking": "availability", "gateway": "booking"}  # started in this order
-DURABLES = {durable for specs in CONSUMERS.values() for durable, *_ in specs}
+DURABLES = {(stream, durable) for specs in CONSUMERS.values() for durable, stream, *_ in specs}
 TOKEN = "floor"
 
 
@@ -91,13 +91,14 @@ def start_floor_target(infra, n_distinct: int) -> Target:
 
 def _wait_ready(nats_url: str, ports, procs, timeout: float = 60.0) -> None:
     """Until every HTTP part listens and every durable consumer exists."""
-    async def durables() -> set[str]:
+    async def durables() -> set[tuple[str, str]]:
         from shared.bus import connect
 
         nc = await connect(nats_url, name="floor-bench")
         try:
             js = nc.jetstream()
-            return {info.name for stream in ("BOOKING", "NOTIFICATIONS") for info in await js.consumers_info(stream)}
+            return {(stream, info.name) for stream in {stream for stream, _ in DURABLES}
+                    for info in await js.consumers_info(stream)}
         finally:
             await nc.close()
 
