@@ -26,6 +26,7 @@ from pathlib import Path
 import psycopg
 
 from bench._booking_targets import FIGHT_AGENTS, USAGERS, Setup, Target
+from bench._bulk import plain
 from bench._floor_parts import CONSUMERS, SCHEMAS, schema
 from bench._results import write_section
 from bench.booking import TARGET_CPU_MS, Run, measure, p
@@ -37,25 +38,21 @@ DURABLES = {(stream, durable) for specs in CONSUMERS.values() for durable, strea
 TOKEN = "floor"
 
 
-def _plain(url: str) -> str:
-    return url.replace("postgresql+psycopg://", "postgresql://")
-
-
 def start_floor_target(infra, n_distinct: int) -> Target:
     """The floor's six processes on their own databases, the infra's PostgreSQL and NATS."""
     urls = {service: infra.create_database(f"floor_{service}") for service in SCHEMAS}
     for service, url in urls.items():
-        with psycopg.connect(_plain(url), autocommit=True) as conn:
+        with psycopg.connect(plain(url), autocommit=True) as conn:
             for statement in schema(service):
                 conn.execute(statement)
-    with psycopg.connect(_plain(urls["gateway"]), autocommit=True) as conn:
+    with psycopg.connect(plain(urls["gateway"]), autocommit=True) as conn:
         conn.execute("insert into sessions values (%s, %s)", (TOKEN, uuid.uuid4()))
     ports = {service: free_port() for service in HTTP_PEERS}
     procs: list[subprocess.Popen] = []
 
     def launch(service: str) -> None:
         command = [sys.executable, "-m", "bench._floor_parts", "service", service,
-                   "--db", _plain(urls[service]), "--nats", infra.nats_url]
+                   "--db", plain(urls[service]), "--nats", infra.nats_url]
         if service in ports:
             command += ["--port", str(ports[service])]
         if HTTP_PEERS.get(service):
